@@ -1,0 +1,192 @@
+//! One configuration struct, filled from a TOML file, then `BANKDESK_*` environment
+//! variables, then command-line flags (each overriding the one before).
+
+use bankdesk_store::SqliteSync;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Where to listen.
+    pub addr: SocketAddr,
+    /// Data directory: the SQLite file and, later, the search index.
+    pub data: PathBuf,
+    /// `postgres://...` for PostgreSQL; empty means SQLite under `data`.
+    pub database: Option<String>,
+    pub sqlite_sync: SqliteSync,
+    pub postgres_max_connections: u32,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Request timeout in seconds.
+    pub request_timeout_s: u64,
+    /// Idle lifetime of a desktop session and of an API token, in minutes.
+    pub session_minutes: i64,
+    /// Failed logins before the account is locked, and for how long.
+    pub lockout_failures: i64,
+    pub lockout_minutes: i64,
+    /// Mark the session cookie Secure (set when served behind TLS).
+    pub secure_cookies: bool,
+    /// Reveals of masked numbers allowed per user per hour.
+    pub reveals_per_hour: u32,
+    /// Insider-access alert: more distinct customers than this in an hour.
+    pub alert_max_customers_per_hour: u32,
+    /// Audit records older than this are removed by `bankdesk audit purge` (the
+    /// Anti-Money-Laundering Law keeps identity and transaction records 10 years).
+    pub audit_retention_days: i64,
+    /// Log as JSON lines (for log shippers) rather than human-readable text.
+    pub log_json: bool,
+    /// The bank's holiday schedule (the format of crates/domain/data/cn-holidays.toml);
+    /// empty means the schedule shipped with bankdesk.
+    pub holiday_calendar: Option<PathBuf>,
+    /// How often the escalation worker looks for due reminders, in seconds.
+    pub escalation_interval_s: u64,
+    /// Pass mark of staff exams set without one (percent).
+    pub exam_pass_mark: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data: PathBuf::from("bankdesk-data"),
+            database: None,
+            sqlite_sync: SqliteSync::Normal,
+            postgres_max_connections: 16,
+            max_body_bytes: 1 << 20,
+            request_timeout_s: 30,
+            session_minutes: 8 * 60,
+            lockout_failures: 5,
+            lockout_minutes: 15,
+            secure_cookies: false,
+            reveals_per_hour: 20,
+            alert_max_customers_per_hour: 30,
+            audit_retention_days: 3653,
+            log_json: false,
+            holiday_calendar: None,
+            escalation_interval_s: 30,
+            exam_pass_mark: 85,
+        }
+    }
+}
+
+/// The database URL may hold a password: never print it.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("addr", &self.addr)
+            .field("data", &self.data)
+            .field("database", &self.database.as_ref().map(|u| redact_url(u)))
+            .field("sqlite_sync", &self.sqlite_sync)
+            .field("postgres_max_connections", &self.postgres_max_connections)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("request_timeout_s", &self.request_timeout_s)
+            .field("session_minutes", &self.session_minutes)
+            .field("lockout_failures", &self.lockout_failures)
+            .field("lockout_minutes", &self.lockout_minutes)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("reveals_per_hour", &self.reveals_per_hour)
+            .field(
+                "alert_max_customers_per_hour",
+                &self.alert_max_customers_per_hour,
+            )
+            .field("audit_retention_days", &self.audit_retention_days)
+            .field("log_json", &self.log_json)
+            .field("holiday_calendar", &self.holiday_calendar)
+            .field("escalation_interval_s", &self.escalation_interval_s)
+            .field("exam_pass_mark", &self.exam_pass_mark)
+            .finish()
+    }
+}
+
+/// `postgres://user:secret@host/db` -> `postgres://user:***@host/db`.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Overrides from the command line; `None` leaves the file/environment value.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct Overrides {
+    /// Configuration file (TOML).
+    #[arg(long, env = "BANKDESK_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Database URL: postgres://... (default: SQLite under --data).
+    #[arg(long, env = "BANKDESK_DATABASE")]
+    pub database: Option<String>,
+    /// Data directory.
+    #[arg(long, env = "BANKDESK_DATA")]
+    pub data: Option<PathBuf>,
+}
+
+impl Config {
+    /// File first, then environment and flags (clap has already merged those two).
+    pub fn load(o: &Overrides, addr: Option<SocketAddr>) -> anyhow::Result<Config> {
+        let mut c = match &o.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| anyhow::anyhow!("reading config {}: {e}", path.display()))?;
+                toml::from_str(&text)
+                    .map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))?
+            }
+            None => Config::default(),
+        };
+        if let Some(d) = &o.database {
+            c.database = Some(d.clone()).filter(|s| !s.is_empty());
+        }
+        if let Some(d) = &o.data {
+            c.data = d.clone();
+        }
+        if let Some(a) = addr {
+            c.addr = a;
+        }
+        if let Ok(v) = std::env::var("BANKDESK_LOG_JSON") {
+            c.log_json = v == "1" || v.eq_ignore_ascii_case("true");
+        }
+        Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_redacts_the_database_password() {
+        let c = Config {
+            database: Some("postgres://bank:s3cret@db.internal:5432/bankdesk".into()),
+            ..Config::default()
+        };
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("postgres://bank:***@db.internal:5432/bankdesk"));
+    }
+
+    #[test]
+    fn file_values_and_overrides() {
+        let dir = std::env::temp_dir().join(format!("bankdesk-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("bankdesk.toml");
+        std::fs::write(&path, "addr = \"0.0.0.0:9000\"\nsession_minutes = 30\n").unwrap();
+        let o = Overrides {
+            config: Some(path.clone()),
+            data: Some(PathBuf::from("/var/lib/bankdesk")),
+            ..Overrides::default()
+        };
+        let c = Config::load(&o, None).unwrap();
+        assert_eq!(c.addr.port(), 9000);
+        assert_eq!(c.session_minutes, 30);
+        assert_eq!(c.data, PathBuf::from("/var/lib/bankdesk"));
+        std::fs::write(&path, "adr = \"x\"\n").unwrap();
+        assert!(Config::load(&o, None).is_err(), "unknown keys are refused");
+    }
+}

@@ -1,0 +1,398 @@
+//! `bankdesk`: one binary that runs a bank's service center.
+#![forbid(unsafe_code)]
+
+mod bench;
+mod bench_cases;
+mod bench_kb;
+mod config;
+mod import;
+mod knowledge;
+mod seed;
+
+use anyhow::Context;
+use bankdesk_store::{Db, Store};
+use clap::{Parser, Subcommand};
+use config::{Config, Overrides};
+use std::net::SocketAddr;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "bankdesk",
+    version,
+    about = "Customer service and contact center for banks"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Create a demo bank in the data directory if it is empty, then serve it.
+    Demo {
+        /// Address to listen on.
+        #[arg(long, env = "BANKDESK_ADDR")]
+        addr: Option<SocketAddr>,
+        /// Customers of the demo bank created on the first start.
+        #[arg(long, default_value_t = 20_000)]
+        customers: u64,
+        /// Generator seed: the same seed gives the same bank.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[command(flatten)]
+        o: Overrides,
+    },
+    /// Serve an existing installation.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "BANKDESK_ADDR")]
+        addr: Option<SocketAddr>,
+        #[command(flatten)]
+        o: Overrides,
+    },
+    /// Apply the database schema.
+    Migrate {
+        #[command(flatten)]
+        o: Overrides,
+    },
+    /// Fill an empty database with a demo bank, story customers included.
+    Seed {
+        /// Customers to create, the eight story customers included.
+        #[arg(long, default_value_t = 20_000)]
+        customers: u64,
+        /// Generator seed: the same seed gives the same bank.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Last day of the two years of history, YYYY-MM-DD (default: today in Beijing).
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+        #[command(flatten)]
+        o: Overrides,
+    },
+    /// Import a core-banking feed: customers.jsonl, accounts.jsonl, cards.jsonl, loans.jsonl,
+    /// holdings.jsonl and transactions.jsonl in DIR; a file with a bad row stores nothing.
+    Import {
+        dir: std::path::PathBuf,
+        #[command(flatten)]
+        o: Overrides,
+    },
+    /// Benchmarks: each prints one JSON line of figures last.
+    Bench {
+        #[command(subcommand)]
+        name: BenchName,
+    },
+    /// Rebuild the knowledge search index from the database (with the server stopped).
+    Reindex {
+        #[command(flatten)]
+        o: Overrides,
+    },
+    /// Audit-log commands.
+    Audit {
+        #[command(subcommand)]
+        cmd: AuditCmd,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum BenchName {
+    /// The 360 overview over HTTP from concurrent agents on a (reused) bank.
+    Overview {
+        #[command(flatten)]
+        args: bench::OverviewArgs,
+        #[command(flatten)]
+        o: Overrides,
+    },
+    /// What the access gate and its audit write add to a read.
+    Access {
+        #[command(flatten)]
+        args: bench::AccessArgs,
+        #[command(flatten)]
+        o: Overrides,
+    },
+    /// The overdue case list among many cases (seeds the missing ones first).
+    Cases {
+        /// How many cases the bank should hold.
+        #[arg(long, default_value_t = 1_000_000)]
+        cases: u64,
+        #[command(flatten)]
+        o: Overrides,
+    },
+    /// Knowledge search at scale: tantivy + jieba against SQLite FTS5 (trigram).
+    Kb {
+        #[command(flatten)]
+        args: bench_kb::KbArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCmd {
+    /// Walk the hash chain; exit 1 and name the record when it is broken.
+    Verify {
+        #[command(flatten)]
+        o: Overrides,
+    },
+    /// Remove records older than the retention period (`audit_retention_days`), keeping
+    /// the chain verifiable from the first kept record.
+    Purge {
+        #[command(flatten)]
+        o: Overrides,
+    },
+}
+
+/// Opens the configured database (SQLite under the data directory by default) and
+/// brings its schema up to date.
+pub async fn open_store(c: &Config) -> anyhow::Result<Store> {
+    let db = match &c.database {
+        Some(url) => Db::open_postgres(url, c.postgres_max_connections)
+            .await
+            .with_context(|| format!("connecting to {}", config::redact_url(url)))?,
+        None => {
+            std::fs::create_dir_all(&c.data)
+                .with_context(|| format!("creating {}", c.data.display()))?;
+            let path = c.data.join("bankdesk.db");
+            Db::open_sqlite(&path, c.sqlite_sync)
+                .await
+                .with_context(|| format!("opening {}", path.display()))?
+        }
+    };
+    db.migrate().await.context("migrating the schema")?;
+    let mut store = Store::new(db);
+    store.alert_rules = bankdesk_domain::alert::AlertRules {
+        max_customers_per_hour: c.alert_max_customers_per_hour,
+    };
+    if let Some(path) = &c.holiday_calendar {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the holiday calendar {}", path.display()))?;
+        store.calendar = std::sync::Arc::new(
+            bankdesk_domain::calendar::BusinessCalendar::parse(&text)
+                .with_context(|| format!("holiday calendar {}", path.display()))?,
+        );
+    }
+    Ok(store)
+}
+
+fn print_demo_users() {
+    let names: Vec<&str> = bankdesk_web::DEMO_USERS.iter().map(|u| u.0).collect();
+    println!(
+        "demo users (password {}): {}",
+        bankdesk_web::DEMO_PASSWORD,
+        names.join(", ")
+    );
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("bankdesk: {e:#}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn web_config(c: &Config) -> bankdesk_web::WebConfig {
+    bankdesk_web::WebConfig {
+        session_minutes: c.session_minutes,
+        lockout_failures: c.lockout_failures,
+        lockout_minutes: c.lockout_minutes,
+        max_body_bytes: c.max_body_bytes,
+        request_timeout: std::time::Duration::from_secs(c.request_timeout_s),
+        secure_cookies: c.secure_cookies,
+        reveals_per_hour: c.reveals_per_hour,
+        exam_pass_mark: c.exam_pass_mark,
+    }
+}
+
+/// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+async fn serve(c: &Config, store: Store) -> anyhow::Result<()> {
+    let kb = knowledge::open(c, &store).await?;
+    let state = bankdesk_web::AppState::new(store.clone(), web_config(c))
+        .map_err(|e| anyhow::anyhow!(e.message))?
+        .with_knowledge(kb);
+    let escalation = bankdesk_store::escalation::spawn_escalation(
+        store.clone(),
+        std::time::Duration::from_secs(c.escalation_interval_s.max(1)),
+    );
+    let listener = tokio::net::TcpListener::bind(c.addr)
+        .await
+        .with_context(|| format!("binding {}", c.addr))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "serving");
+    println!("bankdesk is serving at http://{addr}/");
+    axum::serve(listener, bankdesk_web::app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    escalation.abort();
+    store.db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}
+
+async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    match cli.command {
+        Command::Demo {
+            addr,
+            customers,
+            seed,
+            o,
+        } => {
+            let c = Config::load(&o, addr)?;
+            init_logging(c.log_json);
+            let store = open_store(&c).await?;
+            if store.count_customers().await? == 0 {
+                println!(
+                    "creating a demo bank of {customers} customers in {}",
+                    c.data.display()
+                );
+                let report =
+                    seed::seed(&store, customers, seed, seed::beijing_today(), true).await?;
+                println!("{report}");
+            }
+            let created = bankdesk_web::create_demo_users(&store)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message))?;
+            if created > 0 {
+                println!(
+                    "demo users created; all use the password {}",
+                    bankdesk_web::DEMO_PASSWORD
+                );
+            }
+            let kb = bankdesk_web::kb::demo::load_demo_knowledge(&store).await?;
+            if kb.points > 0 {
+                println!(
+                    "demo knowledge loaded: {} points, {} exam questions",
+                    kb.points, kb.questions
+                );
+            }
+            print_demo_users();
+            serve(&c, store).await?;
+        }
+        Command::Serve { addr, o } => {
+            let c = Config::load(&o, addr)?;
+            init_logging(c.log_json);
+            let store = open_store(&c).await?;
+            serve(&c, store).await?;
+        }
+        Command::Migrate { o } => {
+            let c = Config::load(&o, None::<SocketAddr>)?;
+            open_store(&c).await?;
+            println!("schema up to date");
+        }
+        Command::Seed {
+            customers,
+            seed,
+            today,
+            o,
+        } => {
+            let c = Config::load(&o, None)?;
+            let store = open_store(&c).await?;
+            let today = today.unwrap_or_else(seed::beijing_today);
+            let report = seed::seed(&store, customers, seed, today, true).await?;
+            println!("{report}");
+            let kb = bankdesk_web::kb::demo::load_demo_knowledge(&store).await?;
+            println!(
+                "demo knowledge: {} points, {} exam questions",
+                kb.points, kb.questions
+            );
+        }
+        Command::Import { dir, o } => {
+            let c = Config::load(&o, None)?;
+            let store = open_store(&c).await?;
+            let report = import::import_dir(&store, &dir).await?;
+            for f in &report.files {
+                for e in &f.errors {
+                    eprintln!("{e}");
+                }
+                let hidden = f.error_count - f.errors.len() as u64;
+                if hidden > 0 {
+                    eprintln!("{}: {hidden} more errors not shown", f.file);
+                }
+            }
+            print!("{report}");
+            if !report.ok() {
+                return Ok(std::process::ExitCode::from(1));
+            }
+        }
+        Command::Bench { name } => {
+            let figures = match name {
+                BenchName::Overview { args, o } => {
+                    let c = Config::load(&o, None)?;
+                    let store = open_store(&c).await?;
+                    bench::overview(&c, store, &args).await?
+                }
+                BenchName::Access { args, o } => {
+                    let c = Config::load(&o, None)?;
+                    bench::access(open_store(&c).await?, &args).await?
+                }
+                BenchName::Cases { cases, o } => {
+                    let c = Config::load(&o, None)?;
+                    bench_cases::overdue_cases(&open_store(&c).await?, cases).await?
+                }
+                BenchName::Kb { args } => bench_kb::kb(&args).await?,
+            };
+            println!("{figures}");
+        }
+        Command::Reindex { o } => {
+            let c = Config::load(&o, None)?;
+            let store = open_store(&c).await?;
+            let report = knowledge::reindex(&c, &store).await?;
+            println!("{report}");
+        }
+        Command::Audit {
+            cmd: AuditCmd::Verify { o },
+        } => {
+            let c = Config::load(&o, None)?;
+            let store = open_store(&c).await?;
+            let v = store.audit_verify().await?;
+            println!("{}", serde_json::to_string(&v)?);
+            if !v.ok {
+                if let Some(p) = &v.problem {
+                    eprintln!("bankdesk: audit chain broken: {p}");
+                }
+                return Ok(std::process::ExitCode::from(1));
+            }
+        }
+        Command::Audit {
+            cmd: AuditCmd::Purge { o },
+        } => {
+            let c = Config::load(&o, None)?;
+            let store = open_store(&c).await?;
+            let before = bankdesk_store::now_ms() - c.audit_retention_days * 86_400_000;
+            let n = store.audit_purge("system", before).await?;
+            println!("{{\"purged\":{n}}}");
+        }
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}

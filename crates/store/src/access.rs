@@ -1,0 +1,398 @@
+//! The one gate in front of customer data. [`Store::customer_access`] looks up the facts
+//! of the purpose, asks the domain rule, and writes the audit record (of the grant or of
+//! the refusal) in the transaction that then performs the read. Customer-data reads exist
+//! only as methods of [`Grant`], so no code path reads without passing the gate.
+
+use crate::bank::{AccountRow, CardRow, CaseRow, CustomerRow, HoldingRow, LoanRow, TransactionRow};
+use crate::contacts::{Actor, ContactWithNotes};
+use crate::{Store, StoreError, Tx, args, now_ms};
+use bankdesk_domain::access::{self, AccessDenied, Purpose, PurposeFacts, Requester};
+use bankdesk_domain::alert::{self, AccessEvent, AlertKind};
+use bankdesk_domain::audit::NewAuditEntry;
+use bankdesk_domain::legal_order::{OrderFacts, OrderScope, OrderStatus, parse_scope};
+
+/// What the caller is about to read, named in the audit record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Read {
+    Overview,
+    Transactions,
+    Reveal,
+    Export,
+}
+
+impl Read {
+    pub fn action(self) -> &'static str {
+        match self {
+            Read::Overview => "customer.overview",
+            Read::Transactions => "customer.transactions",
+            Read::Reveal => "customer.reveal",
+            Read::Export => "statement_export.request",
+        }
+    }
+
+    /// What a legal order must cover for this read: orders open statements, nothing else.
+    pub fn order_scope(self) -> Option<OrderScope> {
+        match self {
+            Read::Transactions | Read::Export => Some(OrderScope::Statements),
+            Read::Overview | Read::Reveal => None,
+        }
+    }
+
+    /// Audit actions that count as touching a customer's data.
+    pub const ACTIONS: [&'static str; 4] = [
+        "customer.overview",
+        "customer.transactions",
+        "customer.reveal",
+        "statement_export.request",
+    ];
+}
+
+/// Everything on the 360 screen, unmasked; the presentation layer masks.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Overview {
+    pub customer: CustomerRow,
+    pub phones: Vec<String>,
+    pub accounts: Vec<AccountRow>,
+    pub cards: Vec<CardRow>,
+    pub loans: Vec<LoanRow>,
+    pub holdings: Vec<HoldingRow>,
+    pub recent_transactions: Vec<TransactionRow>,
+    pub open_cases: Vec<CaseRow>,
+    pub recent_contacts: Vec<ContactWithNotes>,
+}
+
+/// Permission to read one customer's data for one purpose. It exists only after the
+/// access decision and its audit record have committed, so no customer data is ever read
+/// for a caller without a durable record of it. The reads then run in their own
+/// transaction: holding the audit chain's lock through them would serialise every read in
+/// the bank behind one lock. Each read consumes the grant.
+pub struct Grant {
+    pub(crate) db: crate::Db,
+    pub customer_id: String,
+    pub purpose: Purpose,
+    pub audit_seq: i64,
+    /// For a contact purpose: the caller passed identity verification on that contact,
+    /// so staff may act on the customer's behalf.
+    pub identity_verified: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct ContactFacts {
+    customer_id: Option<String>,
+    handler_id: Option<String>,
+    status: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct OrderRow {
+    customer_id: String,
+    status: String,
+    scope: String,
+    valid_from_ms: i64,
+    valid_until_ms: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct CaseFacts {
+    customer_id: String,
+    assignee_id: Option<String>,
+    department: Option<String>,
+    status: String,
+}
+
+impl Store {
+    /// Checks `purpose` for `actor` reading `customer_id`, audits the outcome (with
+    /// `detail`), raises insider-access alerts, and returns a [`Grant`] or the refusal
+    /// ([`StoreError::Denied`]). An unknown customer is [`StoreError::NotFound`].
+    pub async fn customer_access(
+        &self,
+        actor: &Actor<'_>,
+        customer_id: &str,
+        purpose: Option<&str>,
+        read: Read,
+        detail: serde_json::Value,
+    ) -> Result<Grant, StoreError> {
+        let now = now_ms();
+        let mut tx = self.db.begin().await?;
+        tx.lock_audit_chain().await?;
+        let (sensitive,): (bool,) = tx
+            .fetch_optional(
+                "SELECT sensitive FROM customers WHERE id = $1",
+                &args![customer_id],
+            )
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let mut identity_verified = false;
+        let decision = match Purpose::parse(purpose) {
+            Ok(p) => {
+                let facts = tx.purpose_facts(&p).await?;
+                let who = Requester {
+                    user_id: actor.user_id,
+                    department: actor.department,
+                };
+                let checked = access::check(&who, customer_id, &facts, read.order_scope(), now);
+                if checked.is_ok()
+                    && let Purpose::Contact(id) = &p
+                {
+                    identity_verified = tx.identity_passed(id).await?;
+                }
+                checked.map(|()| p)
+            }
+            Err(e) => Err(e),
+        };
+        let entry = |action: &str, detail: serde_json::Value| NewAuditEntry {
+            at_ms: now,
+            actor: actor.username.to_string(),
+            action: action.to_string(),
+            customer_id: Some(customer_id.to_string()),
+            purpose: purpose.map(|p| p.chars().take(80).collect()),
+            detail: detail.to_string(),
+        };
+        match decision {
+            Ok(p) => {
+                let audit_seq = tx.audit(entry(read.action(), detail)).await?;
+                // While this hour's alert is open there is nothing to count; otherwise
+                // counting stops one past the threshold, so the cost stays bounded.
+                let open_alert = tx
+                    .alert_since(actor.username, AlertKind::ManyCustomers, now - HOUR_MS)
+                    .await?;
+                let event = AccessEvent {
+                    granted: true,
+                    suspicious_refusal: false,
+                    customer_sensitive: sensitive,
+                    distinct_customers_last_hour: if open_alert {
+                        0
+                    } else {
+                        tx.distinct_customers_since(
+                            actor.username,
+                            now - HOUR_MS,
+                            self.alert_rules.max_customers_per_hour + 1,
+                        )
+                        .await?
+                    },
+                    many_customers_alert_open: open_alert,
+                };
+                tx.raise_alerts(
+                    &event,
+                    &self.alert_rules,
+                    actor.username,
+                    customer_id,
+                    audit_seq,
+                    now,
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(Grant {
+                    db: self.db.clone(),
+                    customer_id: customer_id.to_string(),
+                    purpose: p,
+                    audit_seq,
+                    identity_verified,
+                })
+            }
+            Err(denied) => {
+                let audit_seq = tx
+                    .audit(entry(
+                        "access.refused",
+                        serde_json::json!({"attempted": read.action(), "reason": denied.reason()}),
+                    ))
+                    .await?;
+                let event = AccessEvent {
+                    granted: false,
+                    suspicious_refusal: denied.suspicious(),
+                    customer_sensitive: sensitive,
+                    distinct_customers_last_hour: 0,
+                    many_customers_alert_open: false,
+                };
+                tx.raise_alerts(
+                    &event,
+                    &self.alert_rules,
+                    actor.username,
+                    customer_id,
+                    audit_seq,
+                    now,
+                )
+                .await?;
+                tx.commit().await?;
+                Err(StoreError::Denied(denied))
+            }
+        }
+    }
+}
+
+const HOUR_MS: i64 = 3_600_000;
+
+impl Tx {
+    async fn purpose_facts(&mut self, p: &Purpose) -> Result<PurposeFacts, StoreError> {
+        Ok(match p {
+            Purpose::Contact(id) => {
+                let row: Option<ContactFacts> = self
+                    .fetch_optional(
+                        "SELECT customer_id, handler_id, status FROM contacts WHERE id = $1",
+                        &args![id.as_str()],
+                    )
+                    .await?;
+                row.map_or(PurposeFacts::Unknown, |r| PurposeFacts::Contact {
+                    customer_id: r.customer_id,
+                    handler_id: r.handler_id,
+                    open: r.status == "open",
+                })
+            }
+            Purpose::Case(id) => {
+                let row: Option<CaseFacts> = self
+                    .fetch_optional(
+                        "SELECT customer_id, assignee_id, department, status FROM cases WHERE id = $1",
+                        &args![id.as_str()],
+                    )
+                    .await?;
+                row.map_or(PurposeFacts::Unknown, |r| PurposeFacts::Case {
+                    customer_id: r.customer_id,
+                    assignee_id: r.assignee_id,
+                    department: r.department,
+                    closed: r.status == "closed",
+                })
+            }
+            Purpose::Order(id) => {
+                let row: Option<OrderRow> = self
+                    .fetch_optional(
+                        "SELECT customer_id, status, scope, valid_from_ms, valid_until_ms FROM legal_orders WHERE id = $1",
+                        &args![id.as_str()],
+                    )
+                    .await?;
+                match row {
+                    None => PurposeFacts::Unknown,
+                    Some(r) => PurposeFacts::Order(OrderFacts {
+                        status: OrderStatus::parse(&r.status).ok_or_else(|| {
+                            StoreError::Corrupt(format!("legal order {id} has status {}", r.status))
+                        })?,
+                        scope: parse_scope(&r.scope),
+                        customer_id: r.customer_id,
+                        valid_from_ms: r.valid_from_ms,
+                        valid_until_ms: r.valid_until_ms,
+                    }),
+                }
+            }
+        })
+    }
+
+    /// Distinct customers `actor` read since `since_ms`, counted up to `cap`.
+    async fn distinct_customers_since(
+        &mut self,
+        actor: &str,
+        since_ms: i64,
+        cap: u32,
+    ) -> Result<u32, StoreError> {
+        let (n,): (i64,) = self
+            .fetch_one(
+                "SELECT COUNT(*) FROM (SELECT DISTINCT customer_id FROM audit_log WHERE actor = $1 \
+                 AND at_ms >= $2 AND action IN ($3, $4, $5, $6) LIMIT $7) AS touched",
+                &args![
+                    actor,
+                    since_ms,
+                    Read::ACTIONS[0],
+                    Read::ACTIONS[1],
+                    Read::ACTIONS[2],
+                    Read::ACTIONS[3],
+                    i64::from(cap)
+                ],
+            )
+            .await?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    async fn alert_since(
+        &mut self,
+        actor: &str,
+        kind: AlertKind,
+        since_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let row: Option<(String,)> = self
+            .fetch_optional(
+                "SELECT id FROM alerts WHERE actor = $1 AND kind = $2 AND at_ms >= $3 LIMIT 1",
+                &args![actor, kind.as_str(), since_ms],
+            )
+            .await?;
+        Ok(row.is_some())
+    }
+
+    async fn raise_alerts(
+        &mut self,
+        event: &AccessEvent,
+        rules: &alert::AlertRules,
+        actor: &str,
+        customer_id: &str,
+        audit_seq: i64,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        for kind in alert::evaluate(event, rules) {
+            let detail = match kind {
+                AlertKind::ManyCustomers => serde_json::json!({
+                    "distinct_customers_last_hour": event.distinct_customers_last_hour,
+                    "threshold": rules.max_customers_per_hour,
+                }),
+                AlertKind::NoPurpose | AlertKind::SensitiveCustomer => {
+                    serde_json::json!({"granted": event.granted})
+                }
+            };
+            self.execute(
+                "INSERT INTO alerts (id, kind, actor, customer_id, at_ms, detail, evidence, status) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'open')",
+                &args![
+                    crate::new_id("al"),
+                    kind.as_str(),
+                    actor,
+                    customer_id,
+                    now,
+                    detail.to_string(),
+                    serde_json::json!({"audit_seqs": [audit_seq]}).to_string()
+                ],
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+impl Grant {
+    /// The 360 view: profile, products, the last `recent` transactions, open cases and the
+    /// last contacts with their notes.
+    pub async fn overview(self, recent: u32) -> Result<Overview, StoreError> {
+        let id = self.customer_id.as_str();
+        let mut snapshot = self.db.begin().await?;
+        let tx = &mut snapshot;
+        let overview = Overview {
+            customer: tx.customer_row(id).await?,
+            phones: tx.customer_phones(id).await?,
+            accounts: tx.accounts_of(id).await?,
+            cards: tx.cards_of(id).await?,
+            loans: tx.loans_of(id).await?,
+            holdings: tx.holdings_of(id).await?,
+            recent_transactions: tx.transactions_of(id, i64::MIN, i64::MAX, recent).await?,
+            open_cases: tx.open_cases_of(id).await?,
+            recent_contacts: tx.recent_contacts_of(id, 10).await?,
+        };
+        snapshot.commit().await?;
+        Ok(overview)
+    }
+
+    /// Statement lines in `[from_ms, to_ms)`, newest first, at most `limit`.
+    pub async fn transactions(
+        self,
+        from_ms: i64,
+        to_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<TransactionRow>, StoreError> {
+        let mut snapshot = self.db.begin().await?;
+        let rows = snapshot
+            .transactions_of(&self.customer_id, from_ms, to_ms, limit)
+            .await?;
+        snapshot.commit().await?;
+        Ok(rows)
+    }
+}
+
+impl From<AccessDenied> for StoreError {
+    fn from(d: AccessDenied) -> StoreError {
+        StoreError::Denied(d)
+    }
+}

@@ -1,0 +1,204 @@
+//! The append-only, hash-chained audit log. Records are appended inside the transaction
+//! of the change or read they describe, so either both commit or neither does.
+
+use crate::{Store, StoreError, Tx, args};
+use bankdesk_domain::audit::{AuditEntry, ChainBreak, ChainVerifier, NewAuditEntry};
+
+#[derive(sqlx::FromRow)]
+struct EntryRow {
+    seq: i64,
+    at_ms: i64,
+    actor: String,
+    action: String,
+    customer_id: Option<String>,
+    purpose: Option<String>,
+    detail: String,
+    prev_hash: String,
+    hash: String,
+}
+
+impl From<EntryRow> for AuditEntry {
+    fn from(r: EntryRow) -> AuditEntry {
+        AuditEntry {
+            seq: r.seq,
+            at_ms: r.at_ms,
+            actor: r.actor,
+            action: r.action,
+            customer_id: r.customer_id,
+            purpose: r.purpose,
+            detail: r.detail,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        }
+    }
+}
+
+const COLUMNS: &str = "seq, at_ms, actor, action, customer_id, purpose, detail, prev_hash, hash";
+
+/// The outcome of walking the whole chain.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Verification {
+    pub ok: bool,
+    pub entries: u64,
+    pub first_bad_seq: Option<i64>,
+    pub problem: Option<ChainBreak>,
+}
+
+/// Filters of the compliance audit search.
+#[derive(Clone, Debug, Default)]
+pub struct AuditQuery {
+    pub customer_id: Option<String>,
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    /// Only records with a seq below this (paging backwards from the newest).
+    pub before_seq: Option<i64>,
+    pub limit: u32,
+}
+
+impl Tx {
+    /// Takes the chain's write lock. Call first in a transaction that will audit, so the
+    /// transaction holds the lock from its start (no SQLite upgrade deadlocks, and
+    /// PostgreSQL appends strictly one after another).
+    pub async fn lock_audit_chain(&mut self) -> Result<(), StoreError> {
+        self.execute("UPDATE audit_head SET seq = seq WHERE id = 1", &[])
+            .await?;
+        Ok(())
+    }
+
+    /// Appends one record to the chain; the caller commits.
+    pub async fn audit(&mut self, entry: NewAuditEntry) -> Result<i64, StoreError> {
+        let (seq, prev): (i64, String) = self
+            .fetch_one(
+                "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
+                &[],
+            )
+            .await?;
+        let e = entry.chain(seq, &prev);
+        self.execute(
+            &format!(
+                "INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            ),
+            &args![
+                e.seq,
+                e.at_ms,
+                e.actor,
+                e.action,
+                e.customer_id,
+                e.purpose,
+                e.detail,
+                e.prev_hash,
+                e.hash.as_str()
+            ],
+        )
+        .await?;
+        self.execute(
+            "UPDATE audit_head SET hash = $1 WHERE id = 1",
+            &args![e.hash],
+        )
+        .await?;
+        Ok(seq)
+    }
+}
+
+impl Store {
+    /// Appends a record in a transaction of its own (for events that change nothing else).
+    pub async fn audit(&self, entry: NewAuditEntry) -> Result<i64, StoreError> {
+        let mut tx = self.db.begin().await?;
+        tx.lock_audit_chain().await?;
+        let seq = tx.audit(entry).await?;
+        tx.commit().await?;
+        Ok(seq)
+    }
+
+    pub async fn audit_search(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut sql = format!("SELECT {COLUMNS} FROM audit_log WHERE 1 = 1");
+        let mut a = Vec::new();
+        let mut filter = |col: &str, op: &str, v: crate::db::Arg| {
+            a.push(v);
+            sql.push_str(&format!(" AND {col} {op} ${}", a.len()));
+        };
+        if let Some(c) = &q.customer_id {
+            filter("customer_id", "=", c.into());
+        }
+        if let Some(c) = &q.actor {
+            filter("actor", "=", c.into());
+        }
+        if let Some(c) = &q.action {
+            filter("action", "=", c.into());
+        }
+        if let Some(t) = q.from_ms {
+            filter("at_ms", ">=", t.into());
+        }
+        if let Some(t) = q.to_ms {
+            filter("at_ms", "<", t.into());
+        }
+        if let Some(s) = q.before_seq {
+            filter("seq", "<", s.into());
+        }
+        a.push(i64::from(q.limit.clamp(1, 1000)).into());
+        sql.push_str(&format!(" ORDER BY seq DESC LIMIT ${}", a.len()));
+        let rows: Vec<EntryRow> = self.db.fetch_all(&sql, &a).await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// Walks the chain from the first record in pages, stopping at the first break.
+    pub async fn audit_verify(&self) -> Result<Verification, StoreError> {
+        const PAGE: i64 = 5_000;
+        let (head_seq, head_hash, base_seq, base_hash): (i64, String, i64, String) = self
+            .db
+            .fetch_optional(
+                "SELECT seq, hash, base_seq, base_hash FROM audit_head WHERE id = 1",
+                &[],
+            )
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("audit_head row is missing".into()))?;
+        let mut v = ChainVerifier::starting_after(base_seq, &base_hash);
+        let mut after = base_seq;
+        let outcome = loop {
+            let rows: Vec<EntryRow> = self
+                .db
+                .fetch_all(
+                    &format!(
+                        "SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"
+                    ),
+                    &args![after, PAGE],
+                )
+                .await?;
+            if rows.is_empty() {
+                break v.finish(head_seq, &head_hash);
+            }
+            let n = rows.len() as i64;
+            let mut broke = None;
+            for r in rows {
+                let e = AuditEntry::from(r);
+                after = e.seq;
+                if let Err(b) = v.feed(&e) {
+                    broke = Some(b);
+                    break;
+                }
+            }
+            if let Some(b) = broke {
+                break Err(b);
+            }
+            if n < PAGE {
+                break v.finish(head_seq, &head_hash);
+            }
+        };
+        Ok(match outcome {
+            Ok(()) => Verification {
+                ok: true,
+                entries: v.checked(),
+                first_bad_seq: None,
+                problem: None,
+            },
+            Err(b) => Verification {
+                ok: false,
+                entries: v.checked(),
+                first_bad_seq: Some(b.seq()),
+                problem: Some(b),
+            },
+        })
+    }
+}

@@ -1,0 +1,327 @@
+//! Contacts: one conversation with a customer on one channel. An open contact handled by
+//! an agent is that agent's purpose for reading the customer's data.
+
+use crate::{Store, StoreError, Tx, args, new_id, now_ms};
+use bankdesk_domain::audit::NewAuditEntry;
+use bankdesk_domain::bank::MAX_TEXT;
+pub use bankdesk_domain::contact::{
+    ContactChannel, Direction, VerificationMethod, VerificationResult,
+};
+use bankdesk_domain::error::FieldError;
+
+/// Notes and summaries are free text but bounded.
+pub const MAX_NOTE: usize = 4_000;
+
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow, serde::Serialize)]
+pub struct ContactRow {
+    pub id: String,
+    pub customer_id: Option<String>,
+    pub channel: String,
+    pub direction: String,
+    pub status: String,
+    pub handler_id: Option<String>,
+    pub handler_name: Option<String>,
+    pub opened_at_ms: i64,
+    pub closed_at_ms: Option<i64>,
+    pub category: Option<String>,
+    pub resolved: Option<bool>,
+    pub summary: Option<String>,
+    /// Result of the latest identity verification on this contact, if any.
+    pub identity: Option<String>,
+    pub identity_method: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow, serde::Serialize)]
+pub struct NoteRow {
+    pub id: String,
+    pub contact_id: String,
+    pub author_id: String,
+    pub author_name: String,
+    pub at_ms: i64,
+    pub text: String,
+}
+
+/// A contact with the notes written on it, as the next agent sees it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ContactWithNotes {
+    #[serde(flatten)]
+    pub contact: ContactRow,
+    pub notes: Vec<NoteRow>,
+}
+
+const NOTE_SELECT: &str = "SELECT n.id, n.contact_id, n.author_id, u.display_name AS author_name, n.at_ms, n.text \
+     FROM contact_notes n JOIN users u ON u.id = n.author_id";
+
+const CONTACT_SELECT: &str = "SELECT c.id, c.customer_id, c.channel, c.direction, c.status, c.handler_id, \
+     u.display_name AS handler_name, c.opened_at_ms, c.closed_at_ms, c.category, c.resolved, c.summary, \
+     (SELECT v.result FROM identity_verifications v WHERE v.contact_id = c.id ORDER BY v.at_ms DESC, v.id DESC LIMIT 1) AS identity, \
+     (SELECT v.method FROM identity_verifications v WHERE v.contact_id = c.id ORDER BY v.at_ms DESC, v.id DESC LIMIT 1) AS identity_method \
+     FROM contacts c LEFT JOIN users u ON u.id = c.handler_id";
+
+/// Who is acting, for the audit record.
+#[derive(Clone, Copy, Debug)]
+pub struct Actor<'a> {
+    pub user_id: &'a str,
+    pub username: &'a str,
+    pub department: Option<&'a str>,
+}
+
+fn audit(
+    actor: &Actor<'_>,
+    action: &str,
+    customer_id: Option<&str>,
+    detail: serde_json::Value,
+) -> NewAuditEntry {
+    NewAuditEntry {
+        at_ms: now_ms(),
+        actor: actor.username.to_string(),
+        action: action.to_string(),
+        customer_id: customer_id.map(str::to_string),
+        purpose: None,
+        detail: detail.to_string(),
+    }
+}
+
+fn bounded(field: &'static str, v: &str, max: usize) -> Result<(), StoreError> {
+    if v.trim().is_empty() {
+        return Err(StoreError::Invalid(FieldError::new(
+            field,
+            "must not be empty",
+        )));
+    }
+    if v.chars().count() > max {
+        return Err(StoreError::Invalid(FieldError::new(
+            field,
+            format!("longer than {max} characters"),
+        )));
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Opens a contact handled by `actor`; with a customer it becomes the actor's purpose.
+    pub async fn open_contact(
+        &self,
+        actor: &Actor<'_>,
+        channel: ContactChannel,
+        direction: Direction,
+        customer_id: Option<&str>,
+    ) -> Result<ContactRow, StoreError> {
+        if let Some(c) = customer_id
+            && !self.customer_exists(c).await?
+        {
+            return Err(StoreError::Invalid(FieldError::new(
+                "customer_id",
+                "no such customer",
+            )));
+        }
+        let id = new_id("ct");
+        let mut tx = self.db.begin().await?;
+        tx.lock_audit_chain().await?;
+        tx.execute(
+            "INSERT INTO contacts (id, customer_id, channel, direction, status, handler_id, opened_at_ms) \
+             VALUES ($1, $2, $3, $4, 'open', $5, $6)",
+            &args![id.as_str(), customer_id, channel.as_str(), direction.as_str(), actor.user_id, now_ms()],
+        )
+        .await?;
+        tx.audit(audit(
+            actor,
+            "contact.open",
+            customer_id,
+            serde_json::json!({"contact_id": id, "channel": channel.as_str()}),
+        ))
+        .await?;
+        let row = tx.contact(&id).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    pub async fn contact(&self, id: &str) -> Result<ContactRow, StoreError> {
+        self.db
+            .fetch_optional(&format!("{CONTACT_SELECT} WHERE c.id = $1"), &args![id])
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn contact_notes(&self, id: &str) -> Result<Vec<NoteRow>, StoreError> {
+        self.db
+            .fetch_all(
+                &format!("{NOTE_SELECT} WHERE n.contact_id = $1 ORDER BY n.at_ms, n.id"),
+                &args![id],
+            )
+            .await
+    }
+
+    /// The handler's open contacts, newest first (the desktop's "my contacts").
+    pub async fn open_contacts_of(&self, user_id: &str) -> Result<Vec<ContactRow>, StoreError> {
+        self.db
+            .fetch_all(
+                &format!("{CONTACT_SELECT} WHERE c.handler_id = $1 AND c.status = 'open' ORDER BY c.opened_at_ms DESC LIMIT 50"),
+                &args![user_id],
+            )
+            .await
+    }
+
+    /// Adds a note; only the handler of an open contact writes on it.
+    pub async fn add_contact_note(
+        &self,
+        actor: &Actor<'_>,
+        contact_id: &str,
+        text: &str,
+    ) -> Result<NoteRow, StoreError> {
+        bounded("text", text, MAX_NOTE)?;
+        let mut tx = self.db.begin().await?;
+        tx.lock_audit_chain().await?;
+        let c = tx.contact(contact_id).await?;
+        tx.require_handler(&c, actor)?;
+        let id = new_id("nt");
+        tx.execute(
+            "INSERT INTO contact_notes (id, contact_id, author_id, at_ms, text) VALUES ($1, $2, $3, $4, $5)",
+            &args![id.as_str(), contact_id, actor.user_id, now_ms(), text.trim()],
+        )
+        .await?;
+        tx.audit(audit(
+            actor,
+            "contact.note",
+            c.customer_id.as_deref(),
+            serde_json::json!({"contact_id": contact_id, "note_id": id}),
+        ))
+        .await?;
+        let note = tx
+            .fetch_one(&format!("{NOTE_SELECT} WHERE n.id = $1"), &args![id])
+            .await?;
+        tx.commit().await?;
+        Ok(note)
+    }
+
+    /// Closes the contact with its category, whether it was resolved, and a summary.
+    pub async fn wrap_up_contact(
+        &self,
+        actor: &Actor<'_>,
+        contact_id: &str,
+        category: &str,
+        resolved: bool,
+        summary: &str,
+    ) -> Result<ContactRow, StoreError> {
+        bounded("category", category, MAX_TEXT)?;
+        if summary.chars().count() > MAX_NOTE {
+            return Err(StoreError::Invalid(FieldError::new(
+                "summary",
+                format!("longer than {MAX_NOTE} characters"),
+            )));
+        }
+        let mut tx = self.db.begin().await?;
+        tx.lock_audit_chain().await?;
+        let c = tx.contact(contact_id).await?;
+        tx.require_handler(&c, actor)?;
+        tx.execute(
+            "UPDATE contacts SET status = 'closed', closed_at_ms = $1, category = $2, resolved = $3, summary = $4 WHERE id = $5",
+            &args![now_ms(), category, resolved, summary.trim(), contact_id],
+        )
+        .await?;
+        tx.audit(audit(
+            actor,
+            "contact.wrap_up",
+            c.customer_id.as_deref(),
+            serde_json::json!({"contact_id": contact_id, "category": category, "resolved": resolved}),
+        ))
+        .await?;
+        let row = tx.contact(contact_id).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+}
+
+impl Store {
+    /// Records the outcome of an identity check on an open contact, by its handler. The
+    /// latest outcome counts: a later failure withdraws an earlier pass.
+    pub async fn verify_identity(
+        &self,
+        actor: &Actor<'_>,
+        contact_id: &str,
+        method: VerificationMethod,
+        result: VerificationResult,
+    ) -> Result<ContactRow, StoreError> {
+        let mut tx = self.db.begin().await?;
+        tx.lock_audit_chain().await?;
+        let c = tx.contact(contact_id).await?;
+        tx.require_handler(&c, actor)?;
+        if c.customer_id.is_none() {
+            return Err(StoreError::Invalid(FieldError::new(
+                "contact",
+                "attach the customer before verifying identity",
+            )));
+        }
+        tx.execute(
+            "INSERT INTO identity_verifications (id, contact_id, method, result, verified_by, at_ms) VALUES ($1, $2, $3, $4, $5, $6)",
+            &args![new_id("iv"), contact_id, method.as_str(), result.as_str(), actor.user_id, now_ms()],
+        )
+        .await?;
+        tx.audit(audit(
+            actor,
+            "contact.identity_verification",
+            c.customer_id.as_deref(),
+            serde_json::json!({"contact_id": contact_id, "method": method.as_str(), "result": result.as_str()}),
+        ))
+        .await?;
+        let row = tx.contact(contact_id).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+}
+
+impl Tx {
+    /// Whether the latest identity verification on the contact passed.
+    pub(crate) async fn identity_passed(&mut self, contact_id: &str) -> Result<bool, StoreError> {
+        let row: Option<(String,)> = self
+            .fetch_optional(
+                "SELECT result FROM identity_verifications WHERE contact_id = $1 ORDER BY at_ms DESC, id DESC LIMIT 1",
+                &args![contact_id],
+            )
+            .await?;
+        Ok(row.is_some_and(|r| r.0 == VerificationResult::Passed.as_str()))
+    }
+
+    pub(crate) async fn contact(&mut self, id: &str) -> Result<ContactRow, StoreError> {
+        self.fetch_optional(&format!("{CONTACT_SELECT} WHERE c.id = $1"), &args![id])
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    fn require_handler(&self, c: &ContactRow, actor: &Actor<'_>) -> Result<(), StoreError> {
+        if c.status != "open" {
+            return Err(StoreError::Conflict("the contact is closed".into()));
+        }
+        if c.handler_id.as_deref() != Some(actor.user_id) {
+            return Err(StoreError::Denied(
+                bankdesk_domain::access::AccessDenied::NotHandler,
+            ));
+        }
+        Ok(())
+    }
+
+    /// The customer's latest contacts with their notes, for the timeline of the 360 view.
+    pub(crate) async fn recent_contacts_of(
+        &mut self,
+        customer_id: &str,
+        limit: u32,
+    ) -> Result<Vec<ContactWithNotes>, StoreError> {
+        let contacts: Vec<ContactRow> = self
+            .fetch_all(
+                &format!("{CONTACT_SELECT} WHERE c.customer_id = $1 ORDER BY c.opened_at_ms DESC, c.id DESC LIMIT $2"),
+                &args![customer_id, i64::from(limit)],
+            )
+            .await?;
+        let mut out = Vec::with_capacity(contacts.len());
+        for contact in contacts {
+            let notes = self
+                .fetch_all(
+                    &format!("{NOTE_SELECT} WHERE n.contact_id = $1 ORDER BY n.at_ms, n.id"),
+                    &args![contact.id.as_str()],
+                )
+                .await?;
+            out.push(ContactWithNotes { contact, notes });
+        }
+        Ok(out)
+    }
+}

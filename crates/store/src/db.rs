@@ -1,0 +1,341 @@
+//! The one place where SQLite and PostgreSQL differ. Repositories write portable SQL with
+//! `$1` placeholders and pass their values as [`Arg`]s; [`Db`] and [`Tx`] bind them for
+//! whichever database is behind, and rows decode into the same `FromRow` structs.
+
+use crate::StoreError;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+pub use sqlx::Error as SqlxError;
+
+/// A value bound to a `$n` placeholder.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Arg {
+    I64(Option<i64>),
+    F64(Option<f64>),
+    Text(Option<String>),
+    Bool(Option<bool>),
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Arg {
+        Arg::I64(Some(v))
+    }
+}
+impl From<i32> for Arg {
+    fn from(v: i32) -> Arg {
+        Arg::I64(Some(v.into()))
+    }
+}
+impl From<u32> for Arg {
+    fn from(v: u32) -> Arg {
+        Arg::I64(Some(v.into()))
+    }
+}
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Arg {
+        Arg::I64(v)
+    }
+}
+impl From<Option<f64>> for Arg {
+    fn from(v: Option<f64>) -> Arg {
+        Arg::F64(v)
+    }
+}
+impl From<bool> for Arg {
+    fn from(v: bool) -> Arg {
+        Arg::Bool(Some(v))
+    }
+}
+impl From<Option<bool>> for Arg {
+    fn from(v: Option<bool>) -> Arg {
+        Arg::Bool(v)
+    }
+}
+impl From<&str> for Arg {
+    fn from(v: &str) -> Arg {
+        Arg::Text(Some(v.to_string()))
+    }
+}
+impl From<String> for Arg {
+    fn from(v: String) -> Arg {
+        Arg::Text(Some(v))
+    }
+}
+impl From<&String> for Arg {
+    fn from(v: &String) -> Arg {
+        Arg::Text(Some(v.clone()))
+    }
+}
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Arg {
+        Arg::Text(v.map(str::to_string))
+    }
+}
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Arg {
+        Arg::Text(v)
+    }
+}
+
+/// `args![a, b, c]` builds the argument list of a query.
+#[macro_export]
+macro_rules! args {
+    ($($v:expr),* $(,)?) => { [$($crate::db::Arg::from($v)),*] };
+}
+
+/// Rows decodable from both databases.
+pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{}
+
+macro_rules! bind_all {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                Arg::I64(v) => q.bind(*v),
+                Arg::F64(v) => q.bind(*v),
+                Arg::Text(v) => q.bind(v.as_deref()),
+                Arg::Bool(v) => q.bind(*v),
+            };
+        }
+        q
+    }};
+}
+
+/// Runs one statement against a pool, transaction or connection of either database.
+macro_rules! on_each {
+    ($self:expr, $Sq:ident, $Pg:ident, |$c:ident| $body:expr) => {
+        match $self {
+            $Sq($c) => $body,
+            $Pg($c) => $body,
+        }
+    };
+}
+
+/// Which database, for the few places where SQL must differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+use Db::{Postgres as DbPg, Sqlite as DbSq};
+
+/// How hard SQLite works to keep a commit across a power cut; `Normal` in WAL mode keeps
+/// every commit across a process crash, `Full` also across power loss.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SqliteSync {
+    Normal,
+    Full,
+}
+
+impl Db {
+    /// Opens (creating if needed) the SQLite file at `path`.
+    pub async fn open_sqlite(path: &Path, sync: SqliteSync) -> Result<Db, StoreError> {
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(match sync {
+                SqliteSync::Normal => SqliteSynchronous::Normal,
+                SqliteSync::Full => SqliteSynchronous::Full,
+            })
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true)
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "memory");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await?;
+        Ok(Db::Sqlite(pool))
+    }
+
+    /// Connects to `postgres://...`; fails when the server cannot be reached.
+    pub async fn open_postgres(url: &str, max_connections: u32) -> Result<Db, StoreError> {
+        let opts = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await?;
+        Ok(Db::Postgres(pool))
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            DbSq(_) => Dialect::Sqlite,
+            DbPg(_) => Dialect::Postgres,
+        }
+    }
+
+    pub fn dialect_name(&self) -> &'static str {
+        match self {
+            DbSq(_) => "sqlite",
+            DbPg(_) => "postgres",
+        }
+    }
+
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            DbSq(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            DbPg(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            DbSq(p) => Tx::Sqlite(p.begin().await?),
+            DbPg(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    pub async fn execute(&self, sql: &str, args: &[Arg]) -> Result<u64, StoreError> {
+        on_each!(self, DbSq, DbPg, |p| Ok(bind_all!(sqlx::query(sql), args)
+            .execute(p)
+            .await?
+            .rows_affected()))
+    }
+
+    pub async fn fetch_all<T: Row>(&self, sql: &str, args: &[Arg]) -> Result<Vec<T>, StoreError> {
+        on_each!(self, DbSq, DbPg, |p| Ok(bind_all!(
+            sqlx::query_as::<_, T>(sql),
+            args
+        )
+        .fetch_all(p)
+        .await?))
+    }
+
+    pub async fn fetch_optional<T: Row>(
+        &self,
+        sql: &str,
+        args: &[Arg],
+    ) -> Result<Option<T>, StoreError> {
+        on_each!(self, DbSq, DbPg, |p| Ok(bind_all!(
+            sqlx::query_as::<_, T>(sql),
+            args
+        )
+        .fetch_optional(p)
+        .await?))
+    }
+
+    pub async fn fetch_one_row<T: Row>(&self, sql: &str) -> Result<T, StoreError> {
+        self.fetch_optional(sql, &[])
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn close(&self) {
+        on_each!(self, DbSq, DbPg, |p| p.close().await)
+    }
+}
+
+/// A transaction on either database; dropped without `commit` it rolls back.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+use Tx::{Postgres as TxPg, Sqlite as TxSq};
+
+impl Tx {
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            TxSq(_) => Dialect::Sqlite,
+            TxPg(_) => Dialect::Postgres,
+        }
+    }
+
+    pub async fn execute(&mut self, sql: &str, args: &[Arg]) -> Result<u64, StoreError> {
+        on_each!(self, TxSq, TxPg, |t| Ok(bind_all!(sqlx::query(sql), args)
+            .execute(&mut **t)
+            .await?
+            .rows_affected()))
+    }
+
+    pub async fn fetch_all<T: Row>(
+        &mut self,
+        sql: &str,
+        args: &[Arg],
+    ) -> Result<Vec<T>, StoreError> {
+        on_each!(self, TxSq, TxPg, |t| Ok(bind_all!(
+            sqlx::query_as::<_, T>(sql),
+            args
+        )
+        .fetch_all(&mut **t)
+        .await?))
+    }
+
+    pub async fn fetch_optional<T: Row>(
+        &mut self,
+        sql: &str,
+        args: &[Arg],
+    ) -> Result<Option<T>, StoreError> {
+        on_each!(self, TxSq, TxPg, |t| Ok(bind_all!(
+            sqlx::query_as::<_, T>(sql),
+            args
+        )
+        .fetch_optional(&mut **t)
+        .await?))
+    }
+
+    pub async fn fetch_one<T: Row>(&mut self, sql: &str, args: &[Arg]) -> Result<T, StoreError> {
+        self.fetch_optional(sql, args)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn commit(self) -> Result<(), StoreError> {
+        on_each!(self, TxSq, TxPg, |t| Ok(t.commit().await?))
+    }
+}
+
+/// Builds `INSERT INTO table (cols) VALUES ($1,..),($k,..)` for `rows` rows.
+pub fn multi_insert(table: &str, columns: &[&str], rows: usize) -> String {
+    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+    let mut n = 1;
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for c in 0..columns.len() {
+            if c > 0 {
+                sql.push(',');
+            }
+            sql.push('$');
+            sql.push_str(&n.to_string());
+            n += 1;
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn multi_insert_numbers_placeholders() {
+        assert_eq!(
+            super::multi_insert("t", &["a", "b"], 2),
+            "INSERT INTO t (a, b) VALUES ($1,$2),($3,$4)"
+        );
+    }
+}

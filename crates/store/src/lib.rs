@@ -1,0 +1,110 @@
+//! Persistence for bankdesk: one data layer over SQLite (the zero-setup default) and
+//! PostgreSQL (production). Repositories return plain row types; the domain decides.
+#![forbid(unsafe_code)]
+
+pub mod access;
+pub mod audit;
+pub mod bank;
+pub mod cases;
+pub mod complaints;
+pub mod contacts;
+pub mod crises;
+pub mod db;
+pub mod escalation;
+pub mod exams;
+pub mod fts_baseline;
+pub mod knowledge;
+pub mod privacy;
+#[cfg(feature = "test-support")]
+pub mod testing;
+pub mod users;
+
+use bankdesk_domain::access::AccessDenied;
+use bankdesk_domain::error::FieldError;
+pub use db::{Db, Dialect, SqliteSync, Tx};
+
+/// Every failure of the data layer, in terms the web layer can map to an error code.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("access denied: {0}")]
+    Denied(AccessDenied),
+    #[error("{0}")]
+    Invalid(FieldError),
+    /// A business rule refused the request; the code says which.
+    #[error("{message}")]
+    Refused {
+        code: bankdesk_domain::ErrorCode,
+        message: String,
+    },
+    #[error("database error: {0}")]
+    Db(sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::Database(d) if d.is_unique_violation() => {
+                StoreError::Conflict(d.message().to_string())
+            }
+            _ => StoreError::Db(e),
+        }
+    }
+}
+
+/// The handle every part of bankdesk holds; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub db: Db,
+    /// Thresholds of the insider-access alerts raised by the access gate.
+    pub alert_rules: bankdesk_domain::alert::AlertRules,
+    /// Working days and holidays for SLA deadlines (the shipped schedule by default).
+    pub calendar: std::sync::Arc<bankdesk_domain::calendar::BusinessCalendar>,
+}
+
+impl Store {
+    pub fn new(db: Db) -> Store {
+        Store {
+            db,
+            alert_rules: Default::default(),
+            calendar: std::sync::Arc::new(bankdesk_domain::calendar::BusinessCalendar::china()),
+        }
+    }
+
+    /// Liveness of the database, for `/healthz`.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.db
+            .fetch_one_row::<(i32,)>("SELECT 1")
+            .await
+            .map(|_| ())
+    }
+}
+
+impl StoreError {
+    pub fn refused(code: bankdesk_domain::ErrorCode, message: impl Into<String>) -> StoreError {
+        StoreError::Refused {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// Milliseconds since the epoch, the unit every stored time uses.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// A random identifier with a readable prefix: `ct_3f9a0c...` (16 hex digits).
+pub fn new_id(prefix: &str) -> String {
+    use rand::Rng;
+    let n: u64 = rand::rng().random();
+    format!("{prefix}_{n:016x}")
+}

@@ -1,0 +1,133 @@
+use crate::AppState;
+use crate::auth::{AnyStaff, Api, Service};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
+use crate::view::{ContactView, NoteView, contact_view, rfc3339};
+use axum::extract::State;
+use axum::http::StatusCode;
+use bankdesk_store::contacts::{ContactChannel, Direction, VerificationMethod, VerificationResult};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenContact {
+    channel: ContactChannel,
+    customer_id: Option<String>,
+    #[serde(default = "inbound")]
+    direction: Direction,
+}
+
+fn inbound() -> Direction {
+    Direction::Inbound
+}
+
+pub async fn open(
+    State(state): State<AppState>,
+    who: Api<Service>,
+    ApiJson(req): ApiJson<OpenContact>,
+) -> ApiResult<(StatusCode, ApiJson<ContactView>)> {
+    let c = state
+        .store
+        .open_contact(
+            &who.actor(),
+            req.channel,
+            req.direction,
+            req.customer_id.as_deref(),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, ApiJson(contact_view(&c, Vec::new()))))
+}
+
+/// A contact with its notes, for its handler (other staff read it through the customer's 360).
+pub async fn get(
+    State(state): State<AppState>,
+    who: Api<AnyStaff>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<ApiJson<ContactView>> {
+    let c = state.store.contact(&id).await?;
+    if c.handler_id.as_deref() != Some(who.user.id.as_str()) {
+        return Err(ApiError::forbidden(
+            "only the contact's handler reads it here",
+        ));
+    }
+    let notes = state
+        .store
+        .contact_notes(&id)
+        .await?
+        .into_iter()
+        .map(|n| NoteView {
+            author: n.author_name,
+            at: rfc3339(n.at_ms, None),
+            text: n.text,
+        })
+        .collect();
+    Ok(ApiJson(contact_view(&c, notes)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoteRequest {
+    text: String,
+}
+
+pub async fn add_note(
+    State(state): State<AppState>,
+    who: Api<Service>,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(req): ApiJson<NoteRequest>,
+) -> ApiResult<(StatusCode, ApiJson<NoteView>)> {
+    let n = state
+        .store
+        .add_contact_note(&who.actor(), &id, &req.text)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(NoteView {
+            author: n.author_name,
+            at: rfc3339(n.at_ms, None),
+            text: n.text,
+        }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WrapUp {
+    category: String,
+    resolved: bool,
+    #[serde(default)]
+    summary: String,
+}
+
+pub async fn wrap_up(
+    State(state): State<AppState>,
+    who: Api<Service>,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(req): ApiJson<WrapUp>,
+) -> ApiResult<ApiJson<ContactView>> {
+    let c = state
+        .store
+        .wrap_up_contact(&who.actor(), &id, &req.category, req.resolved, &req.summary)
+        .await?;
+    Ok(ApiJson(contact_view(&c, Vec::new())))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Verification {
+    method: VerificationMethod,
+    result: VerificationResult,
+}
+
+/// Records how the caller proved their identity on this contact.
+pub async fn verify_identity(
+    State(state): State<AppState>,
+    who: Api<Service>,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(req): ApiJson<Verification>,
+) -> ApiResult<ApiJson<ContactView>> {
+    let c = state
+        .store
+        .verify_identity(&who.actor(), &id, req.method, req.result)
+        .await?;
+    Ok(ApiJson(contact_view(&c, Vec::new())))
+}

@@ -1,0 +1,370 @@
+//! Statement exports, the legal-order register and insider-access alerts.
+
+use super::List;
+use super::customers::time_param;
+use crate::AppState;
+use crate::auth::{AnyStaff, Api, Compliance};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
+use crate::view::rfc3339;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bankdesk_domain::ErrorCode;
+use bankdesk_domain::alert::AlertStatus;
+use bankdesk_domain::export::ExportBasis;
+use bankdesk_domain::legal_order::{OrderKind, OrderScope, OrderStatus, parse_scope};
+use bankdesk_store::access::Read;
+use bankdesk_store::privacy::{AlertRow, ExportRow, NewOrder, OrderRow};
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize)]
+pub struct ExportView {
+    pub(crate) id: String,
+    pub(crate) customer_id: String,
+    pub(crate) from: String,
+    pub(crate) to: String,
+    pub(crate) basis: String,
+    pub(crate) purpose: String,
+    pub(crate) status: String,
+    pub(crate) requested_by: String,
+    pub(crate) requested_at: String,
+    pub(crate) approved_by: Option<String>,
+    pub(crate) approved_at: Option<String>,
+    pub(crate) rows: Option<i64>,
+}
+
+impl From<ExportRow> for ExportView {
+    fn from(e: ExportRow) -> ExportView {
+        ExportView {
+            from: rfc3339(e.from_ms, None),
+            to: rfc3339(e.to_ms, None),
+            requested_at: rfc3339(e.requested_at_ms, None),
+            approved_at: e.approved_at_ms.map(|t| rfc3339(t, None)),
+            id: e.id,
+            customer_id: e.customer_id,
+            basis: e.basis,
+            purpose: e.purpose,
+            status: e.status,
+            requested_by: e.requested_by,
+            approved_by: e.approved_by,
+            rows: e.file_rows,
+        }
+    }
+}
+
+/// The longest period one export may cover.
+const MAX_EXPORT_MS: i64 = 5 * 366 * 86_400_000;
+
+/// An export covers `[from_ms, to_ms)`: a period that is not empty and at most five years
+/// long. The API and the desktop's export form both hold requests to this.
+pub(crate) fn check_export_range(from_ms: i64, to_ms: i64) -> ApiResult<()> {
+    if from_ms >= to_ms {
+        return Err(ApiError::field("to", "after from"));
+    }
+    if to_ms - from_ms > MAX_EXPORT_MS {
+        return Err(ApiError::field("to", "at most five years per export"));
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportRequest {
+    customer_id: String,
+    from: String,
+    to: String,
+    basis: ExportBasis,
+    purpose: Option<String>,
+}
+
+/// A statement export request; it needs the customer's verified request or an active
+/// legal order, and waits for a second person's approval.
+pub async fn request_export(
+    State(state): State<AppState>,
+    who: Api<AnyStaff>,
+    ApiJson(req): ApiJson<ExportRequest>,
+) -> ApiResult<(StatusCode, ApiJson<ExportView>)> {
+    let from = time_param("from", Some(&req.from))?.unwrap_or(0);
+    let to = time_param("to", Some(&req.to))?.unwrap_or(0);
+    check_export_range(from, to)?;
+    let actor = who.actor();
+    let grant = state
+        .store
+        .customer_access(
+            &actor,
+            &req.customer_id,
+            req.purpose.as_deref(),
+            Read::Export,
+            serde_json::json!({"basis": req.basis, "from": req.from, "to": req.to}),
+        )
+        .await?;
+    let row = grant.request_export(&actor, req.basis, from, to).await?;
+    Ok((StatusCode::CREATED, ApiJson(row.into())))
+}
+
+pub async fn get_export(
+    State(state): State<AppState>,
+    who: Api<AnyStaff>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<ApiJson<ExportView>> {
+    let e = state.store.statement_export(&id).await?;
+    let approver_role = who.user.roles.iter().any(|r| {
+        matches!(
+            r,
+            bankdesk_domain::role::Role::Supervisor | bankdesk_domain::role::Role::Compliance
+        )
+    });
+    if e.requested_by != who.user.username && !approver_role {
+        return Err(ApiError::forbidden(
+            "only the requester and approvers see an export",
+        ));
+    }
+    Ok(ApiJson(e.into()))
+}
+
+pub async fn pending_exports(
+    State(state): State<AppState>,
+    who: Api<AnyStaff>,
+) -> ApiResult<ApiJson<List<ExportView>>> {
+    if !who.user.roles.iter().any(|r| {
+        matches!(
+            r,
+            bankdesk_domain::role::Role::Supervisor | bankdesk_domain::role::Role::Compliance
+        )
+    }) {
+        return Err(ApiError::forbidden("only approvers list pending exports"));
+    }
+    let items = state
+        .store
+        .pending_exports(200)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(ApiJson(List { items, next: None }))
+}
+
+pub async fn approve_export(
+    State(state): State<AppState>,
+    who: Api<AnyStaff>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<ApiJson<ExportView>> {
+    let row = state
+        .store
+        .approve_export(&who.actor(), &who.user.roles, &id)
+        .await?;
+    Ok(ApiJson(row.into()))
+}
+
+pub async fn export_file(
+    State(state): State<AppState>,
+    who: Api<AnyStaff>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Response> {
+    let csv = state.store.download_export(&who.actor(), &id).await?;
+    Ok(statement_file(&id, csv))
+}
+
+/// An approved statement file as a download that no cache keeps. `id` is the export's,
+/// already found by the store, so it is safe in the header.
+pub(crate) fn statement_file(id: &str, csv: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"statement-{id}.csv\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        csv,
+    )
+        .into_response()
+}
+
+#[derive(Serialize)]
+pub struct OrderView {
+    pub(crate) id: String,
+    pub(crate) kind: String,
+    pub(crate) issuer: String,
+    pub(crate) document_no: String,
+    pub(crate) customer_id: String,
+    pub(crate) scope: Vec<OrderScope>,
+    pub(crate) valid_from: String,
+    pub(crate) valid_until: String,
+    pub(crate) status: String,
+    /// `status`, except that an active order past its validity reads `expired`.
+    pub(crate) effective_status: String,
+    pub(crate) registered_by: String,
+    pub(crate) registered_at: String,
+    pub(crate) verified_by: Option<String>,
+    pub(crate) verified_at: Option<String>,
+}
+
+impl From<OrderRow> for OrderView {
+    fn from(o: OrderRow) -> OrderView {
+        let now = bankdesk_store::now_ms();
+        let effective = if o.status == OrderStatus::Active.as_str() && (now >= o.valid_until_ms) {
+            "expired".to_string()
+        } else {
+            o.status.clone()
+        };
+        OrderView {
+            scope: parse_scope(&o.scope),
+            valid_from: rfc3339(o.valid_from_ms, None),
+            valid_until: rfc3339(o.valid_until_ms, None),
+            registered_at: rfc3339(o.registered_at_ms, None),
+            verified_at: o.verified_at_ms.map(|t| rfc3339(t, None)),
+            effective_status: effective,
+            id: o.id,
+            kind: o.kind,
+            issuer: o.issuer,
+            document_no: o.document_no,
+            customer_id: o.customer_id,
+            status: o.status,
+            registered_by: o.registered_by,
+            verified_by: o.verified_by,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderRequest {
+    kind: OrderKind,
+    issuer: String,
+    document_no: String,
+    customer_id: String,
+    scope: Vec<OrderScope>,
+    valid_from: String,
+    valid_until: String,
+}
+
+pub async fn register_order(
+    State(state): State<AppState>,
+    who: Api<Compliance>,
+    ApiJson(req): ApiJson<OrderRequest>,
+) -> ApiResult<(StatusCode, ApiJson<OrderView>)> {
+    let valid_from = time_param("valid_from", Some(&req.valid_from))?.unwrap_or(0);
+    let valid_until = time_param("valid_until", Some(&req.valid_until))?.unwrap_or(0);
+    let row = state
+        .store
+        .register_order(
+            &who.actor(),
+            &NewOrder {
+                kind: req.kind,
+                issuer: &req.issuer,
+                document_no: &req.document_no,
+                customer_id: &req.customer_id,
+                scope: &req.scope,
+                valid_from_ms: valid_from,
+                valid_until_ms: valid_until,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, ApiJson(row.into())))
+}
+
+pub async fn verify_order(
+    State(state): State<AppState>,
+    who: Api<Compliance>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<ApiJson<OrderView>> {
+    Ok(ApiJson(
+        state.store.verify_order(&who.actor(), &id).await?.into(),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderQuery {
+    customer_id: Option<String>,
+    limit: Option<u32>,
+}
+
+pub async fn list_orders(
+    State(state): State<AppState>,
+    _who: Api<Compliance>,
+    ApiQuery(q): ApiQuery<OrderQuery>,
+) -> ApiResult<ApiJson<List<OrderView>>> {
+    let rows = state
+        .store
+        .legal_orders(q.customer_id.as_deref(), q.limit.unwrap_or(200))
+        .await?;
+    Ok(ApiJson(List {
+        items: rows.into_iter().map(Into::into).collect(),
+        next: None,
+    }))
+}
+
+#[derive(Serialize)]
+pub struct AlertView {
+    pub(crate) id: String,
+    pub(crate) kind: String,
+    pub(crate) actor: String,
+    pub(crate) customer_id: Option<String>,
+    pub(crate) at: String,
+    pub(crate) detail: serde_json::Value,
+    /// The audit records that show what happened.
+    pub(crate) evidence: serde_json::Value,
+    pub(crate) status: String,
+}
+
+impl From<AlertRow> for AlertView {
+    fn from(a: AlertRow) -> AlertView {
+        AlertView {
+            at: rfc3339(a.at_ms, None),
+            detail: serde_json::from_str(&a.detail).unwrap_or(serde_json::Value::Null),
+            evidence: serde_json::from_str(&a.evidence).unwrap_or(serde_json::Value::Null),
+            id: a.id,
+            kind: a.kind,
+            actor: a.actor,
+            customer_id: a.customer_id,
+            status: a.status,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertQuery {
+    status: Option<AlertStatus>,
+    limit: Option<u32>,
+}
+
+pub async fn alerts(
+    State(state): State<AppState>,
+    _who: Api<Compliance>,
+    ApiQuery(q): ApiQuery<AlertQuery>,
+) -> ApiResult<ApiJson<List<AlertView>>> {
+    let rows = state.store.alerts(q.status, q.limit.unwrap_or(200)).await?;
+    Ok(ApiJson(List {
+        items: rows.into_iter().map(Into::into).collect(),
+        next: None,
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertUpdate {
+    status: AlertStatus,
+}
+
+pub async fn update_alert(
+    State(state): State<AppState>,
+    who: Api<Compliance>,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(req): ApiJson<AlertUpdate>,
+) -> ApiResult<StatusCode> {
+    if req.status == AlertStatus::Open {
+        return Err(ApiError::new(
+            ErrorCode::InvalidField,
+            "status: acknowledged or closed",
+        ));
+    }
+    state
+        .store
+        .set_alert_status(&who.actor(), &id, req.status)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

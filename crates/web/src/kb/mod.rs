@@ -1,0 +1,175 @@
+//! The knowledge service: the store, which is the source of truth, and the search index,
+//! kept in step.
+//!
+//! Every write goes to the database first (in a transaction with its audit record); the
+//! index then catches up from the database's change feed and records how far it got. A
+//! search first checks that the index is not behind the database, so an edit is
+//! searchable at once, an edit made on another node shows up on this one, and an edit
+//! that reached the database but not the index (a crash between the two) is repaired at
+//! the next start or search.
+
+pub mod demo;
+
+use crate::error::ApiError;
+use bankdesk_domain::ErrorCode;
+use bankdesk_domain::kb::ArticleContent;
+use bankdesk_domain::markdown;
+use bankdesk_search::{
+    Change, Hit, IndexDoc, KbIndex, Lexicon, SearchError, SearchRequest, WriterOptions,
+};
+use bankdesk_store::{Store, StoreError};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Changes read from the database per round while catching up.
+const CATCH_UP_BATCH: u32 = 2_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum KnowledgeError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Search(#[from] SearchError),
+    #[error("search dictionary: {0}")]
+    Lexicon(String),
+    #[error("index task failed: {0}")]
+    Task(String),
+}
+
+impl From<KnowledgeError> for ApiError {
+    fn from(e: KnowledgeError) -> ApiError {
+        match e {
+            KnowledgeError::Store(s) => s.into(),
+            other => {
+                tracing::error!(error = %other, "knowledge index");
+                ApiError::new(ErrorCode::Internal, "internal error; it has been logged")
+            }
+        }
+    }
+}
+
+/// The index of published knowledge, shared by all requests.
+pub struct Knowledge {
+    index: Arc<KbIndex>,
+    /// One catch-up at a time; searches that find the index current never wait on it.
+    sync: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for Knowledge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Knowledge")
+            .field("index", &self.index)
+            .finish()
+    }
+}
+
+impl Knowledge {
+    /// The index in `index_dir`, analysing with the built-in word lists extended by the
+    /// bank's files in `dictionary_dir` (see `bankdesk_search::analyzer`).
+    pub fn open(
+        index_dir: &Path,
+        dictionary_dir: &Path,
+        opts: WriterOptions,
+    ) -> Result<Knowledge, KnowledgeError> {
+        let lexicon = Lexicon::with_extensions(dictionary_dir)
+            .map_err(|e| KnowledgeError::Lexicon(e.to_string()))?;
+        Ok(Knowledge::from_index(KbIndex::open(
+            index_dir,
+            Arc::new(lexicon),
+            opts,
+        )?))
+    }
+
+    /// An index in memory with the built-in word lists, filled from the database on
+    /// first use.
+    pub fn in_memory() -> Result<Knowledge, KnowledgeError> {
+        let lexicon = Lexicon::shared_builtin().map_err(KnowledgeError::Lexicon)?;
+        Ok(Knowledge::from_index(KbIndex::in_memory(lexicon)?))
+    }
+
+    pub fn from_index(index: KbIndex) -> Knowledge {
+        Knowledge {
+            index: Arc::new(index),
+            sync: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    pub fn index(&self) -> &KbIndex {
+        &self.index
+    }
+
+    /// Applies every database change the index has not seen; returns how many articles
+    /// were (re)indexed or removed.
+    pub async fn catch_up(&self, store: &Store) -> Result<usize, KnowledgeError> {
+        if store.kb_head().await? <= self.index.watermark() {
+            return Ok(0);
+        }
+        let _one_at_a_time = self.sync.lock().await;
+        // Read the head before the changes: every change numbered up to it has committed,
+        // so the reads below see it, and the head is then a safe watermark.
+        let head = store.kb_head().await?;
+        let mut from = self.index.watermark();
+        let mut applied = 0;
+        while from < head {
+            let batch = store.kb_changes_since(from, CATCH_UP_BATCH).await?;
+            let full = batch.len() == CATCH_UP_BATCH as usize;
+            let last = batch.last().map_or(from, |c| c.change_seq);
+            let mark = if full { last } else { head.max(last) };
+            let changes: Vec<Change> = batch
+                .into_iter()
+                .map(|c| match c.published {
+                    Some((version, content)) => Change::Upsert(index_doc(&c.id, version, &content)),
+                    None => Change::Delete(c.id),
+                })
+                .collect();
+            applied += changes.len();
+            let index = self.index.clone();
+            tokio::task::spawn_blocking(move || index.apply(&changes, mark))
+                .await
+                .map_err(|e| KnowledgeError::Task(e.to_string()))??;
+            from = mark;
+        }
+        if applied > 0 {
+            tracing::info!(applied, watermark = from, "knowledge index caught up");
+        }
+        Ok(applied)
+    }
+
+    /// Empties the index and loads every published point again.
+    pub async fn rebuild(&self, store: &Store) -> Result<usize, KnowledgeError> {
+        {
+            let _one_at_a_time = self.sync.lock().await;
+            let index = self.index.clone();
+            tokio::task::spawn_blocking(move || index.clear())
+                .await
+                .map_err(|e| KnowledgeError::Task(e.to_string()))??;
+        }
+        self.catch_up(store).await
+    }
+
+    /// Searches after making sure the index reflects the database.
+    pub async fn search(
+        &self,
+        store: &Store,
+        req: &SearchRequest<'_>,
+    ) -> Result<Vec<Hit>, KnowledgeError> {
+        self.catch_up(store).await?;
+        Ok(self.index.search(req)?)
+    }
+}
+
+/// What the index holds of a published version: the body as plain text.
+pub fn index_doc(id: &str, version: i64, c: &ArticleContent) -> IndexDoc {
+    IndexDoc {
+        id: id.to_string(),
+        version,
+        title: c.title.clone(),
+        body: markdown::to_plain(&c.body),
+        category: c.category.as_str().to_string(),
+        tags: c.tags.clone(),
+        audience: c.audience,
+        valid_from_ms: c.valid_from_ms,
+        valid_until_ms: c.valid_until_ms,
+        script: c.script.clone(),
+    }
+}

@@ -1,0 +1,1129 @@
+//! The second-line desktop: case lists by department with overdue cases marked, the case
+//! page (history, answers, the next moves), the complaint register and the crisis board.
+//! Every change goes through the same store calls as the API, after the CSRF check.
+
+use super::format::{bank_day, bank_time, day_end_ms, day_start_ms};
+use super::i18n::{Lang, Messages};
+use super::{Chrome, CsrfForm, LangPrefs, Page, id_shaped, url_encode};
+use crate::AppState;
+use crate::api::cases::{RegisterJson, register_csv_text, register_rows};
+use crate::auth::{CaseStaff, Desk, Oversight};
+use crate::view::rfc3339;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use bankdesk_domain::ErrorCode;
+use bankdesk_domain::case::{CaseAccess, CaseStatus};
+use bankdesk_domain::contact::ContactChannel;
+use bankdesk_domain::crisis::{CrisisStatus, ReportTo};
+use bankdesk_domain::role::Role;
+use bankdesk_store::StoreError;
+use bankdesk_store::cases::{Case, CaseFilter, Reply, Staff as Worker};
+use bankdesk_store::complaints::Decision;
+use bankdesk_store::crises::{CrisisEntry, CrisisUpdate, NewCrisis};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// How many cases a list shows.
+const LIST: u32 = 200;
+
+/// An option of a `<select>`.
+struct Opt {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+fn oversees(roles: &[Role]) -> bool {
+    roles
+        .iter()
+        .any(|r| matches!(r, Role::Supervisor | Role::Compliance))
+}
+
+/// A refused change as a page: the rule's reason in the user's words where we have them.
+fn refused(page: &Page, e: StoreError, back: String) -> Response {
+    let t = page.t;
+    match e {
+        StoreError::Refused {
+            code: ErrorCode::IllegalTransition,
+            ..
+        } => page.message(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            t.err_conflict_title,
+            t.err_illegal_transition,
+            Some(back),
+        ),
+        StoreError::Refused {
+            code: ErrorCode::Recused,
+            ..
+        } => page.message(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            t.err_forbidden_title,
+            t.err_recused,
+            Some(back),
+        ),
+        StoreError::Refused {
+            code: ErrorCode::RuleRefused,
+            message,
+        } => page.message(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            t.err_invalid_title,
+            &message,
+            Some(back),
+        ),
+        other => page.store_error(other, Some(back)),
+    }
+}
+
+fn case_url(id: &str) -> String {
+    format!("/cases/{}", url_encode(id))
+}
+
+/// Type names by code, for lists that show many cases.
+async fn type_names(state: &AppState) -> Result<HashMap<String, String>, StoreError> {
+    Ok(state
+        .store
+        .case_types()
+        .await?
+        .into_iter()
+        .map(|t| (t.definition.code, t.definition.name))
+        .collect())
+}
+
+struct CaseLine {
+    id: String,
+    url: String,
+    type_name: String,
+    status: String,
+    department: String,
+    assignee: String,
+    customer_id: String,
+    summary: String,
+    due: String,
+    overdue: bool,
+    paused: bool,
+}
+
+impl CaseLine {
+    fn new(c: &Case, lang: Lang, names: &HashMap<String, String>, now: i64) -> CaseLine {
+        CaseLine {
+            url: case_url(&c.id),
+            id: c.id.clone(),
+            type_name: names
+                .get(&c.case_type)
+                .cloned()
+                .unwrap_or_else(|| c.case_type.clone()),
+            status: lang.case_status(c.status.as_str()),
+            department: c.department.clone().unwrap_or_default(),
+            assignee: c.assignee.clone().unwrap_or_default(),
+            customer_id: c.customer_id.clone(),
+            summary: c.summary.clone(),
+            due: c
+                .due_at_ms
+                .map(|d| bank_day(&rfc3339(d, None)))
+                .unwrap_or_default(),
+            overdue: c.overdue(now),
+            paused: c.status.is_open() && c.due_at_ms.is_none(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+struct ListTpl<'a> {
+    t: &'static Messages,
+    chrome: &'a Chrome,
+    departments: Vec<Opt>,
+    statuses: Vec<Opt>,
+    overdue: bool,
+    lines: Vec<CaseLine>,
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    department: Option<String>,
+    status: Option<String>,
+    overdue: Option<String>,
+}
+
+/// A department's cases (the caller's own by default; any for supervisors and
+/// compliance), overdue ones marked, or only the overdue ones, oldest deadline first.
+pub async fn list(
+    State(state): State<AppState>,
+    desk: Desk,
+    prefs: LangPrefs,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let page = Page::user(&state, &prefs, &desk).await;
+    let user = desk.user();
+    let department = q.department.filter(|d| !d.is_empty());
+    let status = q.status.as_deref().and_then(CaseStatus::parse);
+    let overdue = q.overdue.is_some_and(|v| !v.is_empty());
+    let now = bankdesk_store::now_ms();
+    let loaded = async {
+        let names = type_names(&state).await?;
+        let departments = state.store.departments().await?;
+        let cases = state
+            .store
+            .list_cases(
+                &Worker::from(user),
+                &CaseFilter {
+                    status,
+                    department: department.clone(),
+                    overdue,
+                    now_ms: now,
+                    limit: LIST,
+                    after: None,
+                },
+            )
+            .await?;
+        Ok::<_, StoreError>((names, departments, cases))
+    };
+    let (names, departments, cases) = match loaded.await {
+        Ok(l) => l,
+        Err(e) => return refused(&page, e, "/cases".into()),
+    };
+    let t = page.t;
+    let everyone = oversees(&user.roles);
+    let mut options = vec![Opt {
+        value: String::new(),
+        label: if everyone {
+            t.all_departments
+        } else {
+            t.cases_mine
+        }
+        .to_string(),
+        selected: department.is_none(),
+    }];
+    options.extend(
+        departments
+            .into_iter()
+            .filter(|d| everyone || user.department.as_deref() == Some(d.code.as_str()))
+            .map(|d| Opt {
+                selected: department.as_deref() == Some(d.code.as_str()),
+                label: d.name,
+                value: d.code,
+            }),
+    );
+    let mut statuses = vec![Opt {
+        value: String::new(),
+        label: t.any_status.to_string(),
+        selected: status.is_none(),
+    }];
+    statuses.extend(CaseStatus::ALL.iter().map(|s| Opt {
+        value: s.as_str().to_string(),
+        label: page.lang.case_status(s.as_str()),
+        selected: status == Some(*s),
+    }));
+    page.html(
+        StatusCode::OK,
+        &ListTpl {
+            t,
+            chrome: &page.chrome,
+            departments: options,
+            statuses,
+            overdue,
+            lines: cases
+                .iter()
+                .map(|c| CaseLine::new(c, page.lang, &names, now))
+                .collect(),
+        },
+    )
+}
+
+struct HistoryLine {
+    at: String,
+    actor: String,
+    action: String,
+    change: String,
+    note: String,
+}
+
+struct ContactLine {
+    role: String,
+    channel: String,
+    at: String,
+    text: String,
+}
+
+struct ExtensionLine {
+    action: String,
+    level: i64,
+    reason: String,
+    status: String,
+    requested_by: String,
+    new_due: String,
+    pending: bool,
+}
+
+struct ComplaintLines {
+    received: String,
+    channel: String,
+    complexity: String,
+    extensions: String,
+    subject_staff: String,
+    subject_branch: String,
+    root_causes: String,
+    merged_into: Option<String>,
+    answered: String,
+    appraisal_running: bool,
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CaseTpl<'a> {
+    t: &'static Messages,
+    chrome: &'a Chrome,
+    csrf: &'a str,
+    id: String,
+    base: String,
+    type_name: String,
+    status: String,
+    department: String,
+    assignee: String,
+    customer_id: String,
+    customer_url: String,
+    summary: String,
+    opened: String,
+    opened_by: String,
+    sla: String,
+    due: String,
+    overdue: bool,
+    paused: bool,
+    fields: Vec<(String, String)>,
+    complaint: Option<ComplaintLines>,
+    can_work: bool,
+    can_approve: bool,
+    version: i64,
+    next: Vec<Opt>,
+    departments: Vec<Opt>,
+    history: Vec<HistoryLine>,
+    contacts: Vec<ContactLine>,
+    extensions: Vec<ExtensionLine>,
+    notice: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct CaseQuery {
+    saved: Option<String>,
+}
+
+/// The case page: what it is, where it stands, what happened, and the next moves for
+/// those who work it.
+pub async fn page(
+    State(state): State<AppState>,
+    desk: Desk,
+    prefs: LangPrefs,
+    Path(id): Path<String>,
+    Query(q): Query<CaseQuery>,
+) -> Response {
+    let page = Page::user(&state, &prefs, &desk).await;
+    let user = desk.user();
+    let loaded = async {
+        let d = state.store.case_detail(&Worker::from(user), &id).await?;
+        let departments = state.store.departments().await?;
+        Ok::<_, StoreError>((d, departments))
+    };
+    let (d, departments) = match loaded.await {
+        Ok(l) => l,
+        Err(e) => return refused(&page, e, "/cases".into()),
+    };
+    let lang = page.lang;
+    let t = page.t;
+    let c = &d.case;
+    let now = bankdesk_store::now_ms();
+    let time = |ms: i64| bank_time(&rfc3339(ms, None));
+    let complaint = c.complaint.as_ref().map(|p| ComplaintLines {
+        received: time(p.received_at_ms),
+        channel: lang.complaint_channel(p.channel.as_str()),
+        complexity: lang.complexity(p.complexity.as_str()),
+        extensions: lang.extensions(i64::from(p.extension_level.0)),
+        subject_staff: p.subject_staff.clone().unwrap_or_default(),
+        subject_branch: p.subject_branch.clone().unwrap_or_default(),
+        root_causes: p
+            .root_causes
+            .iter()
+            .map(|r| lang.root_cause(r.as_str()))
+            .collect::<Vec<_>>()
+            .join("、"),
+        merged_into: p.merged_into.clone(),
+        answered: p.answered_at_ms.map(time).unwrap_or_default(),
+        appraisal_running: d
+            .pauses
+            .iter()
+            .any(|x| x.kind == "external_appraisal" && x.to_ms.is_none()),
+    });
+    let fields = c
+        .fields
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| {
+                    let v = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+                    (k.clone(), v)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let base = case_url(&c.id);
+    let tpl = CaseTpl {
+        t,
+        chrome: &page.chrome,
+        csrf: &desk.session.csrf_token,
+        id: c.id.clone(),
+        type_name: d.type_name.clone(),
+        status: lang.case_status(c.status.as_str()),
+        department: c.department.clone().unwrap_or_default(),
+        assignee: c
+            .assignee
+            .clone()
+            .unwrap_or_else(|| t.case_unassigned.to_string()),
+        customer_url: format!(
+            "/customers/{}?purpose={}",
+            url_encode(&c.customer_id),
+            url_encode(&format!("case:{}", c.id))
+        ),
+        customer_id: c.customer_id.clone(),
+        summary: c.summary.clone(),
+        opened: time(c.opened_at_ms),
+        opened_by: c.created_by.clone().unwrap_or_default(),
+        sla: lang.sla(c.sla.days, c.sla.basis.as_str()),
+        due: c
+            .due_at_ms
+            .map(|d| bank_day(&rfc3339(d, None)))
+            .unwrap_or_default(),
+        overdue: c.overdue(now),
+        paused: c.status.is_open() && c.due_at_ms.is_none(),
+        fields,
+        complaint,
+        can_work: d.access == CaseAccess::Work,
+        can_approve: oversees(&user.roles),
+        version: c.version,
+        next: c
+            .status
+            .next()
+            .into_iter()
+            .map(|s| Opt {
+                value: s.as_str().to_string(),
+                label: lang.case_status(s.as_str()),
+                selected: false,
+            })
+            .collect(),
+        departments: departments
+            .into_iter()
+            .map(|x| Opt {
+                selected: c.department.as_deref() == Some(x.code.as_str()),
+                label: x.name,
+                value: x.code,
+            })
+            .collect(),
+        history: d
+            .history
+            .iter()
+            .map(|h| HistoryLine {
+                at: time(h.at_ms),
+                actor: h.actor.clone().unwrap_or_else(|| "system".into()),
+                action: lang.case_action(&h.action),
+                change: match (&h.from_value, &h.to_value, h.action.as_str()) {
+                    (Some(f), Some(to), "transition") => {
+                        format!("{} → {}", lang.case_status(f), lang.case_status(to))
+                    }
+                    (Some(f), Some(to), _) => format!("{f} → {to}"),
+                    (None, Some(to), "transition" | "created") => lang.case_status(to),
+                    (None, Some(to), _) => to.clone(),
+                    _ => String::new(),
+                },
+                note: h.note.clone().unwrap_or_default(),
+            })
+            .collect(),
+        contacts: d
+            .contacts
+            .iter()
+            .map(|x| ContactLine {
+                role: lang.link_role(&x.role),
+                channel: format!(
+                    "{} · {}",
+                    lang.contact_channel(&x.channel),
+                    lang.direction(&x.direction)
+                ),
+                at: time(x.linked_at_ms),
+                text: x.summary.clone().unwrap_or_default(),
+            })
+            .collect(),
+        extensions: d
+            .extensions
+            .iter()
+            .map(|e| ExtensionLine {
+                action: format!("{base}/extensions/{}/approve", url_encode(&e.id)),
+                level: e.level,
+                reason: e.reason.clone(),
+                status: e.status.clone(),
+                requested_by: e.requested_by.clone(),
+                new_due: e
+                    .new_due_at_ms
+                    .map(|d| bank_day(&rfc3339(d, None)))
+                    .unwrap_or_default(),
+                pending: e.status == "pending_approval",
+            })
+            .collect(),
+        notice: id_shaped(q.saved).map(|_| t.case_saved.to_string()),
+        base,
+    };
+    page.html(StatusCode::OK, &tpl)
+}
+
+fn saved(id: &str) -> Response {
+    Redirect::to(&format!("{}?saved=1", case_url(id))).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct MoveForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    reply: String,
+    version: Option<i64>,
+}
+
+/// Moves the case; resolving sends the answer in `reply` to the customer.
+pub async fn move_case(
+    State(state): State<AppState>,
+    desk: Desk<CaseStaff>,
+    prefs: LangPrefs,
+    Path(id): Path<String>,
+    Form(f): Form<MoveForm>,
+) -> Response {
+    let page = Page::user(&state, &prefs, &desk).await;
+    if !desk.csrf_ok(&f.csrf) {
+        return page.csrf_refused();
+    }
+    let Some(to) = CaseStatus::parse(&f.to) else {
+        return page.message(
+            StatusCode::BAD_REQUEST,
+            page.t.err_invalid_title,
+            page.t.err_illegal_transition,
+            Some(case_url(&id)),
+        );
+    };
+    let reply = Some(f.reply.trim())
+        .filter(|r| !r.is_empty())
+        .map(|text| Reply {
+            text: text.to_string(),
+            channel: ContactChannel::Outbound,
+        });
+    match state
+        .store
+        .transition_case(
+            &Worker::from(desk.user()),
+            &id,
+            to,
+            &f.note,
+            f.version,
+            reply.as_ref(),
+        )
+        .await
+    {
+        Ok(c) => saved(&c.id),
+        Err(e) => refused(&page, e, case_url(&id)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AssignForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    department: String,
+    #[serde(default)]
+    assignee: String,
+    #[serde(default)]
+    note: String,
+    version: Option<i64>,
+}
+
+pub async fn assign(
+    State(state): State<AppState>,
+    desk: Desk<CaseStaff>,
+    prefs: LangPrefs,
+    Path(id): Path<String>,
+    Form(f): Form<AssignForm>,
+) -> Response {
+    let page = Page::user(&state, &prefs, &desk).await;
+    if !desk.csrf_ok(&f.csrf) {
+        return page.csrf_refused();
+    }
+    let given = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    match state
+        .store
+        .assign_case(
+            &Worker::from(desk.user()),
+            &id,
+            given(&f.department).as_deref(),
+            given(&f.assignee).as_deref(),
+            &f.note,
+            f.version,
+        )
+        .await
+    {
+        Ok(c) => saved(&c.id),
+        Err(e) => refused(&page, e, case_url(&id)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TextForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    text: String,
+}
+
+pub async fn add_note(
+    State(state): State<AppState>,
+    desk: Desk<CaseStaff>,
+    prefs: LangPrefs,
+    Path(id): Path<String>,
+    Form(f): Form<TextForm>,
+) -> Response {
+    let page = Page::user(&state, &prefs, &desk).await;
+    if !desk.csrf_ok(&f.csrf) {
+        return page.csrf_refused();
+    }
+    match state
+        .store
+        .add_case_note(&Worker::from(desk.user()), &id, &f.text)
+        .await
+    {
+        Ok(_) => saved(&id),
+        Err(e) => refused(&page, e, case_url(&id)),
+    }
+}
+
+pub async fn request_extension(
+    State(state): State<AppState>,
+    desk: Desk<CaseStaff>,
+    prefs: LangPrefs,
+    Path(id): Path<String>,
+    Form(f): Form<TextForm>,
+) -> Response {
+    let page = Page::user(&state, &prefs, &desk).await;
+    if !desk.csrf_ok(&f.csrf) {
+        return page.csrf_refused();
+    }
+    match state
+        .store
+        .request_extension(&Worker::from(desk.user()), &id, &f.text)
+        .await
+    {
+        Ok(_) => saved(&id),
+        Err(e) => refused(&page, e, case_url(&id)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ApproveForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    approval_ref: String,
+}
+
+/// A superior signs an extension off: the deadline moves and the complainant is told.
+pub async fn approve_extension(
+    State(state): State<AppState>,
+    desk: Desk<Oversight>,
+    prefs: LangPrefs,
+    Path((id, eid)): Path<(String, String)>,
+    Form(f): Form<ApproveForm>,
+) -> Response {
+    let page = Page::user(&state, &prefs, &desk).await;
+    if !desk.csrf_ok(&f.csrf) {
+        return page.csrf_refused();
+    }
+    let reference = Some(f.approval_ref.trim()).filter(|r| !r.is_empty());
+    match state
+        .store
+        .decide_extension(
+            &Worker::from(desk.user()),
+            &id,
+            &eid,
+            Decision::Approve,
+            reference,
+        )
+        .await
+    {
+        Ok(_) => saved(&id),
+        Err(e) => refused(&page, e, case_url(&id)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AppraisalForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn appraisal(
+    State(state): State<AppState>,
+    desk: Desk<CaseStaff>,
+    prefs: LangPrefs,
+    Path(id): Path<String>,
+    Form(f): Form<AppraisalForm>,
+) -> Response {
+    let page = Page::user(&state, &prefs, &desk).await;
+    if !desk.csrf_ok(&f.csrf) {
+        return page.csrf_refused();
+    }
+    match state
+        .store
+        .complaint_appraisal(
+            &Worker::from(desk.user()),
+            &id,
+            f.action == "start",
+            &f.note,
+            None,
+        )
+        .await
+    {
+        Ok(_) => saved(&id),
+        Err(e) => refused(&page, e, case_url(&id)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "complaints.html")]
+struct RegisterTpl<'a> {
+    t: &'static Messages,
+    chrome: &'a Chrome,
+    from: String,
+    to: String,
+    csv_url: String,
+    rows: Vec<RegisterLine>,
+}
+
+struct RegisterLine {
+    url: String,
+    row: RegisterJson,
+    received: String,
+    due: String,
+    channel: String,
+    complexity: String,
+    status: String,
+    root_causes: String,
+    extensions: String,
+}
+
+#[derive(Deserialize)]
+pub struct RegisterQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// The API's register query for a page's `YYYY-MM-DD` dates (the last day included).
+fn register_query(q: &RegisterQuery) -> crate::api::cases::RegisterQuery {
+    let day = |d: &Option<String>, f: fn(&str) -> Option<i64>| {
+        d.as_deref().and_then(f).map(|ms| rfc3339(ms, None))
+    };
+    crate::api::cases::RegisterQuery::new(day(&q.from, day_start_ms), day(&q.to, day_end_ms))
+}
+
+/// The complaint register: every complaint received in the period, with its deadline,
+/// extensions, root causes and answer.
+pub async fn register(
+    State(state): State<AppState>,
+    desk: Desk<Oversight>,
+    prefs: LangPrefs,
+    Query(q): Query<RegisterQuery>,
+) -> Response {
+    let page = Page::user(&state, &prefs, &desk).await;
+    let rows = match register_rows(&state, &desk.user().username, &register_query(&q)).await {
+        Ok(r) => r,
+        Err(e) => return page.api_error(e, Some("/complaints".into())),
+    };
+    let lang = page.lang;
+    let from = q.from.clone().unwrap_or_default();
+    let to = q.to.clone().unwrap_or_default();
+    page.html(
+        StatusCode::OK,
+        &RegisterTpl {
+            t: page.t,
+            chrome: &page.chrome,
+            csv_url: format!(
+                "/complaints.csv?from={}&to={}",
+                url_encode(&from),
+                url_encode(&to)
+            ),
+            from,
+            to,
+            rows: rows
+                .into_iter()
+                .map(|r| RegisterLine {
+                    url: case_url(&r.case_id),
+                    received: bank_time(&r.received_at),
+                    due: r.due_at.as_deref().map(bank_day).unwrap_or_default(),
+                    channel: lang.complaint_channel(&r.channel),
+                    complexity: lang.complexity(&r.complexity),
+                    status: lang.case_status(&r.status),
+                    root_causes: r
+                        .root_causes
+                        .iter()
+                        .map(|c| lang.root_cause(c))
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                    extensions: lang.extensions(r.extension_level),
+                    row: r,
+                })
+                .collect(),
+        },
+    )
+}
+
+/// The register as CSV, with the same period.
+pub async fn register_csv(
+    State(state): State<AppState>,
+    desk: Desk<Oversight>,
+    prefs: LangPrefs,
+    Query(q): Query<RegisterQuery>,
+) -> Response {
+    let page = Page::user(&state, &prefs, &desk).await;
+    match register_rows(&state, &desk.user().username, &register_query(&q)).await {
+        Ok(rows) => super::no_store(
+            (
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        "attachment; filename=\"complaints.csv\"",
+                    ),
+                ],
+                register_csv_text(rows),
+            )
+                .into_response(),
+        ),
+        Err(e) => page.api_error(e, Some("/complaints".into())),
+    }
+}
+
+struct CrisisLine {
+    url: String,
+    title: String,
+    severity: String,
+    severity_code: String,
+    status: String,
+    owner: String,
+    case_url: Option<String>,
+    opened: String,
+}
+
+struct SignalLine {
+    id: String,
+    dismiss: String,
+    source: String,
+    author: String,
+    text: String,
+    link: Option<String>,
+    reach: i64,
+    time: String,
+    watch_words: String,
+    customer_id: String,
+    case_url: Option<String>,
+    title: String,
+}
+
+#[derive(Template)]
+#[template(path = "crises.html")]
+struct BoardTpl<'a> {
+    t: &'static Messages,
+    chrome: &'a Chrome,
+    csrf: &'a str,
+    crises: Vec<CrisisLine>,
+    signals: Vec<SignalLine>,
+}
+
+/// The crisis board: live crises, most severe first, and negative posts to weigh.
+pub async fn board(
+    State(state): State<AppState>,
+    desk: Desk<Oversight>,
+    prefs: LangPrefs,
+) -> Response {
+    let page = Page::user(&state, &prefs, &desk).await;
+    let b = match state.store.crisis_board().await {
+        Ok(b) => b,
+        Err(e) => return page.store_error(e, None),
+    };
+    let lang = page.lang;
+    let time = |ms: i64| bank_time(&rfc3339(ms, None));
+    page.html(
+        StatusCode::OK,
+        &BoardTpl {
+            t: page.t,
+            chrome: &page.chrome,
+            csrf: &desk.session.csrf_token,
+            crises: b
+                .crises
+                .into_iter()
+                .map(|c| CrisisLine {
+                    url: format!("/crises/{}", url_encode(&c.id)),
+                    severity: lang.severity(&c.severity),
+                    status: lang.crisis_status(&c.status),
+                    case_url: c.case_id.as_deref().map(case_url),
+                    opened: time(c.opened_at_ms),
+                    severity_code: c.severity,
+                    title: c.title,
+                    owner: c.owner,
+                })
+                .collect(),
+            signals: b
+                .signals
+                .into_iter()
+                .map(|s| SignalLine {
+                    dismiss: format!("/signals/{}/dismiss", url_encode(&s.id)),
+                    time: time(s.posted_at_ms),
+                    case_url: s.case_id.as_deref().map(case_url),
+                    customer_id: s.customer_id.unwrap_or_default(),
+                    watch_words: s.matched_words.replace(',', "、"),
+                    title: format!("{} {}", s.source, s.author),
+                    link: s.url,
+                    id: s.id,
+                    source: s.source,
+                    author: s.author,
+                    text: s.text,
+                    reach: s.reach,
+                })
+                .collect(),
+        },
+    )
+}
+
+pub async fn dismiss_signal(
+    State(state): State<AppState>,
+    desk: Desk<Oversight>,
+    prefs: LangPrefs,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let page = Page::user(&state, &prefs, &desk).await;
+    if !desk.csrf_ok(&f.csrf) {
+        return page.csrf_refused();
+    }
+    match state.store.dismiss_signal(&desk.actor(), &id).await {
+        Ok(_) => Redirect::to("/crises").into_response(),
+        Err(e) => refused(&page, e, "/crises".into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RaiseForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    title: String,
+    signal_id: Option<String>,
+    case_id: Option<String>,
+}
+
+/// Raises a signal or a case to a crisis owned by the caller.
+pub async fn raise(
+    State(state): State<AppState>,
+    desk: Desk<Oversight>,
+    prefs: LangPrefs,
+    Form(f): Form<RaiseForm>,
+) -> Response {
+    let page = Page::user(&state, &prefs, &desk).await;
+    if !desk.csrf_ok(&f.csrf) {
+        return page.csrf_refused();
+    }
+    let n = NewCrisis {
+        title: f.title,
+        signal_id: f.signal_id.filter(|s| !s.is_empty()),
+        case_id: f.case_id.filter(|s| !s.is_empty()),
+        ..NewCrisis::default()
+    };
+    match state
+        .store
+        .raise_crisis(&Worker::from(desk.user()), &n)
+        .await
+    {
+        Ok(c) => Redirect::to(&format!("/crises/{}", url_encode(&c.id))).into_response(),
+        Err(e) => refused(&page, e, "/crises".into()),
+    }
+}
+
+struct EventLine {
+    at: String,
+    actor: String,
+    kind: String,
+    text: String,
+}
+
+#[derive(Template)]
+#[template(path = "crisis.html")]
+struct CrisisTpl<'a> {
+    t: &'static Messages,
+    chrome: &'a Chrome,
+    csrf: &'a str,
+    base: String,
+    title: String,
+    severity: String,
+    severity_code: String,
+    status: String,
+    owner: String,
+    case_url: Option<String>,
+    live: bool,
+    next: Vec<Opt>,
+    reports: Vec<Opt>,
+    timeline: Vec<EventLine>,
+    signals: Vec<SignalLine>,
+}
+
+/// One crisis: its timeline of actions, reports and posts, and the forms to add to it.
+pub async fn crisis(
+    State(state): State<AppState>,
+    desk: Desk<Oversight>,
+    prefs: LangPrefs,
+    Path(id): Path<String>,
+) -> Response {
+    let page = Page::user(&state, &prefs, &desk).await;
+    let d = match state.store.crisis_detail(&id).await {
+        Ok(d) => d,
+        Err(e) => return page.store_error(e, Some("/crises".into())),
+    };
+    let lang = page.lang;
+    let time = |ms: i64| bank_time(&rfc3339(ms, None));
+    let status = CrisisStatus::parse(&d.crisis.status);
+    let base = format!("/crises/{}", url_encode(&d.crisis.id));
+    page.html(
+        StatusCode::OK,
+        &CrisisTpl {
+            t: page.t,
+            chrome: &page.chrome,
+            csrf: &desk.session.csrf_token,
+            title: d.crisis.title.clone(),
+            severity: lang.severity(&d.crisis.severity),
+            severity_code: d.crisis.severity.clone(),
+            status: lang.crisis_status(&d.crisis.status),
+            owner: d.crisis.owner.clone(),
+            case_url: d.crisis.case_id.as_deref().map(case_url),
+            live: status.is_some_and(|s| s != CrisisStatus::Closed),
+            next: CrisisStatus::ALL
+                .iter()
+                .filter(|s| status.is_some_and(|from| from.may_become(**s)))
+                .map(|s| Opt {
+                    value: s.as_str().into(),
+                    label: lang.crisis_status(s.as_str()),
+                    selected: false,
+                })
+                .collect(),
+            reports: ReportTo::ALL
+                .iter()
+                .map(|r| Opt {
+                    value: r.as_str().into(),
+                    label: lang.report_to(r.as_str()),
+                    selected: false,
+                })
+                .collect(),
+            timeline: d
+                .timeline
+                .iter()
+                .map(|e| EventLine {
+                    at: time(e.at_ms),
+                    actor: e.actor.clone().unwrap_or_else(|| "system".into()),
+                    kind: match &e.reported_to {
+                        Some(to) => format!("{} · {}", page.t.crisis_report, lang.report_to(to)),
+                        None => e.kind.clone(),
+                    },
+                    text: e.text.clone(),
+                })
+                .collect(),
+            signals: d
+                .signals
+                .into_iter()
+                .map(|s| SignalLine {
+                    dismiss: String::new(),
+                    time: time(s.posted_at_ms),
+                    case_url: None,
+                    customer_id: s.customer_id.unwrap_or_default(),
+                    watch_words: s.matched_words.replace(',', "、"),
+                    title: String::new(),
+                    link: s.url,
+                    id: s.id,
+                    source: s.source,
+                    author: s.author,
+                    text: s.text,
+                    reach: s.reach,
+                })
+                .collect(),
+            base,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct EntryForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    text: String,
+    /// Set for a report upward; empty for an action.
+    #[serde(default)]
+    to: String,
+    /// Set to change the crisis's status.
+    #[serde(default)]
+    status: String,
+}
+
+/// Adds an action or a report to the timeline, or changes the status.
+pub async fn crisis_entry(
+    State(state): State<AppState>,
+    desk: Desk<Oversight>,
+    prefs: LangPrefs,
+    Path(id): Path<String>,
+    Form(f): Form<EntryForm>,
+) -> Response {
+    let page = Page::user(&state, &prefs, &desk).await;
+    if !desk.csrf_ok(&f.csrf) {
+        return page.csrf_refused();
+    }
+    let who = Worker::from(desk.user());
+    let back = format!("/crises/{}", url_encode(&id));
+    let done = match (CrisisStatus::parse(&f.status), ReportTo::parse(&f.to)) {
+        (Some(status), _) => state
+            .store
+            .update_crisis(
+                &who,
+                &id,
+                &CrisisUpdate {
+                    status: Some(status),
+                    note: f.text,
+                    ..CrisisUpdate::default()
+                },
+                None,
+            )
+            .await
+            .map(|_| ()),
+        (None, Some(to)) => state
+            .store
+            .add_crisis_entry(&who, &id, CrisisEntry::Report(to), &f.text)
+            .await
+            .map(|_| ()),
+        (None, None) => state
+            .store
+            .add_crisis_entry(&who, &id, CrisisEntry::Action, &f.text)
+            .await
+            .map(|_| ()),
+    };
+    match done {
+        Ok(()) => Redirect::to(&back).into_response(),
+        Err(e) => refused(&page, e, back),
+    }
+}

@@ -1,0 +1,521 @@
+//! The agent desktop: server-rendered pages (askama templates, HTML-escaped by default)
+//! over the same store calls and masked views as the JSON API.
+//!
+//! Every page is in the language [`LangPrefs::pick`] chooses (zh-CN unless someone asked
+//! for English); every POST form carries a CSRF token that its handler checks before
+//! anything changes; cookies are HttpOnly and SameSite=Strict.
+
+mod admin;
+mod audit;
+mod cases;
+#[cfg(test)]
+mod cases_tests;
+mod compliance;
+mod customer;
+mod exports;
+mod format;
+mod home;
+mod i18n;
+mod login;
+#[cfg(test)]
+mod privacy_tests;
+mod reveal;
+#[cfg(test)]
+mod tests;
+
+use crate::AppState;
+use crate::auth::{Desk, RoleSet};
+use crate::error::ApiError;
+use askama::Template;
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use bankdesk_domain::ErrorCode;
+use bankdesk_domain::role::Role;
+use bankdesk_store::StoreError;
+use i18n::{Lang, Messages};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::convert::Infallible;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/", get(home::page).post(home::search))
+        .route("/customers/{id}", get(customer::page))
+        .route("/customers/{id}/contacts", post(customer::open_contact))
+        .route("/contacts/{id}/notes", post(customer::add_note))
+        .route("/contacts/{id}/wrap-up", post(customer::wrap_up))
+        .route(
+            "/contacts/{id}/identity-verification",
+            post(customer::verify_identity),
+        )
+        .route("/customers/{id}/reveal", post(reveal::reveal))
+        .route("/customers/{id}/statement-exports", post(exports::request))
+        .route("/exports", get(exports::list))
+        .route("/exports/{id}/approve", post(exports::approve))
+        .route("/exports/{id}/file", get(exports::file))
+        .route("/compliance", get(compliance::alerts))
+        .route("/compliance/alerts/{id}", post(compliance::update_alert))
+        .route(
+            "/compliance/orders",
+            get(compliance::orders).post(compliance::register_order),
+        )
+        .route(
+            "/compliance/orders/{id}/verify",
+            post(compliance::verify_order),
+        )
+        .route("/compliance/audit", get(audit::page))
+        .route("/compliance/audit.csv", get(audit::csv))
+        .route("/cases", get(cases::list))
+        .route("/cases/{id}", get(cases::page))
+        .route("/cases/{id}/move", post(cases::move_case))
+        .route("/cases/{id}/assignment", post(cases::assign))
+        .route("/cases/{id}/notes", post(cases::add_note))
+        .route("/cases/{id}/extension", post(cases::request_extension))
+        .route(
+            "/cases/{id}/extensions/{eid}/approve",
+            post(cases::approve_extension),
+        )
+        .route("/cases/{id}/appraisal", post(cases::appraisal))
+        .route("/complaints", get(cases::register))
+        .route("/complaints.csv", get(cases::register_csv))
+        .route("/crises", get(cases::board).post(cases::raise))
+        .route("/crises/{id}", get(cases::crisis))
+        .route("/crises/{id}/entries", post(cases::crisis_entry))
+        .route("/signals/{id}/dismiss", post(cases::dismiss_signal))
+        .route("/admin/users", get(admin::list).post(admin::create))
+        .route("/admin/users/{id}", post(admin::update))
+        .route("/static/desk.css", get(stylesheet))
+        .route("/static/desk.js", get(script))
+}
+
+/// Percent-encodes a value for a query string.
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Two-language refusal for a role check. The role extractor rejects before any handler
+/// runs, so the page cannot know the user's language and says it in both.
+#[derive(Template)]
+#[template(path = "forbidden.html")]
+struct ForbiddenTpl;
+
+pub fn forbidden_page() -> impl IntoResponse {
+    html(StatusCode::FORBIDDEN, &ForbiddenTpl)
+}
+
+/// Remembers an explicit `?lang=` choice for pages before login.
+const LANG_COOKIE: &str = "bankdesk_lang";
+
+/// How long the language choice is remembered (a year).
+const LANG_COOKIE_SECONDS: i64 = 365 * 24 * 3600;
+
+/// The language wishes a request carries, in the order [`LangPrefs::pick`] honours them.
+pub(crate) struct LangPrefs {
+    /// `?lang=en|zh`: an explicit choice, remembered in a cookie and on the user.
+    chosen: Option<Lang>,
+    cookie: Option<Lang>,
+    accept: Option<Lang>,
+    /// This page's address without `lang`, when it can be reloaded with GET.
+    here: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for LangPrefs {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        let query = parts.uri.query().unwrap_or("");
+        let get = parts.method == Method::GET;
+        // Only a page view chooses a language: a POST changes nothing but what its form
+        // is for, and only after its CSRF check.
+        let chosen = query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("lang="))
+            .and_then(Lang::parse)
+            .filter(|_| get);
+        let accept = parts
+            .headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(Lang::from_accept_language);
+        let here = get.then(|| {
+            let rest: Vec<&str> = query
+                .split('&')
+                .filter(|kv| !kv.is_empty() && !kv.starts_with("lang="))
+                .collect();
+            if rest.is_empty() {
+                parts.uri.path().to_string()
+            } else {
+                format!("{}?{}", parts.uri.path(), rest.join("&"))
+            }
+        });
+        Ok(LangPrefs {
+            chosen,
+            cookie: crate::auth::cookie(&parts.headers, LANG_COOKIE).and_then(Lang::parse),
+            accept,
+            here,
+        })
+    }
+}
+
+impl LangPrefs {
+    /// An explicit `?lang=` first, then the user's stored language, then the cookie of an
+    /// earlier choice, then the browser's `Accept-Language`, then zh-CN.
+    fn pick(&self, stored: Option<&str>) -> Lang {
+        self.chosen
+            .or(stored.and_then(Lang::parse))
+            .or(self.cookie)
+            .or(self.accept)
+            .unwrap_or(Lang::Zh)
+    }
+
+    /// Where the language link points: this page again, or the start page when this
+    /// response answered a POST (a form cannot be replayed by a link).
+    fn switch_url(&self, to: Lang, logged_in: bool) -> String {
+        let base = match &self.here {
+            Some(h) => h.clone(),
+            None if logged_in => "/".to_string(),
+            None => "/login".to_string(),
+        };
+        let sep = if base.contains('?') { '&' } else { '?' };
+        format!("{base}{sep}lang={}", to.code())
+    }
+}
+
+/// The nav bar of a logged-in page: links only to the pages the user's roles open.
+pub(crate) struct Nav {
+    display_name: String,
+    is_admin: bool,
+    is_compliance: bool,
+    /// Approvers, and the staff who may request an export on a customer's behalf.
+    shows_exports: bool,
+    /// Supervisors and compliance: the complaint register and the crisis board.
+    oversees: bool,
+    csrf: String,
+}
+
+/// What the layout (`base.html`) needs on every page.
+pub(crate) struct Chrome {
+    lang_tag: &'static str,
+    nav: Option<Nav>,
+    switch_url: String,
+}
+
+/// A page being answered: its language, its layout, and whether to remember a language
+/// the request chose.
+pub(crate) struct Page {
+    lang: Lang,
+    t: &'static Messages,
+    chrome: Chrome,
+    remember: Option<Lang>,
+    secure: bool,
+}
+
+impl Page {
+    /// A page for a logged-in user. A `?lang=` choice is also stored on the user, so it
+    /// follows them to other workstations; failing to store it only costs the preference.
+    async fn user<R: RoleSet>(state: &AppState, prefs: &LangPrefs, desk: &Desk<R>) -> Page {
+        let user = desk.user();
+        if let Some(chosen) = prefs.chosen
+            && user.language.as_deref().and_then(Lang::parse) != Some(chosen)
+            && let Err(e) = state.store.set_language(&user.id, chosen.code()).await
+        {
+            tracing::warn!(error = %e, "could not store the language choice");
+        }
+        let lang = prefs.pick(user.language.as_deref());
+        Page {
+            lang,
+            t: lang.messages(),
+            chrome: Chrome {
+                lang_tag: lang.tag(),
+                nav: Some(Nav {
+                    display_name: user.display_name.clone(),
+                    is_admin: user.roles.contains(&Role::Admin),
+                    is_compliance: user.roles.contains(&Role::Compliance),
+                    shows_exports: approves_exports(&user.roles) || handles_contacts(&user.roles),
+                    oversees: user
+                        .roles
+                        .iter()
+                        .any(|r| crate::auth::Oversight::ALLOWED.contains(r)),
+                    csrf: desk.session.csrf_token.clone(),
+                }),
+                switch_url: prefs.switch_url(lang.other(), true),
+            },
+            remember: prefs.chosen,
+            secure: state.config.secure_cookies,
+        }
+    }
+
+    /// A page before login.
+    fn anonymous(state: &AppState, prefs: &LangPrefs) -> Page {
+        let lang = prefs.pick(None);
+        Page {
+            lang,
+            t: lang.messages(),
+            chrome: Chrome {
+                lang_tag: lang.tag(),
+                nav: None,
+                switch_url: prefs.switch_url(lang.other(), false),
+            },
+            remember: prefs.chosen,
+            secure: state.config.secure_cookies,
+        }
+    }
+
+    /// Renders a template, setting the language cookie when the request chose one.
+    fn html(&self, status: StatusCode, tpl: &impl Template) -> Response {
+        let mut res = html(status, tpl);
+        if let Some(l) = self.remember {
+            add_cookie(
+                &mut res,
+                self.secure,
+                LANG_COOKIE,
+                l.code(),
+                Some(LANG_COOKIE_SECONDS),
+            );
+        }
+        res
+    }
+
+    /// A short page that explains an outcome, with an optional way back.
+    fn message(
+        &self,
+        status: StatusCode,
+        title: &str,
+        text: &str,
+        back: Option<String>,
+    ) -> Response {
+        self.html(
+            status,
+            &MessageTpl {
+                t: self.t,
+                chrome: &self.chrome,
+                title,
+                text,
+                back,
+            },
+        )
+    }
+
+    /// The answer to a POST whose CSRF token is missing or wrong: nothing was done.
+    fn csrf_refused(&self) -> Response {
+        self.message(
+            StatusCode::FORBIDDEN,
+            self.t.err_csrf_title,
+            self.t.err_csrf,
+            None,
+        )
+    }
+
+    /// A store failure as a page. Database trouble goes through [`ApiError`]'s conversion,
+    /// which logs it; the person sees only that something failed.
+    fn store_error(&self, e: StoreError, back: Option<String>) -> Response {
+        let t = self.t;
+        match e {
+            StoreError::NotFound => self.message(
+                StatusCode::NOT_FOUND,
+                t.err_not_found_title,
+                t.err_not_found,
+                back,
+            ),
+            StoreError::Denied(d) => self.message(
+                StatusCode::FORBIDDEN,
+                t.err_forbidden_title,
+                self.lang.denied(d),
+                back,
+            ),
+            StoreError::Conflict(_) => self.message(
+                StatusCode::CONFLICT,
+                t.err_conflict_title,
+                t.err_conflict,
+                back,
+            ),
+            StoreError::Invalid(f) => {
+                let text = match f.field {
+                    "text" => t.err_note.to_string(),
+                    "summary" => t.err_summary.to_string(),
+                    "category" => t.err_category.to_string(),
+                    _ => f.to_string(),
+                };
+                self.message(StatusCode::BAD_REQUEST, t.err_invalid_title, &text, back)
+            }
+            other => self.api_error(ApiError::from(other), back),
+        }
+    }
+
+    /// An API-layer failure (search, validation, login) as a page.
+    fn api_error(&self, e: ApiError, back: Option<String>) -> Response {
+        let t = self.t;
+        let status =
+            StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let (title, text) = match e.code {
+            ErrorCode::NotFound => (t.err_not_found_title, t.err_not_found),
+            ErrorCode::Internal => (t.err_internal_title, t.err_internal),
+            ErrorCode::Unavailable => (t.err_internal_title, t.err_unavailable),
+            ErrorCode::Conflict => (t.err_conflict_title, t.err_conflict),
+            ErrorCode::InvalidField | ErrorCode::MissingField => {
+                (t.err_invalid_title, e.message.as_str())
+            }
+            ErrorCode::IdentityNotVerified => (t.err_identity_title, t.err_identity),
+            ErrorCode::RateLimited => (t.err_rate_limited_title, t.err_rate_limited),
+            ErrorCode::NotApproved => (t.err_not_approved_title, t.err_not_approved),
+            ErrorCode::SamePerson => (t.err_same_person_title, t.err_same_person),
+            _ => (t.err_forbidden_title, t.err_forbidden),
+        };
+        self.message(status, title, text, back)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessageTpl<'a> {
+    t: &'static Messages,
+    chrome: &'a Chrome,
+    title: &'a str,
+    text: &'a str,
+    back: Option<String>,
+}
+
+/// Renders a template; a template that fails to render is our bug, logged, never shown.
+fn html(status: StatusCode, tpl: &impl Template) -> Response {
+    match tpl.render() {
+        Ok(body) => (status, Html(body)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed to render");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+/// Adds a `Set-Cookie` with the desktop's cookie policy: HttpOnly, SameSite=Strict, Path=/,
+/// Secure behind TLS. `max_age` `None` lasts for the browser session; `Some(0)` deletes.
+fn add_cookie(res: &mut Response, secure: bool, name: &str, value: &str, max_age: Option<i64>) {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict");
+    if let Some(s) = max_age {
+        c.push_str(&format!("; Max-Age={s}"));
+    }
+    if secure {
+        c.push_str("; Secure");
+    }
+    match HeaderValue::from_str(&c) {
+        Ok(v) => {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+        Err(e) => tracing::error!(error = %e, cookie = name, "cookie value not sendable"),
+    }
+}
+
+/// A form that carries only its CSRF token. Fields default to empty so a missing token is
+/// refused by the handler as a CSRF failure, not by the extractor as a parse error.
+#[derive(Deserialize)]
+pub(crate) struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Whether the user may open contacts with customers (the roles of [`crate::auth::Service`]).
+fn handles_contacts(roles: &[Role]) -> bool {
+    roles.iter().any(|r| r.handles_contacts())
+}
+
+/// Whether the user may approve statement exports (the roles of [`crate::auth::Approver`]).
+fn approves_exports(roles: &[Role]) -> bool {
+    roles
+        .iter()
+        .any(|r| crate::auth::Approver::ALLOWED.contains(r))
+}
+
+/// A member of staff as pages show them: display name, with the username the audit log
+/// and the store's records use.
+pub(crate) struct Person {
+    name: String,
+    username: String,
+}
+
+/// Display names by username, for pages that list who asked, approved or looked. Staff
+/// are few, so one read per page is cheaper than one per line.
+pub(crate) struct Staff(HashMap<String, String>);
+
+impl Staff {
+    async fn load(state: &AppState) -> Result<Staff, StoreError> {
+        Ok(Staff(
+            state
+                .store
+                .users()
+                .await?
+                .into_iter()
+                .map(|u| (u.username, u.display_name))
+                .collect(),
+        ))
+    }
+
+    /// A username the store no longer knows (a removed account) is shown as it is.
+    fn person(&self, username: &str) -> Person {
+        Person {
+            name: self
+                .0
+                .get(username)
+                .cloned()
+                .unwrap_or_else(|| username.to_string()),
+            username: username.to_string(),
+        }
+    }
+}
+
+/// Keeps a response out of every cache, for bodies that must exist once only (a revealed
+/// number, a statement file, an audit export).
+fn no_store(mut res: Response) -> Response {
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// An id echoed from a query string into a notice: only id-shaped values are shown, so a
+/// crafted link cannot put words on the page.
+fn id_shaped(s: Option<String>) -> Option<String> {
+    s.filter(|c| {
+        !c.is_empty()
+            && c.len() <= 64
+            && c.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    })
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    asset(
+        "text/css; charset=utf-8",
+        include_str!("../../static/desk.css"),
+    )
+}
+
+async fn script() -> impl IntoResponse {
+    asset(
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/desk.js"),
+    )
+}
+
+/// Assets are compiled into the binary (a bank's network has no CDN); a short cache keeps
+/// page loads quick while an upgrade still shows within minutes.
+fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "private, max-age=300"),
+        ],
+        body,
+    )
+}

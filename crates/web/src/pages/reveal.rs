@@ -1,0 +1,125 @@
+//! Showing one masked number in full. The answer is a page of its own, the response to a
+//! POST: the number never stands in an address (browser history, proxy logs, the request
+//! trace), no cache keeps it, and no other page ever shows it.
+//!
+//! The rules are the API's ([`reveal_reason`], [`reveal_allowed`], then the store's gate
+//! and its identity check), so both doors refuse alike.
+
+use super::customer::purpose_url;
+use super::i18n::Messages;
+use super::{Chrome, LangPrefs, Page, no_store};
+use crate::AppState;
+use crate::api::customers::{reveal_allowed, reveal_reason};
+use crate::auth::Desk;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use bankdesk_domain::mask;
+use bankdesk_store::access::Read;
+use bankdesk_store::privacy::RevealField;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "reveal.html")]
+struct RevealTpl<'a> {
+    t: &'static Messages,
+    chrome: &'a Chrome,
+    what: &'static str,
+    masked: String,
+    value: String,
+    back: String,
+}
+
+/// Fields default to empty so that a missing token is refused as a CSRF failure.
+#[derive(Deserialize)]
+pub struct RevealForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    purpose: String,
+    #[serde(default)]
+    field: String,
+    /// The card's id, for a card number.
+    #[serde(default)]
+    target: String,
+    #[serde(default)]
+    reason: String,
+}
+
+fn field_of(code: &str) -> Option<RevealField> {
+    match code {
+        "card_number" => Some(RevealField::CardNumber),
+        "id_number" => Some(RevealField::IdNumber),
+        "phone" => Some(RevealField::Phone),
+        _ => None,
+    }
+}
+
+/// What the number is called, and its masked form to say which one was shown.
+fn describe(t: &'static Messages, field: RevealField, value: &str) -> (&'static str, String) {
+    match field {
+        RevealField::CardNumber => (t.col_card, mask::card(value)),
+        RevealField::IdNumber => (t.label_id_number, mask::id_number(value)),
+        RevealField::Phone => (t.col_phone, mask::phone(value)),
+    }
+}
+
+pub async fn reveal(
+    State(state): State<AppState>,
+    desk: Desk,
+    prefs: LangPrefs,
+    Path(id): Path<String>,
+    Form(f): Form<RevealForm>,
+) -> Response {
+    let page = Page::user(&state, &prefs, &desk).await;
+    if !desk.csrf_ok(&f.csrf) {
+        return page.csrf_refused();
+    }
+    let back = purpose_url(&id, &f.purpose);
+    let t = page.t;
+    let Some(field) = field_of(&f.field) else {
+        let (status, title) = (StatusCode::BAD_REQUEST, t.err_invalid_title);
+        return page.message(status, title, t.err_reveal_field, Some(back));
+    };
+    let Ok(reason) = reveal_reason(&f.reason) else {
+        let (status, title) = (StatusCode::BAD_REQUEST, t.err_invalid_title);
+        return page.message(status, title, t.err_reveal_reason, Some(back));
+    };
+    if let Err(e) = reveal_allowed(&state, &desk.user().username).await {
+        return page.api_error(e, Some(back));
+    }
+    let target = Some(f.target.as_str()).filter(|s| !s.is_empty());
+    let purpose = Some(f.purpose.as_str()).filter(|s| !s.is_empty());
+    let actor = desk.actor();
+    let grant = match state
+        .store
+        .customer_access(
+            &actor,
+            &id,
+            purpose,
+            Read::Reveal,
+            serde_json::json!({"field": field, "target_id": target, "reason": reason}),
+        )
+        .await
+    {
+        Ok(g) => g,
+        Err(e) => return page.store_error(e, Some(back)),
+    };
+    match grant.reveal(&actor, field, target).await {
+        Ok(value) => {
+            let (what, masked) = describe(t, field, &value);
+            let tpl = RevealTpl {
+                t,
+                chrome: &page.chrome,
+                what,
+                masked,
+                value,
+                back,
+            };
+            no_store(page.html(StatusCode::OK, &tpl))
+        }
+        Err(e) => page.store_error(e, Some(back)),
+    }
+}
