@@ -8,6 +8,7 @@ mod crises;
 pub(crate) mod customers;
 mod exams;
 pub(crate) mod kb;
+mod openapi;
 pub(crate) mod privacy;
 pub(crate) mod users;
 
@@ -17,6 +18,7 @@ use axum::routing::{get, post, put};
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/openapi.json", get(openapi::serve))
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/me", get(auth::me))
