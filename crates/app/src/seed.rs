@@ -609,7 +609,7 @@ async fn run_postgres(c: &mut PgConnection, statements: Vec<Statement>) -> Resul
 /// Runs statements in the caller's transaction.
 pub(crate) async fn execute(tx: &mut Tx, statements: Vec<Statement>) -> Result<(), StoreError> {
     match tx {
-        Tx::Sqlite(t) => run_sqlite(t, statements).await,
+        Tx::Sqlite(t, _) => run_sqlite(t, statements).await,
         Tx::Postgres(t) => run_postgres(t, statements).await,
     }
 }
@@ -626,7 +626,7 @@ enum Loader {
 impl Loader {
     async fn open(db: &Db) -> Result<Loader, StoreError> {
         Ok(match db {
-            Db::Sqlite(pool) => {
+            Db::Sqlite(pool, _) => {
                 let mut c = pool.acquire().await?;
                 c.close_on_drop();
                 sqlx::query("PRAGMA synchronous = OFF")

@@ -363,7 +363,7 @@ impl Grant {
     /// last contacts with their notes.
     pub async fn overview(self, recent: u32) -> Result<Overview, StoreError> {
         let id = self.customer_id.as_str();
-        let mut snapshot = self.db.begin().await?;
+        let mut snapshot = self.db.begin_read().await?;
         let tx = &mut snapshot;
         let overview = Overview {
             customer: tx.customer_row(id).await?,
@@ -387,7 +387,7 @@ impl Grant {
         to_ms: i64,
         limit: u32,
     ) -> Result<Vec<TransactionRow>, StoreError> {
-        let mut snapshot = self.db.begin().await?;
+        let mut snapshot = self.db.begin_read().await?;
         let rows = snapshot
             .transactions_of(&self.customer_id, from_ms, to_ms, limit)
             .await?;

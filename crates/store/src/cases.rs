@@ -668,7 +668,7 @@ impl Store {
 
     /// A case with its history, contacts, extensions and pauses, for those who may see it.
     pub async fn case_detail(&self, who: &Staff<'_>, id: &str) -> Result<CaseDetail, StoreError> {
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.db.begin_read().await?;
         let case = tx.case(id).await?;
         let access = require(who, &case, CaseAccess::Read)?;
         let type_name = self

@@ -254,7 +254,7 @@ impl Store {
     }
 
     pub async fn crisis_detail(&self, id: &str) -> Result<CrisisDetail, StoreError> {
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.db.begin_read().await?;
         let detail = CrisisDetail {
             crisis: tx.crisis(id).await?,
             timeline: tx

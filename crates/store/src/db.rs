@@ -10,7 +10,9 @@ use sqlx::sqlite::{
 use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::OwnedMutexGuard;
 
 pub use sqlx::Error as SqlxError;
 
@@ -110,11 +112,11 @@ macro_rules! bind_all {
     }};
 }
 
-/// Runs one statement against a pool, transaction or connection of either database.
+/// Runs one statement against a pool or transaction of either database.
 macro_rules! on_each {
     ($self:expr, $Sq:ident, $Pg:ident, |$c:ident| $body:expr) => {
         match $self {
-            $Sq($c) => $body,
+            $Sq($c, _) => $body,
             $Pg($c) => $body,
         }
     };
@@ -129,8 +131,27 @@ pub enum Dialect {
 
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePool, WriteQueue),
     Postgres(PgPool),
+}
+
+/// SQLite allows one writer at a time, and a writer that finds the lock taken sleeps in
+/// SQLite's busy handler with growing naps (up to 100 ms), which made the tail latency of
+/// concurrent writes. Writers of this process instead wait their turn here, first come
+/// first served, and start the moment the previous one commits.
+#[derive(Clone, Debug, Default)]
+pub struct WriteQueue(Arc<tokio::sync::Mutex<()>>);
+
+/// Waiting longer than SQLite's own busy timeout means something holds a write
+/// transaction while opening another; fail instead of hanging.
+const WRITE_WAIT: Duration = Duration::from_secs(10);
+
+impl WriteQueue {
+    async fn turn(&self) -> Result<OwnedMutexGuard<()>, StoreError> {
+        tokio::time::timeout(WRITE_WAIT, self.0.clone().lock_owned())
+            .await
+            .map_err(|_| StoreError::Db(SqlxError::PoolTimedOut))
+    }
 }
 
 use Db::{Postgres as DbPg, Sqlite as DbSq};
@@ -164,7 +185,7 @@ impl Db {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(opts)
             .await?;
-        Ok(Db::Sqlite(pool))
+        Ok(Db::Sqlite(pool, WriteQueue::default()))
     }
 
     /// Connects to `postgres://...`; fails when the server cannot be reached.
@@ -180,29 +201,41 @@ impl Db {
 
     pub fn dialect(&self) -> Dialect {
         match self {
-            DbSq(_) => Dialect::Sqlite,
+            DbSq(..) => Dialect::Sqlite,
             DbPg(_) => Dialect::Postgres,
         }
     }
 
     pub fn dialect_name(&self) -> &'static str {
         match self {
-            DbSq(_) => "sqlite",
+            DbSq(..) => "sqlite",
             DbPg(_) => "postgres",
         }
     }
 
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
-            DbSq(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            DbSq(p, _) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
             DbPg(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
         }
         Ok(())
     }
 
+    /// A transaction that writes: on SQLite it waits its turn in the [`WriteQueue`].
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            DbSq(p) => Tx::Sqlite(p.begin().await?),
+            DbSq(p, queue) => {
+                let turn = queue.turn().await?;
+                Tx::Sqlite(p.begin().await?, Some(turn))
+            }
+            DbPg(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// A transaction that only reads (a consistent snapshot): it never waits for writers.
+    pub async fn begin_read(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            DbSq(p, _) => Tx::Sqlite(p.begin().await?, None),
             DbPg(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -247,9 +280,10 @@ impl Db {
     }
 }
 
-/// A transaction on either database; dropped without `commit` it rolls back.
+/// A transaction on either database; dropped without `commit` it rolls back. A SQLite
+/// writer holds its turn of the [`WriteQueue`] until then.
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(Transaction<'static, Sqlite>, Option<OwnedMutexGuard<()>>),
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -258,7 +292,7 @@ use Tx::{Postgres as TxPg, Sqlite as TxSq};
 impl Tx {
     pub fn dialect(&self) -> Dialect {
         match self {
-            TxSq(_) => Dialect::Sqlite,
+            TxSq(..) => Dialect::Sqlite,
             TxPg(_) => Dialect::Postgres,
         }
     }
