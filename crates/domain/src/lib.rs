@@ -13,6 +13,7 @@ pub mod case;
 pub mod complaint;
 pub mod contact;
 pub mod crisis;
+pub mod cti;
 pub mod csv;
 pub mod error;
 pub mod escalation;
@@ -26,6 +27,7 @@ pub mod markdown;
 pub mod mask;
 pub mod money;
 pub mod role;
+pub mod routing;
 mod wire;
 
 pub use error::ErrorCode;
