@@ -102,9 +102,7 @@ impl CallEvent {
         }
         let call_id = opt_str(o, "call_id", MAX_ID_CHARS)?
             .filter(|s| identifier(s))
-            .ok_or_else(|| {
-                FieldError::new("call_id", "required: 1 to 64 letters, digits or -_.:")
-            })?
+            .ok_or_else(|| FieldError::new("call_id", "required: 1 to 64 letters, digits or -_.:"))?
             .to_string();
         let seq = o
             .get("seq")
@@ -342,28 +340,59 @@ mod tests {
             e.kind = CallEventType::Abandoned;
             e
         }];
-        assert_eq!(fold("c1", &abandoned).unwrap().status, CallStatus::Abandoned);
+        assert_eq!(
+            fold("c1", &abandoned).unwrap().status,
+            CallStatus::Abandoned
+        );
         assert!(fold("c2", &script()).is_none());
     }
 
     #[test]
     fn bad_fields_are_named() {
         let cases = [
-            (json!({"call_id": "c1", "seq": -1, "type": "offered", "at": "2026-11-20T01:00:00+08:00"}), "seq"),
-            (json!({"call_id": "c1", "seq": "1", "type": "offered", "at": "2026-11-20T01:00:00+08:00"}), "seq"),
-            (json!({"call_id": "", "seq": 1, "type": "offered", "at": "2026-11-20T01:00:00+08:00"}), "call_id"),
-            (json!({"call_id": "c1", "seq": 1, "type": "rang", "at": "2026-11-20T01:00:00+08:00"}), "type"),
-            (json!({"call_id": "c1", "seq": 1, "type": "offered", "at": "yesterday"}), "at"),
-            (json!({"call_id": "c1", "seq": 1, "type": "offered", "at": "2026-11-20T01:00:00+08:00", "ani": "138-0000"}), "ani"),
-            (json!({"call_id": "c1", "seq": 1, "type": "answered", "at": "2026-11-20T01:00:00+08:00"}), "agent"),
-            (json!({"call_id": "c1", "seq": 1, "type": "recording", "at": "2026-11-20T01:00:00+08:00"}), "recording_ref"),
-            (json!({"call_id": "c1", "seq": 1, "type": "ended", "at": "2026-11-20T01:00:00+08:00", "agnet": "x"}), "event"),
+            (
+                json!({"call_id": "c1", "seq": -1, "type": "offered", "at": "2026-11-20T01:00:00+08:00"}),
+                "seq",
+            ),
+            (
+                json!({"call_id": "c1", "seq": "1", "type": "offered", "at": "2026-11-20T01:00:00+08:00"}),
+                "seq",
+            ),
+            (
+                json!({"call_id": "", "seq": 1, "type": "offered", "at": "2026-11-20T01:00:00+08:00"}),
+                "call_id",
+            ),
+            (
+                json!({"call_id": "c1", "seq": 1, "type": "rang", "at": "2026-11-20T01:00:00+08:00"}),
+                "type",
+            ),
+            (
+                json!({"call_id": "c1", "seq": 1, "type": "offered", "at": "yesterday"}),
+                "at",
+            ),
+            (
+                json!({"call_id": "c1", "seq": 1, "type": "offered", "at": "2026-11-20T01:00:00+08:00", "ani": "138-0000"}),
+                "ani",
+            ),
+            (
+                json!({"call_id": "c1", "seq": 1, "type": "answered", "at": "2026-11-20T01:00:00+08:00"}),
+                "agent",
+            ),
+            (
+                json!({"call_id": "c1", "seq": 1, "type": "recording", "at": "2026-11-20T01:00:00+08:00"}),
+                "recording_ref",
+            ),
+            (
+                json!({"call_id": "c1", "seq": 1, "type": "ended", "at": "2026-11-20T01:00:00+08:00", "agnet": "x"}),
+                "event",
+            ),
             (json!([1]), "event"),
         ];
         for (v, field) in cases {
             assert_eq!(CallEvent::parse(&v).unwrap_err().field, field, "{v}");
         }
-        let batch = json!({"events": [ev(1, "offered", json!({})), ev(2, "queued", json!({"seq": 1.5}))]});
+        let batch =
+            json!({"events": [ev(1, "offered", json!({})), ev(2, "queued", json!({"seq": 1.5}))]});
         assert_eq!(parse_batch(&batch).unwrap_err().0, "events[1].seq");
         assert_eq!(parse_batch(&json!({"events": []})).unwrap_err().0, "events");
         assert_eq!(parse_batch(&json!({})).unwrap_err().0, "events");

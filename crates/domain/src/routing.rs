@@ -220,8 +220,7 @@ pub fn route(agents: &[AgentLoad], items: &[WorkItem], now_ms: i64, policy: &Pol
                     Lane::Text => agent.text += 1,
                 }
                 agent.idle_since_ms = now_ms;
-                out.assigned
-                    .push((item.id.clone(), agent.agent_id.clone()));
+                out.assigned.push((item.id.clone(), agent.agent_id.clone()));
             }
             None => out.waiting.push(item.id.clone()),
         }

@@ -215,18 +215,21 @@ impl Tx {
         for r in rows {
             let kind = CallEventType::parse(&r.event_type)
                 .ok_or_else(|| StoreError::Corrupt(format!("event type {}", r.event_type)))?;
-            by_call.entry(r.call_id.clone()).or_default().push(CallEvent {
-                call_id: r.call_id,
-                seq: r.seq,
-                kind,
-                at_ms: r.at_ms,
-                ani: r.ani,
-                dnis: r.dnis,
-                queue: r.queue,
-                agent: r.agent,
-                ivr_path: r.ivr_path,
-                recording_ref: r.recording_ref,
-            });
+            by_call
+                .entry(r.call_id.clone())
+                .or_default()
+                .push(CallEvent {
+                    call_id: r.call_id,
+                    seq: r.seq,
+                    kind,
+                    at_ms: r.at_ms,
+                    ani: r.ani,
+                    dnis: r.dnis,
+                    queue: r.queue,
+                    agent: r.agent,
+                    ivr_path: r.ivr_path,
+                    recording_ref: r.recording_ref,
+                });
         }
         let existing: Vec<Existing> = self
             .fetch_all(
@@ -390,8 +393,15 @@ impl Tx {
         if let Some((id, _)) = &agent
             && !s.is_over()
         {
-            self.hold_call(&contact_id, s, customer_id.as_deref(), vip_tier.as_deref(), id, now_ms)
-                .await?;
+            self.hold_call(
+                &contact_id,
+                s,
+                customer_id.as_deref(),
+                vip_tier.as_deref(),
+                id,
+                now_ms,
+            )
+            .await?;
             assigned_to = agent.clone();
         }
         self.audit_call(s, &contact_id, customer_id.as_deref(), handler, now_ms)
@@ -433,10 +443,7 @@ impl Tx {
             ],
         )
         .await?;
-        let handler = agent
-            .as_ref()
-            .map(|a| a.0.clone())
-            .or(e.handler_id.clone());
+        let handler = agent.as_ref().map(|a| a.0.clone()).or(e.handler_id.clone());
         let close = s.is_over() && e.contact_status == "open";
         let contact_changed = handler != e.handler_id || close;
         if contact_changed {

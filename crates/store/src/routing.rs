@@ -189,8 +189,11 @@ impl Store {
             &args![user_id, AgentState::Offline.as_str(), chat_capacity, now_ms, false],
         )
         .await?;
-        tx.execute("DELETE FROM agent_skills WHERE user_id = $1", &args![user_id])
-            .await?;
+        tx.execute(
+            "DELETE FROM agent_skills WHERE user_id = $1",
+            &args![user_id],
+        )
+        .await?;
         for s in skills {
             tx.execute(
                 "INSERT INTO agent_skills (user_id, skill) VALUES ($1, $2) ON CONFLICT DO NOTHING",
@@ -594,5 +597,20 @@ impl Tx {
             .await?;
         }
         Ok(())
+    }
+}
+
+impl Store {
+    /// The customer's VIP tier, for a routing request's priority.
+    pub async fn customer_vip_tier(&self, customer_id: &str) -> Result<String, StoreError> {
+        let (tier,): (String,) = self
+            .db
+            .fetch_optional(
+                "SELECT vip_tier FROM customers WHERE id = $1",
+                &args![customer_id],
+            )
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(tier)
     }
 }
