@@ -214,6 +214,7 @@ fn web_config(c: &Config) -> bankdesk_web::WebConfig {
         reveals_per_hour: c.reveals_per_hour,
         exam_pass_mark: c.exam_pass_mark,
         chat_demo_codes: false,
+        routing_exam_gate: c.routing_exam_gate,
     }
 }
 

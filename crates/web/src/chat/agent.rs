@@ -50,13 +50,18 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<User, Api
                 ApiError::new(ErrorCode::NotLoggedIn, "log in to the desktop first")
             })?;
             if !same_origin(headers) {
-                return Err(ApiError::forbidden("the socket is for the desktop's own pages"));
+                return Err(ApiError::forbidden(
+                    "the socket is for the desktop's own pages",
+                ));
             }
             t
         }
     };
     if token.is_empty() || token.len() > 128 {
-        return Err(ApiError::new(ErrorCode::NotLoggedIn, "the token is unknown or expired"));
+        return Err(ApiError::new(
+            ErrorCode::NotLoggedIn,
+            "the token is unknown or expired",
+        ));
     }
     let session = state
         .store
@@ -96,7 +101,11 @@ async fn run(state: AppState, user: User, mut socket: WebSocket) {
     match super::agent_snapshot(&state, &user.id).await {
         Ok(events) => {
             for e in events {
-                if socket.send(Message::Text(e.to_json().into())).await.is_err() {
+                if socket
+                    .send(Message::Text(e.to_json().into()))
+                    .await
+                    .is_err()
+                {
                     return;
                 }
             }
@@ -208,7 +217,7 @@ async fn command(state: &AppState, user: &User, frame: &str) -> Option<Message> 
                     .to_json()
                     .into(),
                 ),
-                Err(e) => error(e.code.as_str(), e.message),
+                Err(e) => error(e.code.code(), e.message),
             });
         }
     };

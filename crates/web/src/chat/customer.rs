@@ -8,8 +8,8 @@ use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use bankdesk_domain::chat::{
-    ClientId, Csat, CustomerCommand, MAX_FRAME_BYTES, MessageText, Sender,
-    ServerEvent, code_hash, parse_code, parse_frame, resume_after,
+    ClientId, Csat, CustomerCommand, MAX_FRAME_BYTES, MessageText, Sender, ServerEvent, code_hash,
+    parse_code, parse_frame, resume_after,
 };
 use bankdesk_domain::ident::Phone;
 use bankdesk_store::StoreError;
@@ -111,7 +111,9 @@ async fn hello(state: &AppState, socket: &mut WebSocket) -> Option<Opened> {
                 Ok(s) => (s, Some(token), 0),
                 Err(e) => {
                     tracing::error!(error = %e, "chat not started");
-                    let _ = socket.send(error("internal", "the chat could not start")).await;
+                    let _ = socket
+                        .send(error("internal", "the chat could not start"))
+                        .await;
                     return None;
                 }
             }
@@ -129,12 +131,16 @@ async fn hello(state: &AppState, socket: &mut WebSocket) -> Option<Opened> {
                     (s, None, from)
                 }
                 Ok(None) => {
-                    let _ = socket.send(error("not_found", "no chat with this token")).await;
+                    let _ = socket
+                        .send(error("not_found", "no chat with this token"))
+                        .await;
                     return None;
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "chat not resumed");
-                    let _ = socket.send(error("internal", "the chat could not resume")).await;
+                    let _ = socket
+                        .send(error("internal", "the chat could not resume"))
+                        .await;
                     return None;
                 }
             }
@@ -279,7 +285,11 @@ async fn send_code(
             &salt,
         )
         .await?;
-    tracing::info!(contact_id, code, "demo mode: chat one-time code (no SMS gateway)");
+    tracing::info!(
+        contact_id,
+        code,
+        "demo mode: chat one-time code (no SMS gateway)"
+    );
     Ok(Some(event(&ServerEvent::CodeSent {
         contact_id: contact_id.to_string(),
         demo_code: Some(code),

@@ -131,11 +131,7 @@ impl Hub {
         self.lock().customers.values().map(Vec::len).sum()
     }
 
-    fn register(
-        self: &std::sync::Arc<Self>,
-        side: Side,
-        key: &str,
-    ) -> Registration {
+    fn register(self: &std::sync::Arc<Self>, side: Side, key: &str) -> Registration {
         let (tx, rx) = mpsc::channel(SOCKET_QUEUE);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut c = self.lock();
@@ -143,7 +139,9 @@ impl Hub {
             Side::Customer => &mut c.customers,
             Side::Agent => &mut c.agents,
         };
-        map.entry(key.to_string()).or_default().push(Conn { id, tx });
+        map.entry(key.to_string())
+            .or_default()
+            .push(Conn { id, tx });
         Registration {
             rx,
             id,
@@ -365,7 +363,11 @@ pub(crate) async fn typing(state: &AppState, contact_id: &str, from: Sender) {
 
 /// Closes the chat (either side): a closing notice, the customer is asked for a score,
 /// and the router frees the agent.
-pub(crate) async fn close(state: &AppState, contact_id: &str, by: Sender) -> Result<(), StoreError> {
+pub(crate) async fn close(
+    state: &AppState,
+    contact_id: &str,
+    by: Sender,
+) -> Result<(), StoreError> {
     let s = state.store.chat_session(contact_id).await?;
     if s.state == ChatState::Closed.as_str() {
         return Ok(());
@@ -475,12 +477,21 @@ async fn attach_event(state: &AppState, s: &ChatSessionRow) -> Result<ServerEven
 
 /// Everything an agent's socket needs on (re)connect: each open chat with its whole
 /// transcript, its screen pop and the suggestions for the customer's last message.
-pub(crate) async fn agent_snapshot(state: &AppState, user_id: &str) -> Result<Vec<ServerEvent>, StoreError> {
+pub(crate) async fn agent_snapshot(
+    state: &AppState,
+    user_id: &str,
+) -> Result<Vec<ServerEvent>, StoreError> {
     let mut out = Vec::new();
     for s in state.store.open_chats_of(user_id).await? {
-        state.chat.set_handler(&s.contact_id, Some(user_id.to_string()));
+        state
+            .chat
+            .set_handler(&s.contact_id, Some(user_id.to_string()));
         let attach = attach_event(state, &s).await?;
-        out.push(screen_pop(&s.contact_id, s.customer_id.as_deref(), ContactChannel::Chat));
+        out.push(screen_pop(
+            &s.contact_id,
+            s.customer_id.as_deref(),
+            ContactChannel::Chat,
+        ));
         if let ServerEvent::Attach { messages, .. } = &attach
             && let Some(last) = messages.iter().rev().find(|m| m.sender == Sender::Customer)
         {
@@ -534,7 +545,9 @@ async fn on_assignment(state: &AppState, a: &Assignment) -> Result<(), StoreErro
     if a.channel != ContactChannel::Chat {
         return Ok(());
     }
-    state.chat.set_handler(&a.contact_id, Some(a.agent_id.clone()));
+    state
+        .chat
+        .set_handler(&a.contact_id, Some(a.agent_id.clone()));
     let s = state.store.activate_chat(&a.contact_id).await?;
     if s.state == ChatState::Closed.as_str() {
         return Ok(());
