@@ -100,7 +100,9 @@
 
   var verify = el('details', 'bd-chat-verify');
   verify.id = 'bd-chat-verify';
-  verify.appendChild(el('summary', '', T.verify));
+  var verifySummary = el('summary', '', T.verify);
+  verifySummary.id = 'bd-chat-verify-summary';
+  verify.appendChild(verifySummary);
   var phone = el('input');
   phone.id = 'bd-chat-phone';
   phone.type = 'tel';
@@ -274,6 +276,7 @@
         break;
       case 'verified':
         verifyNote.textContent = T.verified;
+        verifySummary.textContent = T.verified;
         verify.open = false;
         verify.classList.add('done');
         break;
@@ -404,6 +407,7 @@
     verify.hidden = false;
     verify.classList.remove('done');
     verifyNote.textContent = '';
+    verifySummary.textContent = T.verify;
     end.hidden = false;
     again.hidden = true;
     csat.hidden = true;

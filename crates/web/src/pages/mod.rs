@@ -22,6 +22,7 @@ mod privacy_tests;
 mod reveal;
 #[cfg(test)]
 mod tests;
+mod workspace;
 
 use crate::AppState;
 use crate::auth::{Desk, RoleSet};
@@ -93,6 +94,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}", post(admin::update))
         .route("/static/desk.css", get(stylesheet))
         .route("/static/desk.js", get(script))
+        .route("/desk/workspace", get(workspace::page))
+        .route("/static/workspace.js", get(workspace::script))
 }
 
 /// Percent-encodes a value for a query string.
@@ -205,6 +208,8 @@ pub(crate) struct Nav {
     shows_exports: bool,
     /// Supervisors and compliance: the complaint register and the crisis board.
     oversees: bool,
+    /// Staff who serve customers: the workspace with their chats and screen pops.
+    serves: bool,
     csrf: String,
 }
 
@@ -251,6 +256,7 @@ impl Page {
                         .roles
                         .iter()
                         .any(|r| crate::auth::Oversight::ALLOWED.contains(r)),
+                    serves: handles_contacts(&user.roles),
                     csrf: desk.session.csrf_token.clone(),
                 }),
                 switch_url: prefs.switch_url(lang.other(), true),
