@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_cases;
+mod bench_chat;
 mod bench_kb;
 mod config;
 mod import;
@@ -121,6 +122,11 @@ enum BenchName {
     Kb {
         #[command(flatten)]
         args: bench_kb::KbArgs,
+    },
+    /// Many concurrent customer chat sockets: message delivery latency and memory.
+    Chat {
+        #[command(flatten)]
+        args: bench_chat::ChatArgs,
     },
 }
 
@@ -371,6 +377,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     bench_cases::overdue_cases(&open_store(&c).await?, cases).await?
                 }
                 BenchName::Kb { args } => bench_kb::kb(&args).await?,
+                BenchName::Chat { args } => bench_chat::chat(&args).await?,
             };
             println!("{figures}");
         }

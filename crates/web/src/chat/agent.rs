@@ -31,6 +31,7 @@ pub async fn socket(
     };
     ws.max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
+        .read_buffer_size(super::READ_BUFFER)
         .on_upgrade(move |socket| run(state, user, socket))
 }
 

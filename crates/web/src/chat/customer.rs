@@ -24,6 +24,7 @@ const HELLO_WITHIN: Duration = Duration::from_secs(15);
 pub async fn socket(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
     ws.max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
+        .read_buffer_size(super::READ_BUFFER)
         .on_upgrade(move |socket| run(state, socket))
 }
 

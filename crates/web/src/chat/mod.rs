@@ -33,6 +33,11 @@ use tokio::sync::mpsc;
 /// Frames queued for one socket before it counts as stuck and is dropped (it resumes).
 const SOCKET_QUEUE: usize = 256;
 
+/// Each socket's read buffer. Chat frames are small and capped at `MAX_FRAME_BYTES`
+/// (the buffer grows up to that when needed); the library's 128 KiB default would cost
+/// more than everything else a held chat socket needs.
+const READ_BUFFER: usize = 4 * 1024;
+
 /// The skill a chat asks the router for.
 pub const CHAT_SKILL: &str = "chat";
 
