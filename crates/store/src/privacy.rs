@@ -122,16 +122,6 @@ pub enum RevealField {
     Phone,
 }
 
-impl RevealField {
-    fn as_str(self) -> &'static str {
-        match self {
-            RevealField::CardNumber => "card_number",
-            RevealField::IdNumber => "id_number",
-            RevealField::Phone => "phone",
-        }
-    }
-}
-
 fn text(field: &'static str, v: &str, max: usize) -> Result<(), StoreError> {
     if v.trim().is_empty() || v.chars().count() > max {
         return Err(StoreError::Invalid(FieldError::new(
