@@ -23,7 +23,6 @@ use bankdesk_web::{AppState, WebConfig};
 use chrono::{NaiveDate, TimeZone};
 use common::chromium::{self, Chromedriver, click, screenshot, type_into, wait_for};
 use fantoccini::{Client, Locator};
-use std::path::Path;
 
 fn rid(s: &str) -> RecordId {
     RecordId::parse(s).unwrap()
