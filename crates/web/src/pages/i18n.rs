@@ -765,6 +765,18 @@ catalogue! {
     err_same_person_title: "须由另一人完成", "Someone else must do this";
     err_same_person: "双人控制：这一步须由另一位员工完成，不能由申请人或登记人本人操作。", "Dual control: another member of staff must do this step, not the one who asked or registered.";
 
+    // The public help center
+    help_title: "帮助中心", "Help center";
+    help_search_label: "您遇到了什么问题？", "What can we help you with?";
+    help_search_placeholder: "例如：卡被取款机吞了怎么办", "e.g. the ATM kept my card";
+    help_search_button: "搜索", "Search";
+    help_in_category: "分类", "Topic";
+    help_all_topics: "全部分类", "All topics";
+    help_nothing: "没有找到相关内容。请换个说法，或拨打客服热线咨询。", "Nothing found. Try other words, or call our service hotline.";
+    help_topics: "按分类浏览", "Browse by topic";
+    help_contact: "没有解决您的问题？请拨打本行客服热线，或到就近网点咨询。", "Still need help? Call our service hotline or visit a branch.";
+    help_not_found: "该帮助内容不存在或已下线。", "That help article does not exist or has been withdrawn.";
+
     // Cases
     nav_cases: "工单", "Cases";
     nav_complaints: "投诉登记簿", "Complaints";

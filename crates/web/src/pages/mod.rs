@@ -14,6 +14,9 @@ mod compliance;
 mod customer;
 mod exports;
 mod format;
+mod help;
+#[cfg(test)]
+mod help_tests;
 mod home;
 mod i18n;
 mod login;
@@ -90,6 +93,8 @@ pub fn router() -> Router<AppState> {
         .route("/signals/{id}/dismiss", post(cases::dismiss_signal))
         .route("/admin/users", get(admin::list).post(admin::create))
         .route("/admin/users/{id}", post(admin::update))
+        .route("/help", get(help::page))
+        .route("/help/{id}", get(help::article))
         .route("/static/desk.css", get(stylesheet))
         .route("/static/desk.js", get(script))
 }
