@@ -10,6 +10,7 @@ pub mod audit;
 pub mod bank;
 pub mod calendar;
 pub mod case;
+pub mod chat;
 pub mod complaint;
 pub mod contact;
 pub mod crisis;

@@ -6,6 +6,7 @@ pub mod access;
 pub mod audit;
 pub mod bank;
 pub mod cases;
+pub mod chat;
 pub mod complaints;
 pub mod contacts;
 pub mod crises;
