@@ -44,6 +44,8 @@ pub struct Config {
     pub escalation_interval_s: u64,
     /// Pass mark of staff exams set without one (percent).
     pub exam_pass_mark: u32,
+    /// Route a skill's contacts only to agents who passed that skill's current exam.
+    pub routing_exam_gate: bool,
 }
 
 impl Default for Config {
@@ -67,6 +69,7 @@ impl Default for Config {
             holiday_calendar: None,
             escalation_interval_s: 30,
             exam_pass_mark: 85,
+            routing_exam_gate: false,
         }
     }
 }
@@ -96,6 +99,7 @@ impl std::fmt::Debug for Config {
             .field("holiday_calendar", &self.holiday_calendar)
             .field("escalation_interval_s", &self.escalation_interval_s)
             .field("exam_pass_mark", &self.exam_pass_mark)
+            .field("routing_exam_gate", &self.routing_exam_gate)
             .finish()
     }
 }

@@ -213,6 +213,7 @@ fn web_config(c: &Config) -> bankdesk_web::WebConfig {
         secure_cookies: c.secure_cookies,
         reveals_per_hour: c.reveals_per_hour,
         exam_pass_mark: c.exam_pass_mark,
+        routing_exam_gate: c.routing_exam_gate,
     }
 }
 

@@ -15,6 +15,7 @@ pub mod complaint;
 pub mod contact;
 pub mod crisis;
 pub mod csv;
+pub mod cti;
 pub mod error;
 pub mod escalation;
 pub mod exam;
@@ -27,6 +28,7 @@ pub mod markdown;
 pub mod mask;
 pub mod money;
 pub mod role;
+pub mod routing;
 mod wire;
 
 pub use error::ErrorCode;

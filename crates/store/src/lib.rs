@@ -10,12 +10,14 @@ pub mod chat;
 pub mod complaints;
 pub mod contacts;
 pub mod crises;
+pub mod cti;
 pub mod db;
 pub mod escalation;
 pub mod exams;
 pub mod fts_baseline;
 pub mod knowledge;
 pub mod privacy;
+pub mod routing;
 #[cfg(feature = "test-support")]
 pub mod testing;
 pub mod users;
