@@ -28,7 +28,7 @@ wire_enum!(CallStatus {
 });
 
 /// Events per delivery; larger batches are refused rather than half taken.
-pub const MAX_BATCH: usize = 5_000;
+pub const MAX_BATCH: usize = 2_000;
 const MAX_ID_CHARS: usize = 64;
 const MAX_PATH_CHARS: usize = 200;
 const MAX_REF_CHARS: usize = 500;

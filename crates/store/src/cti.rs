@@ -73,6 +73,8 @@ struct Existing {
     customer_id: Option<String>,
     handler_id: Option<String>,
     contact_status: String,
+    contact_opened_at_ms: i64,
+    contact_closed_at_ms: Option<i64>,
     entry_agent: Option<String>,
     entry_status: Option<String>,
 }
@@ -236,7 +238,8 @@ impl Tx {
                 &format!(
                     "SELECT k.call_id, k.contact_id, k.status, k.ani, k.dnis, k.queue, k.agent, k.ivr_path, k.recording_ref, \
                      k.vip_tier, k.offered_at_ms, k.answered_at_ms, k.ended_at_ms, k.events, c.customer_id, c.handler_id, \
-                     c.status AS contact_status, r.agent_id AS entry_agent, r.status AS entry_status \
+                     c.status AS contact_status, c.opened_at_ms AS contact_opened_at_ms, \
+                     c.closed_at_ms AS contact_closed_at_ms, r.agent_id AS entry_agent, r.status AS entry_status \
                      FROM calls k JOIN contacts c ON c.id = k.contact_id LEFT JOIN routing_entries r ON r.contact_id = k.contact_id \
                      WHERE k.call_id IN ({list})"
                 ),
@@ -444,15 +447,29 @@ impl Tx {
         )
         .await?;
         let handler = agent.as_ref().map(|a| a.0.clone()).or(e.handler_id.clone());
-        let close = s.is_over() && e.contact_status == "open";
-        let contact_changed = handler != e.handler_id || close;
+        // A call's contact closes when the call is over and stays closed; its times follow
+        // the events, so a late event with an earlier time reconciles them.
+        let status = if s.is_over() {
+            "closed"
+        } else {
+            e.contact_status.as_str()
+        };
+        let closed_at = if s.is_over() {
+            s.ended_at_ms
+        } else {
+            e.contact_closed_at_ms
+        };
+        let contact_changed = handler != e.handler_id
+            || status != e.contact_status
+            || closed_at != e.contact_closed_at_ms
+            || s.offered_at_ms != e.contact_opened_at_ms;
         if contact_changed {
             self.execute(
                 "UPDATE contacts SET handler_id = $1, status = $2, closed_at_ms = $3, opened_at_ms = $4 WHERE id = $5",
                 &args![
                     handler.as_deref(),
-                    if s.is_over() { "closed" } else { e.contact_status.as_str() },
-                    if s.is_over() { s.ended_at_ms } else { None },
+                    status,
+                    closed_at,
                     s.offered_at_ms,
                     contact_id.as_str()
                 ],

@@ -417,3 +417,120 @@ impl Live {
         })
     }
 }
+
+/// The supervisor's picture: every queue and every routable agent, now.
+#[derive(Clone, Debug, Serialize)]
+pub struct LiveView {
+    pub at_ms: i64,
+    pub queues: Vec<QueueView>,
+    pub agents: Vec<AgentView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct QueueView {
+    pub name: String,
+    pub label: String,
+    pub skill: String,
+    pub waiting: usize,
+    /// Seconds the longest-waiting contact has waited (0 when none wait).
+    pub longest_wait_s: i64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AgentView {
+    pub username: String,
+    pub display_name: String,
+    pub state: String,
+    pub skills: Vec<String>,
+    pub chat_capacity: i64,
+    /// Contacts the agent holds now.
+    pub contacts: Vec<HeldContact>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct HeldContact {
+    pub contact_id: String,
+    pub channel: String,
+    pub queue: String,
+    pub since_ms: i64,
+}
+
+impl Live {
+    /// The live view, read from the store.
+    pub async fn view(&self) -> Result<LiveView, ApiError> {
+        let now = self.now();
+        let s = self.store.routing_snapshot().await?;
+        let mut queues: Vec<QueueView> = s
+            .queues
+            .iter()
+            .map(|q| QueueView {
+                name: q.name.clone(),
+                label: q.label.clone(),
+                skill: q.skill.clone(),
+                waiting: 0,
+                longest_wait_s: 0,
+            })
+            .collect();
+        for e in s
+            .entries
+            .iter()
+            .filter(|e| e.status == EntryStatus::Waiting.as_str())
+        {
+            let i = match queues.iter().position(|q| q.name == e.queue) {
+                Some(i) => i,
+                None => {
+                    queues.push(QueueView {
+                        name: e.queue.clone(),
+                        label: e.queue.clone(),
+                        skill: e.skill.clone(),
+                        waiting: 0,
+                        longest_wait_s: 0,
+                    });
+                    queues.len() - 1
+                }
+            };
+            let q = &mut queues[i];
+            q.waiting += 1;
+            q.longest_wait_s = q.longest_wait_s.max((now - e.enqueued_at_ms).max(0) / 1000);
+        }
+        let agents = s
+            .agents
+            .iter()
+            .map(|a| {
+                let mut skills: Vec<String> = s
+                    .skills
+                    .iter()
+                    .filter(|(u, _)| *u == a.user_id)
+                    .map(|(_, k)| k.clone())
+                    .collect();
+                skills.sort();
+                AgentView {
+                    username: a.username.clone(),
+                    display_name: a.display_name.clone(),
+                    state: a.state.clone(),
+                    skills,
+                    chat_capacity: a.chat_capacity,
+                    contacts: s
+                        .entries
+                        .iter()
+                        .filter(|e| {
+                            e.status == EntryStatus::Assigned.as_str()
+                                && e.agent_id.as_deref() == Some(a.user_id.as_str())
+                        })
+                        .map(|e| HeldContact {
+                            contact_id: e.contact_id.clone(),
+                            channel: e.channel.clone(),
+                            queue: e.queue.clone(),
+                            since_ms: e.assigned_at_ms.unwrap_or(e.enqueued_at_ms),
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        Ok(LiveView {
+            at_ms: now,
+            queues,
+            agents,
+        })
+    }
+}
