@@ -785,6 +785,44 @@ catalogue! {
     err_same_person_title: "须由另一人完成", "Someone else must do this";
     err_same_person: "双人控制：这一步须由另一位员工完成，不能由申请人或登记人本人操作。", "Dual control: another member of staff must do this step, not the one who asked or registered.";
 
+    // Exams
+    nav_exams: "考试", "Exams";
+    exams_title: "业务考试", "Exams";
+    exams_none_open: "目前没有开放的考试。", "No exam is open now.";
+    exam_col_title: "考试", "Exam";
+    exam_col_month: "月份", "Month";
+    exam_col_questions: "题数", "Questions";
+    exam_col_minutes: "限时（分钟）", "Time limit (min)";
+    exam_col_pass_mark: "合格分", "Pass mark";
+    exam_col_closes: "截止", "Closes";
+    exam_col_started: "开始时间", "Started";
+    exam_col_status: "状态", "Status";
+    exam_col_score: "得分", "Score";
+    exam_start: "开始 / 继续作答", "Start / resume";
+    exam_rules: "开始后计时，超过限时提交的试卷按不合格处理；每场考试的作答次数有限。", "The clock starts when you begin; a paper handed in after the time limit fails. Attempts per exam are limited.";
+    exam_history: "我的考试记录", "My exam history";
+    exam_in_progress: "作答中", "In progress";
+    exam_submitted: "已交卷", "Submitted";
+    exam_timed_out: "超时", "Timed out";
+    exam_passed: "合格", "Passed";
+    exam_failed: "不合格", "Failed";
+    exam_deadline: "交卷截止", "Hand in by";
+    exam_several: "（多选）", "(choose all that apply)";
+    exam_submit: "交卷", "Hand in";
+    exam_refused: "考试已结束、已超时或作答次数已用完。", "The exam is closed, the time is up, or no attempts are left.";
+
+    // The public help center
+    help_title: "帮助中心", "Help center";
+    help_search_label: "您遇到了什么问题？", "What can we help you with?";
+    help_search_placeholder: "例如：卡被取款机吞了怎么办", "e.g. the ATM kept my card";
+    help_search_button: "搜索", "Search";
+    help_in_category: "分类", "Topic";
+    help_all_topics: "全部分类", "All topics";
+    help_nothing: "没有找到相关内容。请换个说法，或拨打客服热线咨询。", "Nothing found. Try other words, or call our service hotline.";
+    help_topics: "按分类浏览", "Browse by topic";
+    help_contact: "没有解决您的问题？请拨打本行客服热线，或到就近网点咨询。", "Still need help? Call our service hotline or visit a branch.";
+    help_not_found: "该帮助内容不存在或已下线。", "That help article does not exist or has been withdrawn.";
+
     // Cases
     nav_cases: "工单", "Cases";
     nav_complaints: "投诉登记簿", "Complaints";

@@ -12,8 +12,14 @@ mod cases;
 mod cases_tests;
 mod compliance;
 mod customer;
+mod exams;
+#[cfg(test)]
+mod exams_tests;
 mod exports;
 mod format;
+mod help;
+#[cfg(test)]
+mod help_tests;
 mod home;
 mod i18n;
 mod live;
@@ -92,6 +98,14 @@ pub fn router() -> Router<AppState> {
         .route("/signals/{id}/dismiss", post(cases::dismiss_signal))
         .route("/admin/users", get(admin::list).post(admin::create))
         .route("/admin/users/{id}", post(admin::update))
+        .route("/exams", get(exams::list))
+        .route("/exams/{id}/start", post(exams::start))
+        .route(
+            "/exam-attempts/{id}",
+            get(exams::attempt).post(exams::submit),
+        )
+        .route("/help", get(help::page))
+        .route("/help/{id}", get(help::article))
         .route("/static/desk.css", get(stylesheet))
         .route("/static/desk.js", get(script))
         .route("/desk/live", get(live::page))
