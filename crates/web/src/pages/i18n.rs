@@ -127,6 +127,25 @@ impl Lang {
             .map(|(_, zh, en)| self.pick(zh, en))
     }
 
+    /// Label of an agent's state; the code itself for one the desktop does not know.
+    pub fn agent_state(self, code: &str) -> &str {
+        match bankdesk_domain::routing::AgentState::parse(code) {
+            Some(s) => self.agent_state_label(s),
+            None => code,
+        }
+    }
+
+    pub fn agent_state_label(self, s: bankdesk_domain::routing::AgentState) -> &'static str {
+        use bankdesk_domain::routing::AgentState::*;
+        match s {
+            Available => self.pick("空闲", "available"),
+            Busy => self.pick("忙碌", "busy"),
+            AfterCallWork => self.pick("话后处理", "after-call work"),
+            Break => self.pick("小休", "on break"),
+            Offline => self.pick("离线", "offline"),
+        }
+    }
+
     pub fn contact_status(self, code: &str) -> String {
         match code {
             "open" => self.pick("进行中", "open").to_string(),
@@ -905,6 +924,22 @@ catalogue! {
     err_department: "部门不超过50个字。", "A department has at most 50 characters.";
     err_username_taken: "该用户名已存在。", "That username is taken.";
     err_self_admin: "不能取消自己的管理员角色，也不能停用自己。", "You cannot remove your own administrator role or deactivate yourself.";
+    // Supervisor live view (routing)
+    nav_live: "实时监控", "Live view";
+    live_title: "实时监控", "Live view";
+    live_queues: "队列", "Queues";
+    live_agents: "坐席", "Agents";
+    live_status_live: "实时更新中", "Updating live";
+    live_status_offline: "连接中断，正在重连…", "Disconnected, reconnecting…";
+    live_no_agents: "暂无坐席。", "No agents.";
+    live_none: "无", "none";
+    col_queue: "队列", "Queue";
+    col_waiting: "排队数", "Waiting";
+    col_longest_wait: "最长等待（秒）", "Longest wait (s)";
+    col_agent: "坐席", "Agent";
+    col_state: "状态", "State";
+    col_skills: "技能", "Skills";
+    col_current: "当前接触", "Current contacts";
 }
 
 #[cfg(test)]

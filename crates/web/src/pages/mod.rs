@@ -22,6 +22,7 @@ mod help;
 mod help_tests;
 mod home;
 mod i18n;
+mod live;
 mod login;
 #[cfg(test)]
 mod privacy_tests;
@@ -107,6 +108,9 @@ pub fn router() -> Router<AppState> {
         .route("/help/{id}", get(help::article))
         .route("/static/desk.css", get(stylesheet))
         .route("/static/desk.js", get(script))
+        .route("/desk/live", get(live::page))
+        .route("/desk/live/ws", get(live::socket))
+        .route("/static/live.js", get(live::script))
 }
 
 /// Percent-encodes a value for a query string.
@@ -219,6 +223,8 @@ pub(crate) struct Nav {
     shows_exports: bool,
     /// Supervisors and compliance: the complaint register and the crisis board.
     oversees: bool,
+    /// Supervisors: the live view of queues and agents.
+    supervises: bool,
     csrf: String,
 }
 
@@ -265,6 +271,10 @@ impl Page {
                         .roles
                         .iter()
                         .any(|r| crate::auth::Oversight::ALLOWED.contains(r)),
+                    supervises: user
+                        .roles
+                        .iter()
+                        .any(|r| crate::auth::Supervision::ALLOWED.contains(r)),
                     csrf: desk.session.csrf_token.clone(),
                 }),
                 switch_url: prefs.switch_url(lang.other(), true),
@@ -531,7 +541,7 @@ async fn script() -> impl IntoResponse {
 
 /// Assets are compiled into the binary (a bank's network has no CDN); a short cache keeps
 /// page loads quick while an upgrade still shows within minutes.
-fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
+pub(crate) fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, content_type),
