@@ -127,6 +127,25 @@ impl Lang {
             .map(|(_, zh, en)| self.pick(zh, en))
     }
 
+    /// Label of an agent's state; the code itself for one the desktop does not know.
+    pub fn agent_state(self, code: &str) -> &str {
+        match bankdesk_domain::routing::AgentState::parse(code) {
+            Some(s) => self.agent_state_label(s),
+            None => code,
+        }
+    }
+
+    pub fn agent_state_label(self, s: bankdesk_domain::routing::AgentState) -> &'static str {
+        use bankdesk_domain::routing::AgentState::*;
+        match s {
+            Available => self.pick("空闲", "available"),
+            Busy => self.pick("忙碌", "busy"),
+            AfterCallWork => self.pick("话后处理", "after-call work"),
+            Break => self.pick("小休", "on break"),
+            Offline => self.pick("离线", "offline"),
+        }
+    }
+
     pub fn contact_status(self, code: &str) -> String {
         match code {
             "open" => self.pick("进行中", "open").to_string(),
@@ -909,11 +928,6 @@ catalogue! {
     nav_workspace: "坐席工作区", "Workspace";
     ws_title: "坐席工作区", "Agent workspace";
     ws_state: "我的状态", "My state";
-    ws_state_available: "空闲（可接入）", "Available";
-    ws_state_busy: "忙碌", "Busy";
-    ws_state_after_call_work: "话后处理", "After-call work";
-    ws_state_break: "小休", "On a break";
-    ws_state_offline: "离线", "Offline";
     ws_connecting: "正在连接…", "Connecting…";
     ws_connected: "已连接", "Connected";
     ws_offline: "连接中断，正在重连…", "Connection lost, reconnecting…";
@@ -939,6 +953,22 @@ catalogue! {
     ws_assist_none: "客户发来消息后，这里推荐三条相关知识点。", "Three knowledge points for the customer's last message appear here.";
     ws_insert: "插入话术", "Insert script";
     ws_no_script: "（该知识点没有话术）", "(no script for this point)";
+    // Supervisor live view (routing)
+    nav_live: "实时监控", "Live view";
+    live_title: "实时监控", "Live view";
+    live_queues: "队列", "Queues";
+    live_agents: "坐席", "Agents";
+    live_status_live: "实时更新中", "Updating live";
+    live_status_offline: "连接中断，正在重连…", "Disconnected, reconnecting…";
+    live_no_agents: "暂无坐席。", "No agents.";
+    live_none: "无", "none";
+    col_queue: "队列", "Queue";
+    col_waiting: "排队数", "Waiting";
+    col_longest_wait: "最长等待（秒）", "Longest wait (s)";
+    col_agent: "坐席", "Agent";
+    col_state: "状态", "State";
+    col_skills: "技能", "Skills";
+    col_current: "当前接触", "Current contacts";
 }
 
 #[cfg(test)]

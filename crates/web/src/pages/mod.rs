@@ -22,6 +22,7 @@ mod help;
 mod help_tests;
 mod home;
 mod i18n;
+mod live;
 mod login;
 #[cfg(test)]
 mod privacy_tests;
@@ -110,6 +111,9 @@ pub fn router() -> Router<AppState> {
         .route("/static/desk.js", get(script))
         .route("/desk/workspace", get(workspace::page))
         .route("/static/workspace.js", get(workspace::script))
+        .route("/desk/live", get(live::page))
+        .route("/desk/live/ws", get(live::socket))
+        .route("/static/live.js", get(live::script))
 }
 
 /// Percent-encodes a value for a query string.
@@ -224,6 +228,8 @@ pub(crate) struct Nav {
     oversees: bool,
     /// Staff who serve customers: the workspace with their chats and screen pops.
     serves: bool,
+    /// Supervisors: the live view of queues and agents.
+    supervises: bool,
     csrf: String,
 }
 
@@ -271,6 +277,10 @@ impl Page {
                         .iter()
                         .any(|r| crate::auth::Oversight::ALLOWED.contains(r)),
                     serves: handles_contacts(&user.roles),
+                    supervises: user
+                        .roles
+                        .iter()
+                        .any(|r| crate::auth::Supervision::ALLOWED.contains(r)),
                     csrf: desk.session.csrf_token.clone(),
                 }),
                 switch_url: prefs.switch_url(lang.other(), true),
@@ -537,7 +547,7 @@ async fn script() -> impl IntoResponse {
 
 /// Assets are compiled into the binary (a bank's network has no CDN); a short cache keeps
 /// page loads quick while an upgrade still shows within minutes.
-fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
+pub(crate) fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, content_type),

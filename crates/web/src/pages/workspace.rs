@@ -27,16 +27,6 @@ struct WorkspaceTpl<'a> {
     states: Vec<StateOption>,
 }
 
-fn label(t: &Messages, s: AgentState) -> &'static str {
-    match s {
-        AgentState::Available => t.ws_state_available,
-        AgentState::Busy => t.ws_state_busy,
-        AgentState::AfterCallWork => t.ws_state_after_call_work,
-        AgentState::Break => t.ws_state_break,
-        AgentState::Offline => t.ws_state_offline,
-    }
-}
-
 pub async fn page(
     State(state): State<AppState>,
     desk: Desk<Service>,
@@ -58,7 +48,7 @@ pub async fn page(
                 .iter()
                 .map(|&s| StateOption {
                     code: s.as_str(),
-                    label: label(page.t, s),
+                    label: page.lang.agent_state_label(s),
                     selected: s == current,
                 })
                 .collect(),

@@ -1,8 +1,9 @@
-//! Issue 5's acceptance "stop the server while reminders come due; after restart each is
-//! sent exactly once", with real `bankdesk serve` processes on one database (both
-//! backends): a server is killed with reminders due that it has not sent, then restarted
-//! (on PostgreSQL as two nodes side by side, each with its own data directory; SQLite is
-//! one node's database), then killed and restarted once more.
+//! `bankdesk serve` as an operator runs it, on both databases: issue 5's acceptance "stop
+//! the server while reminders come due; after restart each is sent exactly once" (a server
+//! is killed with reminders due that it has not sent, then restarted, on PostgreSQL as two
+//! nodes side by side, each with its own data directory, SQLite being one node's database,
+//! then killed and restarted once more), and a bank's own holiday file in the
+//! configuration moving a complaint's deadline.
 
 use bankdesk_domain::calendar::bank_date;
 use bankdesk_domain::complaint::{ComplaintChannel, Complexity};
@@ -23,14 +24,21 @@ struct Server {
 }
 
 impl Server {
-    /// `bankdesk serve` on a free port; returns once it listens.
+    /// `bankdesk serve` on a free port with the escalation worker ticking every
+    /// `interval_s` seconds; returns once it listens.
     fn start(cli_args: &[String], data: &std::path::Path, interval_s: u64) -> Server {
-        let config = data.join(format!("bankdesk-{interval_s}.toml"));
-        std::fs::write(
-            &config,
-            format!("escalation_interval_s = {interval_s}\nsession_minutes = 60\n"),
+        Server::start_with(
+            cli_args,
+            data,
+            &format!("escalation_interval_s = {interval_s}\n"),
         )
-        .unwrap();
+    }
+
+    /// `bankdesk serve` with `config` (TOML) as its configuration file.
+    fn start_with(cli_args: &[String], data: &std::path::Path, config: &str) -> Server {
+        let path = data.join(format!("bankdesk-{}.toml", bankdesk_store::new_id("cfg")));
+        std::fs::write(&path, config).unwrap();
+        let config = path;
         let mut child = Command::new(env!("CARGO_BIN_EXE_bankdesk"))
             .arg("serve")
             .args(["--addr", "127.0.0.1:0", "--config"])
@@ -82,9 +90,23 @@ impl Server {
         body["token"].as_str().expect("logged in").to_string()
     }
 
-    /// A simple complaint received `days_ago` days ago, through the API.
+    /// A simple complaint received `days_ago` days ago, through the API; its id.
     async fn complaint(&self, http: &reqwest::Client, token: &str, days_ago: u64) -> String {
         let received = bank_date(now_ms()) - chrono::Days::new(days_ago);
+        self.complaint_received(http, token, &received.to_string())
+            .await["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// A simple complaint received on `received` (YYYY-MM-DD), through the API; the case.
+    async fn complaint_received(
+        &self,
+        http: &reqwest::Client,
+        token: &str,
+        received: &str,
+    ) -> Value {
         let res = http
             .post(format!("{}/api/v1/cases", self.base))
             .bearer_auth(token)
@@ -92,14 +114,13 @@ impl Server {
                 "customer_id": "C1",
                 "type": "complaint",
                 "summary": "溢缴款多次往返网点未能取回",
-                "complaint": {"received_at": received.to_string(), "complexity": "simple", "channel": "phone"}
+                "complaint": {"received_at": received, "complexity": "simple", "channel": "phone"}
             }))
             .send()
             .await
             .unwrap();
         assert_eq!(res.status(), reqwest::StatusCode::CREATED);
-        let body: Value = res.json().await.unwrap();
-        body["id"].as_str().unwrap().to_string()
+        res.json().await.unwrap()
     }
 }
 
@@ -239,5 +260,63 @@ async fn reminders_due_while_the_server_was_down_are_sent_once_after_restart() {
         }
         c.kill();
         assert!(store.audit_verify().await.unwrap().ok, "{b}");
+    }
+}
+
+#[tokio::test]
+async fn a_banks_own_holiday_file_moves_deadlines() {
+    for b in backends() {
+        let t = fresh(b).await;
+        let mut tx = t.store.db.begin().await.unwrap();
+        tx.insert_bank_batch(&fixture()).await.unwrap();
+        tx.commit().await.unwrap();
+        bankdesk_web::create_demo_users(&t.store).await.unwrap();
+        let data = tempfile::tempdir().unwrap();
+        let (cli, data_dir): (Vec<String>, std::path::PathBuf) = if b == "sqlite" {
+            (Vec::new(), std::path::PathBuf::from(&t.cli_args[1]))
+        } else {
+            (t.cli_args.clone(), data.path().to_path_buf())
+        };
+        // The shipped schedule with one day more: the bank closes on 2026-10-13.
+        let shipped = include_str!("../../domain/data/cn-holidays.toml");
+        let edited = shipped.replacen(
+            "  { name = \"国庆节\", from = \"2026-10-01\", to = \"2026-10-07\" },",
+            "  { name = \"国庆节\", from = \"2026-10-01\", to = \"2026-10-07\" },\n  { name = \"本行停业\", from = \"2026-10-13\", to = \"2026-10-13\" },",
+            1,
+        );
+        assert_ne!(
+            edited, shipped,
+            "the 2026 National Day line is where the test expects it"
+        );
+        let file = data.path().join("holidays.toml");
+        std::fs::write(&file, edited).unwrap();
+        let http = reqwest::Client::new();
+
+        let shipped_server = Server::start(&cli, &data_dir, 3600);
+        let token = shipped_server.login(&http, "agent01").await;
+        let c = shipped_server
+            .complaint_received(&http, &token, "2026-09-28")
+            .await;
+        assert_eq!(
+            c["due_at"], "2026-10-13T23:59:59+08:00",
+            "{b}: shipped schedule"
+        );
+        shipped_server.kill();
+
+        let own = Server::start_with(
+            &cli,
+            &data_dir,
+            &format!(
+                "escalation_interval_s = 3600\nholiday_calendar = {:?}\n",
+                file.display().to_string()
+            ),
+        );
+        let token = own.login(&http, "agent01").await;
+        let c = own.complaint_received(&http, &token, "2026-09-28").await;
+        assert_eq!(
+            c["due_at"], "2026-10-14T23:59:59+08:00",
+            "{b}: the bank's closing day moves the deadline to the next working day"
+        );
+        own.kill();
     }
 }
