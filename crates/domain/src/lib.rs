@@ -26,6 +26,11 @@ pub mod markdown;
 pub mod mask;
 pub mod money;
 pub mod role;
+// Messaging: email and WeChat inbound, the outbox, wrap-up categories.
+pub mod email;
+pub mod outbox;
+pub mod wechat;
+pub mod wrapup;
 mod wire;
 
 pub use error::ErrorCode;

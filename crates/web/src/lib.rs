@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod kb;
+pub mod messaging;
 pub mod ops;
 pub mod pages;
 pub mod view;
@@ -37,6 +38,8 @@ pub struct WebConfig {
     pub reveals_per_hour: u32,
     /// Pass mark of exams set without one (percent).
     pub exam_pass_mark: u32,
+    /// Secrets of the email and WeChat webhooks.
+    pub messaging: messaging::MessagingConfig,
 }
 
 impl Default for WebConfig {
@@ -50,6 +53,7 @@ impl Default for WebConfig {
             secure_cookies: false,
             reveals_per_hour: 20,
             exam_pass_mark: bankdesk_domain::exam::DEFAULT_PASS_MARK,
+            messaging: messaging::MessagingConfig::default(),
         }
     }
 }
@@ -103,6 +107,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api::router())
         .merge(pages::router())
+        .merge(messaging::hook_routes())
         .merge(ops::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -115,6 +115,7 @@ pub fn router() -> Router<AppState> {
         .route("/exam-attempts/{id}/submit", post(exams::submit))
         .route("/exam-gate", get(exams::gate))
         .route("/admin/users/{id}", put(users::update))
+        .merge(crate::messaging::api_routes())
         .fallback(|| async { crate::error::ApiError::not_found() })
 }
 
