@@ -181,21 +181,30 @@ pub async fn open_store(c: &Config) -> anyhow::Result<Store> {
 
 /// The outbox worker with the configured adapters; a channel without settings fails its
 /// sends with the reason, so they show up as failed rather than wait unseen.
-fn outbox_worker(c: &Config, store: Store) -> anyhow::Result<bankdesk_web::messaging::worker::OutboxWorker> {
-    use bankdesk_web::messaging::worker::{NotConfigured, Outbound, OutboxWorker, SmtpSender, WechatSender};
+fn outbox_worker(
+    c: &Config,
+    store: Store,
+) -> anyhow::Result<bankdesk_web::messaging::worker::OutboxWorker> {
+    use bankdesk_web::messaging::worker::{
+        NotConfigured, Outbound, OutboxWorker, SmtpSender, WechatSender,
+    };
     use std::sync::Arc;
     let timeout = std::time::Duration::from_secs(30);
     let email: Arc<dyn Outbound> = match &c.smtp_host {
         Some(host) => Arc::new(
-            SmtpSender::new(host, c.smtp_port, &c.mail_from, timeout).map_err(anyhow::Error::msg)?,
+            SmtpSender::new(host, c.smtp_port, &c.mail_from, timeout)
+                .map_err(anyhow::Error::msg)?,
         ),
         None => Arc::new(NotConfigured("no smtp_host is configured")),
     };
     let wechat: Arc<dyn Outbound> = match (&c.wechat_appid, &c.wechat_secret) {
         (Some(id), Some(secret)) => Arc::new(
-            WechatSender::new(&c.wechat_api_base, id, secret, timeout).map_err(anyhow::Error::msg)?,
+            WechatSender::new(&c.wechat_api_base, id, secret, timeout)
+                .map_err(anyhow::Error::msg)?,
         ),
-        _ => Arc::new(NotConfigured("no wechat_appid and wechat_secret are configured")),
+        _ => Arc::new(NotConfigured(
+            "no wechat_appid and wechat_secret are configured",
+        )),
     };
     Ok(OutboxWorker {
         store,
@@ -273,8 +282,9 @@ async fn serve(c: &Config, store: Store) -> anyhow::Result<()> {
         store.clone(),
         std::time::Duration::from_secs(c.escalation_interval_s.max(1)),
     );
-    let outbox = outbox_worker(c, store.clone())?
-        .spawn(std::time::Duration::from_millis(c.outbox_interval_ms.max(50)));
+    let outbox = outbox_worker(c, store.clone())?.spawn(std::time::Duration::from_millis(
+        c.outbox_interval_ms.max(50),
+    ));
     let listener = tokio::net::TcpListener::bind(c.addr)
         .await
         .with_context(|| format!("binding {}", c.addr))?;

@@ -151,8 +151,14 @@ Content-Transfer-Encoding: base64\r\n\
     fn required_headers_are_named() {
         let field = |raw: &str| parse_email(raw.as_bytes()).unwrap_err().field;
         assert_eq!(field("Subject: x\r\nMessage-ID: <a@b>\r\n\r\nbody"), "from");
-        assert_eq!(field("From: a@b.cn\r\nSubject: x\r\n\r\nbody"), "message_id");
-        assert_eq!(field("From: not-an-address\r\nMessage-ID: <a@b>\r\n\r\n"), "from");
+        assert_eq!(
+            field("From: a@b.cn\r\nSubject: x\r\n\r\nbody"),
+            "message_id"
+        );
+        assert_eq!(
+            field("From: not-an-address\r\nMessage-ID: <a@b>\r\n\r\n"),
+            "from"
+        );
         assert_eq!(field(""), "message");
     }
 

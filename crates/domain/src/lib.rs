@@ -30,8 +30,8 @@ pub mod role;
 pub mod email;
 pub mod outbox;
 pub mod wechat;
-pub mod wrapup;
 mod wire;
+pub mod wrapup;
 
 pub use error::ErrorCode;
 

@@ -60,8 +60,14 @@ mod tests {
     #[test]
     fn default_schedule() {
         let p = RetryPolicy::default();
-        assert_eq!(p.after_failure(1), AfterFailure::RetryIn { delay_ms: 30_000 });
-        assert_eq!(p.after_failure(2), AfterFailure::RetryIn { delay_ms: 60_000 });
+        assert_eq!(
+            p.after_failure(1),
+            AfterFailure::RetryIn { delay_ms: 30_000 }
+        );
+        assert_eq!(
+            p.after_failure(2),
+            AfterFailure::RetryIn { delay_ms: 60_000 }
+        );
         assert_eq!(
             p.after_failure(7),
             AfterFailure::RetryIn {

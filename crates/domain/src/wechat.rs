@@ -140,9 +140,12 @@ fn elements(xml: &str) -> Result<HashMap<String, String>, FieldError> {
         Ok(())
     };
     loop {
-        let event = reader
-            .read_event()
-            .map_err(|e| bad(format!("not well-formed at byte {}: {e}", reader.error_position())))?;
+        let event = reader.read_event().map_err(|e| {
+            bad(format!(
+                "not well-formed at byte {}: {e}",
+                reader.error_position()
+            ))
+        })?;
         match event {
             Event::Start(e) => {
                 depth += 1;
@@ -158,11 +161,8 @@ fn elements(xml: &str) -> Result<HashMap<String, String>, FieldError> {
                     _ => current = None,
                 }
             }
-            Event::Empty(e) => {
-                if depth == 1 {
-                    let name = e.local_name().as_ref().to_string();
-                    out.insert(name, String::new());
-                }
+            Event::Empty(e) if depth == 1 => {
+                out.insert(e.local_name().as_ref().to_string(), String::new());
             }
             Event::End(_) => {
                 if depth == 2
@@ -175,10 +175,7 @@ fn elements(xml: &str) -> Result<HashMap<String, String>, FieldError> {
                         MAX_VALUE
                     };
                     if value.len() > limit {
-                        return Err(FieldError::new(
-                            leak_name(&name),
-                            "longer than the limit",
-                        ));
+                        return Err(FieldError::new(leak_name(&name), "longer than the limit"));
                     }
                     out.insert(name, std::mem::take(&mut value));
                     if out.len() > MAX_ELEMENTS {
@@ -283,13 +280,22 @@ mod tests {
     #[test]
     fn mistakes_name_the_field() {
         let field = |xml: &str| parse_message(xml).unwrap_err().field;
-        assert_eq!(field(&TEXT.replace("<MsgId>24681357924680</MsgId>", "")), "MsgId");
         assert_eq!(
-            field(&TEXT.replace("<CreateTime>1763770000</CreateTime>", "<CreateTime>soon</CreateTime>")),
+            field(&TEXT.replace("<MsgId>24681357924680</MsgId>", "")),
+            "MsgId"
+        );
+        assert_eq!(
+            field(&TEXT.replace(
+                "<CreateTime>1763770000</CreateTime>",
+                "<CreateTime>soon</CreateTime>"
+            )),
             "CreateTime"
         );
         assert_eq!(
-            field(&TEXT.replace("<FromUserName><![CDATA[oWx_customer_1]]></FromUserName>", "")),
+            field(&TEXT.replace(
+                "<FromUserName><![CDATA[oWx_customer_1]]></FromUserName>",
+                ""
+            )),
             "FromUserName"
         );
         assert_eq!(field(&TEXT.replace("</xml>", "")), "xml");

@@ -79,7 +79,10 @@ impl WrapUpTree {
             }
             check_labels(top)?;
             if !seen.insert(top.code.as_str()) {
-                return Err(WrapUpError::Invalid(format!("{} is listed twice", top.code)));
+                return Err(WrapUpError::Invalid(format!(
+                    "{} is listed twice",
+                    top.code
+                )));
             }
             for child in &top.children {
                 let own = child
@@ -184,7 +187,9 @@ mod tests {
     #[test]
     fn mistakes_are_named() {
         let one = |children: &str| {
-            format!("[[categories]]\ncode = \"card\"\nzh = \"卡\"\nen = \"Card\"\nchildren = [{children}]\n")
+            format!(
+                "[[categories]]\ncode = \"card\"\nzh = \"卡\"\nen = \"Card\"\nchildren = [{children}]\n"
+            )
         };
         assert!(parse(&one("")).is_ok());
         let e = parse(&one(r#"{ code = "loan.x", zh = "x", en = "x" }"#)).unwrap_err();

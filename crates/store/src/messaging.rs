@@ -443,9 +443,10 @@ impl Store {
                 "the contact has no inbound message to answer",
             ));
         };
-        let subject = if last.subject.is_empty() || last.channel != "email" {
-            last.subject.clone()
-        } else if last.subject.to_lowercase().starts_with("re:") {
+        let keep = last.subject.is_empty()
+            || last.channel != "email"
+            || last.subject.to_lowercase().starts_with("re:");
+        let subject = if keep {
             last.subject.clone()
         } else {
             format!("Re: {}", last.subject)
@@ -619,9 +620,7 @@ impl Store {
         before: Option<&PageCursor>,
         limit: u32,
     ) -> Result<Vec<OutboxRow>, StoreError> {
-        let (t, id) = before.map_or((i64::MAX, String::new()), |c| {
-            (c.at_ms, c.id.clone())
-        });
+        let (t, id) = before.map_or((i64::MAX, String::new()), |c| (c.at_ms, c.id.clone()));
         self.db
             .fetch_all(
                 &format!(
@@ -771,7 +770,9 @@ impl Tx {
                 .await?,
             outbound: self
                 .fetch_all(
-                    &format!("{OUTBOX_SELECT} WHERE o.contact_id = $1 ORDER BY o.created_at_ms, o.id"),
+                    &format!(
+                        "{OUTBOX_SELECT} WHERE o.contact_id = $1 ORDER BY o.created_at_ms, o.id"
+                    ),
                     &args![contact_id],
                 )
                 .await?,
@@ -787,9 +788,7 @@ impl Grant {
         before: Option<&PageCursor>,
         limit: u32,
     ) -> Result<Vec<TimelineEntry>, StoreError> {
-        let (t, id) = before.map_or((i64::MAX, String::new()), |c| {
-            (c.at_ms, c.id.clone())
-        });
+        let (t, id) = before.map_or((i64::MAX, String::new()), |c| (c.at_ms, c.id.clone()));
         let mut snapshot = self.db.begin().await?;
         let contacts: Vec<ContactRow> = snapshot
             .fetch_all(
@@ -826,5 +825,26 @@ impl Grant {
         }
         snapshot.commit().await?;
         Ok(out)
+    }
+}
+
+impl Grant {
+    /// The 360 view and the first `contacts` entries of the timeline, under one grant (one
+    /// audit record): the desktop's customer page shows both.
+    pub async fn overview_with_timeline(
+        self,
+        recent: u32,
+        contacts: u32,
+    ) -> Result<(crate::access::Overview, Vec<TimelineEntry>), StoreError> {
+        let again = Grant {
+            db: self.db.clone(),
+            customer_id: self.customer_id.clone(),
+            purpose: self.purpose.clone(),
+            audit_seq: self.audit_seq,
+            identity_verified: self.identity_verified,
+        };
+        let overview = self.overview(recent).await?;
+        let timeline = again.timeline(None, contacts).await?;
+        Ok((overview, timeline))
     }
 }

@@ -206,7 +206,10 @@ pub struct TimelineQuery {
 
 fn page_params(cursor: Option<&str>, limit: Option<u32>) -> ApiResult<(Option<PageCursor>, u32)> {
     let cursor = cursor
-        .map(|c| PageCursor::decode(c).ok_or_else(|| ApiError::field("cursor", "not a cursor of this list")))
+        .map(|c| {
+            PageCursor::decode(c)
+                .ok_or_else(|| ApiError::field("cursor", "not a cursor of this list"))
+        })
         .transpose()?;
     let limit = limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
@@ -272,7 +275,10 @@ pub async fn reply(
     ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<ReplyRequest>,
 ) -> ApiResult<(StatusCode, ApiJson<MessageView>)> {
-    let row = state.store.queue_reply(&who.actor(), &id, &req.text).await?;
+    let row = state
+        .store
+        .queue_reply(&who.actor(), &id, &req.text)
+        .await?;
     let view = message_views(&ContactMessages {
         inbound: Vec::new(),
         outbound: vec![row],
@@ -385,7 +391,10 @@ pub async fn outbox(
     let status = q
         .status
         .as_deref()
-        .map(|s| OutboxStatus::parse(s).ok_or_else(|| ApiError::field("status", "pending, sent or failed")))
+        .map(|s| {
+            OutboxStatus::parse(s)
+                .ok_or_else(|| ApiError::field("status", "pending, sent or failed"))
+        })
         .transpose()?;
     let (cursor, limit) = page_params(q.cursor.as_deref(), q.limit)?;
     let mut rows = state

@@ -48,7 +48,9 @@ fn check_signature(state: &AppState, q: &Signed) -> ApiResult<()> {
         return Err(ApiError::forbidden("the WeChat webhook is not configured"));
     };
     let (Some(sig), Some(ts), Some(nonce)) = (&q.signature, &q.timestamp, &q.nonce) else {
-        return Err(ApiError::forbidden("signature, timestamp and nonce are required"));
+        return Err(ApiError::forbidden(
+            "signature, timestamp and nonce are required",
+        ));
     };
     if wechat::signature_ok(token, ts, nonce, sig) {
         Ok(())
@@ -58,11 +60,7 @@ fn check_signature(state: &AppState, q: &Signed) -> ApiResult<()> {
 }
 
 fn plain(text: String) -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        text,
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response()
 }
 
 /// The handshake WeChat makes when the server URL is saved: echo `echostr` if signed.

@@ -59,10 +59,8 @@ impl SmtpSender {
 
     fn message(&self, m: &OutboxRow) -> Result<lettre::Message, String> {
         use lettre::message::header::ContentType;
-        let to: lettre::message::Mailbox = m
-            .recipient
-            .parse()
-            .map_err(|e| format!("recipient: {e}"))?;
+        let to: lettre::message::Mailbox =
+            m.recipient.parse().map_err(|e| format!("recipient: {e}"))?;
         let mut b = lettre::Message::builder()
             .from(self.from.clone())
             .to(to)
@@ -119,7 +117,12 @@ const TOKEN_CODES: [i64; 3] = [40001, 40014, 42001];
 
 impl WechatSender {
     /// `base` is `https://api.weixin.qq.com` in production.
-    pub fn new(base: &str, appid: &str, secret: &str, timeout: Duration) -> Result<WechatSender, String> {
+    pub fn new(
+        base: &str,
+        appid: &str,
+        secret: &str,
+        timeout: Duration,
+    ) -> Result<WechatSender, String> {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .build()
@@ -272,7 +275,12 @@ impl OutboxWorker {
                 tick.tick().await;
                 match self.run_once().await {
                     Ok(run) if run != OutboxRun::default() => {
-                        tracing::info!(sent = run.sent, retrying = run.retrying, failed = run.failed, "outbox pass");
+                        tracing::info!(
+                            sent = run.sent,
+                            retrying = run.retrying,
+                            failed = run.failed,
+                            "outbox pass"
+                        );
                     }
                     Ok(_) => {}
                     Err(e) => tracing::error!(error = %e, "outbox pass failed"),
