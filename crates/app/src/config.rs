@@ -67,6 +67,8 @@ pub struct Config {
     pub outbox_retry_base_s: u64,
     /// How often the outbox worker looks for due replies, in milliseconds.
     pub outbox_interval_ms: u64,
+    /// Route a skill's contacts only to agents who passed that skill's current exam.
+    pub routing_exam_gate: bool,
 }
 
 impl Default for Config {
@@ -102,6 +104,7 @@ impl Default for Config {
             outbox_max_attempts: 8,
             outbox_retry_base_s: 30,
             outbox_interval_ms: 1000,
+            routing_exam_gate: false,
         }
     }
 }
@@ -143,6 +146,7 @@ impl std::fmt::Debug for Config {
             .field("outbox_max_attempts", &self.outbox_max_attempts)
             .field("outbox_retry_base_s", &self.outbox_retry_base_s)
             .field("outbox_interval_ms", &self.outbox_interval_ms)
+            .field("routing_exam_gate", &self.routing_exam_gate)
             .finish()
     }
 }

@@ -169,25 +169,34 @@ impl Row for Customer {
     }
 }
 
-impl Row for Account {
-    const FILE: &'static str = "accounts.jsonl";
-    const TABLE: &'static str = "accounts";
-    fn keys(&self) -> Vec<(&'static str, &'static str, &str)> {
-        vec![id_key(&self.id)]
-    }
-    fn refs(&self) -> Vec<(&'static str, Table, &str)> {
-        vec![customer_ref(&self.customer_id)]
-    }
-    fn check(&self) -> Result<(), FieldError> {
-        self.validate()
-    }
-    fn batch(rows: Vec<Self>) -> BankBatch {
-        BankBatch {
-            accounts: rows,
-            ..BankBatch::default()
+/// The feeds whose rows hang off a customer and need no check beyond their own fields.
+macro_rules! customer_row {
+    ($ty:ty, $file:literal, $table:literal, $field:ident) => {
+        impl Row for $ty {
+            const FILE: &'static str = $file;
+            const TABLE: &'static str = $table;
+            fn keys(&self) -> Vec<(&'static str, &'static str, &str)> {
+                vec![id_key(&self.id)]
+            }
+            fn refs(&self) -> Vec<(&'static str, Table, &str)> {
+                vec![customer_ref(&self.customer_id)]
+            }
+            fn check(&self) -> Result<(), FieldError> {
+                self.validate()
+            }
+            fn batch(rows: Vec<Self>) -> BankBatch {
+                BankBatch {
+                    $field: rows,
+                    ..BankBatch::default()
+                }
+            }
         }
-    }
+    };
 }
+
+customer_row!(Account, "accounts.jsonl", "accounts", accounts);
+customer_row!(Loan, "loans.jsonl", "loans", loans);
+customer_row!(Holding, "holdings.jsonl", "holdings", holdings);
 
 impl Row for Card {
     const FILE: &'static str = "cards.jsonl";
@@ -208,46 +217,6 @@ impl Row for Card {
     fn batch(rows: Vec<Self>) -> BankBatch {
         BankBatch {
             cards: rows,
-            ..BankBatch::default()
-        }
-    }
-}
-
-impl Row for Loan {
-    const FILE: &'static str = "loans.jsonl";
-    const TABLE: &'static str = "loans";
-    fn keys(&self) -> Vec<(&'static str, &'static str, &str)> {
-        vec![id_key(&self.id)]
-    }
-    fn refs(&self) -> Vec<(&'static str, Table, &str)> {
-        vec![customer_ref(&self.customer_id)]
-    }
-    fn check(&self) -> Result<(), FieldError> {
-        self.validate()
-    }
-    fn batch(rows: Vec<Self>) -> BankBatch {
-        BankBatch {
-            loans: rows,
-            ..BankBatch::default()
-        }
-    }
-}
-
-impl Row for Holding {
-    const FILE: &'static str = "holdings.jsonl";
-    const TABLE: &'static str = "holdings";
-    fn keys(&self) -> Vec<(&'static str, &'static str, &str)> {
-        vec![id_key(&self.id)]
-    }
-    fn refs(&self) -> Vec<(&'static str, Table, &str)> {
-        vec![customer_ref(&self.customer_id)]
-    }
-    fn check(&self) -> Result<(), FieldError> {
-        self.validate()
-    }
-    fn batch(rows: Vec<Self>) -> BankBatch {
-        BankBatch {
-            holdings: rows,
             ..BankBatch::default()
         }
     }

@@ -269,6 +269,7 @@ fn web_config(c: &Config) -> bankdesk_web::WebConfig {
             wechat_token: c.wechat_token.clone(),
             mail_gateway_secret: c.mail_gateway_secret.clone(),
         },
+        routing_exam_gate: c.routing_exam_gate,
     }
 }
 

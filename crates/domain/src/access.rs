@@ -98,12 +98,15 @@ pub enum AccessDenied {
     OrderInactive,
     #[error("the legal order's scope does not cover this")]
     OutOfScope,
+    #[error("verify the customer's identity on this contact before revealing")]
+    IdentityNotVerified,
 }
 
 impl AccessDenied {
     pub fn code(self) -> ErrorCode {
         match self {
             AccessDenied::PurposeRequired => ErrorCode::PurposeRequired,
+            AccessDenied::IdentityNotVerified => ErrorCode::IdentityNotVerified,
             _ => ErrorCode::PurposeInvalid,
         }
     }
@@ -112,7 +115,12 @@ impl AccessDenied {
     /// Refusals that suggest looking where one should not, as opposed to the ordinary
     /// end of a purpose (a contact just wrapped up, a case just closed).
     pub fn suspicious(self) -> bool {
-        !matches!(self, AccessDenied::ContactClosed | AccessDenied::CaseClosed)
+        !matches!(
+            self,
+            AccessDenied::ContactClosed
+                | AccessDenied::CaseClosed
+                | AccessDenied::IdentityNotVerified
+        )
     }
 
     pub fn reason(self) -> &'static str {
@@ -127,7 +135,18 @@ impl AccessDenied {
             AccessDenied::CaseClosed => "case_closed",
             AccessDenied::OrderInactive => "order_inactive",
             AccessDenied::OutOfScope => "out_of_scope",
+            AccessDenied::IdentityNotVerified => "identity_not_verified",
         }
+    }
+}
+
+/// Unmasking a number under a contact is done for the person on the line, so the caller
+/// must have passed identity verification on that contact; cases and orders are not
+/// conversations with the customer and carry no such step.
+pub fn check_reveal(purpose: &Purpose, identity_verified: bool) -> Result<(), AccessDenied> {
+    match purpose {
+        Purpose::Contact(_) if !identity_verified => Err(AccessDenied::IdentityNotVerified),
+        _ => Ok(()),
     }
 }
 
@@ -192,6 +211,23 @@ mod tests {
         user_id: "u1",
         department: Some("card_center"),
     };
+
+    #[test]
+    fn a_reveal_on_a_contact_needs_a_verified_caller_but_not_on_a_case_or_order() {
+        let contact = Purpose::Contact("ct1".into());
+        assert_eq!(
+            check_reveal(&contact, false),
+            Err(AccessDenied::IdentityNotVerified)
+        );
+        assert_eq!(check_reveal(&contact, true), Ok(()));
+        assert_eq!(check_reveal(&Purpose::Case("cs1".into()), false), Ok(()));
+        assert_eq!(check_reveal(&Purpose::Order("lo1".into()), false), Ok(()));
+        assert!(!AccessDenied::IdentityNotVerified.suspicious());
+        assert_eq!(
+            AccessDenied::IdentityNotVerified.code(),
+            ErrorCode::IdentityNotVerified
+        );
+    }
 
     fn contact(customer: &str, handler: &str, open: bool) -> PurposeFacts {
         PurposeFacts::Contact {

@@ -140,7 +140,12 @@ impl Store {
                 {
                     identity_verified = tx.identity_passed(id).await?;
                 }
-                checked.map(|()| p)
+                checked
+                    .and_then(|()| match read {
+                        Read::Reveal => access::check_reveal(&p, identity_verified),
+                        _ => Ok(()),
+                    })
+                    .map(|()| p)
             }
             Err(e) => Err(e),
         };

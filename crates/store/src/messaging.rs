@@ -9,6 +9,7 @@ use bankdesk_domain::access::AccessDenied;
 use bankdesk_domain::audit::NewAuditEntry;
 use bankdesk_domain::error::FieldError;
 use bankdesk_domain::outbox::{AfterFailure, OutboxStatus, RetryPolicy};
+use bankdesk_domain::routing::EntryStatus;
 
 /// Longest reply an agent may send in one message.
 pub const MAX_REPLY: usize = 4_000;
@@ -380,6 +381,24 @@ impl Store {
             return Err(StoreError::Conflict(
                 "the contact is closed or already has its handler".into(),
             ));
+        }
+        // The router's waiting entry is the same work: it becomes the taker's, so the
+        // router neither hands the contact to someone else nor forgets the taker's load.
+        let now = now_ms();
+        let held = tx
+            .execute(
+                "UPDATE routing_entries SET status = $1, agent_id = $2, assigned_at_ms = $3                  WHERE contact_id = $4 AND status = $5",
+                &args![
+                    EntryStatus::Assigned.as_str(),
+                    actor.user_id,
+                    now,
+                    contact_id,
+                    EntryStatus::Waiting.as_str()
+                ],
+            )
+            .await?;
+        if held > 0 {
+            tx.refresh_presence(actor.user_id, now).await?;
         }
         tx.audit(entry(
             actor.username,

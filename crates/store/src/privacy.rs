@@ -122,16 +122,6 @@ pub enum RevealField {
     Phone,
 }
 
-impl RevealField {
-    fn as_str(self) -> &'static str {
-        match self {
-            RevealField::CardNumber => "card_number",
-            RevealField::IdNumber => "id_number",
-            RevealField::Phone => "phone",
-        }
-    }
-}
-
 fn text(field: &'static str, v: &str, max: usize) -> Result<(), StoreError> {
     if v.trim().is_empty() || v.chars().count() > max {
         return Err(StoreError::Invalid(FieldError::new(
@@ -637,41 +627,22 @@ impl Grant {
         Ok(row)
     }
 
-    /// The unmasked value. Revealing to the customer on a contact needs their verified
-    /// identity; `target_id` picks the card (or the phone by its number's position).
+    /// The unmasked value (the gate has already recorded the reveal and, for a contact,
+    /// checked the caller's verified identity); `target_id` picks the card.
     pub async fn reveal(
         self,
-        actor: &Actor<'_>,
         field: RevealField,
         target_id: Option<&str>,
     ) -> Result<String, StoreError> {
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
-        if matches!(self.purpose, Purpose::Contact(_)) && !self.identity_verified {
-            tx
-                .audit(entry(
-                    actor.username,
-                    "access.refused",
-                    Some(&self.customer_id),
-                    Some(self.purpose.to_string()),
-                    serde_json::json!({"attempted": "customer.reveal", "reason": "identity_not_verified", "field": field.as_str()}),
-                ))
-                .await?;
-            tx.commit().await?;
-            return Err(StoreError::refused(
-                ErrorCode::IdentityNotVerified,
-                "verify the customer's identity on this contact before revealing",
-            ));
-        }
         let id = self.customer_id.clone();
         let value: Option<(String,)> = match field {
             RevealField::IdNumber => {
-                tx
+                self.db
                     .fetch_optional("SELECT id_number FROM customers WHERE id = $1", &args![id.as_str()])
                     .await?
             }
             RevealField::Phone => {
-                tx
+                self.db
                     .fetch_optional(
                         "SELECT phone FROM customer_phones WHERE customer_id = $1 ORDER BY position LIMIT 1",
                         &args![id.as_str()],
@@ -680,7 +651,7 @@ impl Grant {
             }
             RevealField::CardNumber => {
                 let card = target_id.ok_or_else(|| StoreError::Invalid(FieldError::new("target_id", "which card")))?;
-                tx
+                self.db
                     .fetch_optional(
                         "SELECT number FROM cards WHERE id = $1 AND customer_id = $2",
                         &args![card, id.as_str()],
@@ -688,8 +659,6 @@ impl Grant {
                     .await?
             }
         };
-        // The attempt stays on record even when there was nothing to reveal.
-        tx.commit().await?;
         value.map(|v| v.0).ok_or(StoreError::NotFound)
     }
 }

@@ -322,3 +322,65 @@ async fn an_edit_that_missed_the_index_is_repaired_at_start() {
         assert_eq!(hits[0].title, "溢缴款领回（含卡片遗失情形）");
     }
 }
+
+#[tokio::test]
+async fn the_assist_gives_three_points_with_scripts_for_a_chat_message() {
+    for b in backends() {
+        let t = fresh(b).await;
+        load_demo_knowledge(&t.store).await.unwrap();
+        let kb = Knowledge::in_memory().unwrap();
+        let demo = demo_knowledge().unwrap();
+        let script_of = |id: &str| {
+            demo.iter()
+                .find(|d| d.point.id == id)
+                .and_then(|d| d.point.content.script.clone())
+        };
+        let message = "你好，我刚在楼下取款机取钱，卡被吞了，现在怎么办？";
+        let got = kb.suggest(&t.store, message, now()).await.unwrap();
+        assert_eq!(got.len(), bankdesk_web::kb::SUGGESTIONS, "{b}");
+        let retained = demo_id("atm-retained-card");
+        assert!(
+            got.iter().any(|h| h.id == retained),
+            "{b}: {:?}",
+            got.iter().map(|h| &h.title).collect::<Vec<_>>()
+        );
+        for h in &got {
+            assert_eq!(
+                h.script,
+                script_of(&h.id),
+                "{b}: {} carries its own script",
+                h.id
+            );
+        }
+        assert!(
+            got.iter()
+                .any(|h| h.id == retained && h.script.as_deref().is_some_and(|s| !s.is_empty())),
+            "{b}: the retained-card point has a script to insert"
+        );
+        let refund = kb
+            .suggest(&t.store, "信用卡多还的钱怎么退", now())
+            .await
+            .unwrap();
+        assert!(
+            refund
+                .iter()
+                .any(|h| h.id == demo_id("cc-overpayment-refund"))
+        );
+        assert!(
+            kb.suggest(&t.store, "  \n", now())
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // An expired point is not suggested even when the message is its own title.
+        let holiday = demo_id("holiday-branch-2024");
+        assert!(
+            !kb.suggest(&t.store, "2024年国庆假期网点营业安排", now())
+                .await
+                .unwrap()
+                .iter()
+                .any(|h| h.id == holiday),
+            "{b}"
+        );
+    }
+}

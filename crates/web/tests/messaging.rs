@@ -986,3 +986,47 @@ async fn the_next_agent_sees_the_previous_note_on_the_timeline() {
         assert_eq!(st, StatusCode::FORBIDDEN, "{b}");
     }
 }
+
+#[tokio::test]
+async fn new_email_and_wechat_contacts_are_routed_to_an_agent_with_the_skill() {
+    for b in backends() {
+        let app = start(b).await;
+        app.store
+            .store
+            .bind_channel_address("fixture", ContactChannel::Email, WANG_EMAIL, "C1")
+            .await
+            .unwrap();
+        // agent03 has the email and WeChat skills (the demo routing); agent01 has neither.
+        let a1 = app.login("agent01").await;
+        let a3 = app.login("agent03").await;
+        for token in [&a1, &a3] {
+            let (st, body) = app
+                .put(
+                    token,
+                    "/api/v1/agents/me/state",
+                    json!({"state": "available"}),
+                )
+                .await;
+            assert!(st.is_success(), "{b}: {body}");
+        }
+        let (st, mail) = email_post(&app, wang_mail("m1@mail.example.com", None), GATEWAY).await;
+        assert_eq!(st, StatusCode::CREATED, "{b}: {mail}");
+        let contact = s(&mail["contact_id"]).to_string();
+        let (st, c) = app.get(&a3, &format!("/api/v1/contacts/{contact}")).await;
+        assert_eq!(st, StatusCode::OK, "{b}: routed to agent03: {c}");
+        assert_eq!(s(&c["handler"]), "客服三号 王强");
+        let (st, _) = app.get(&a1, &format!("/api/v1/contacts/{contact}")).await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "{b}");
+
+        let (st, _) = wechat_post(&app, text_xml("oWx_7", 3001, "你好")).await;
+        assert_eq!(st, StatusCode::OK, "{b}");
+        assert!(
+            inbox(&app, &a1).await.is_empty(),
+            "{b}: nothing left unassigned"
+        );
+        // The open WeChat conversation stays with its agent.
+        let (st, _) = wechat_post(&app, text_xml("oWx_7", 3002, "在吗")).await;
+        assert_eq!(st, StatusCode::OK, "{b}");
+        assert_eq!(count(&app, "routing_entries").await, 2, "{b}");
+    }
+}

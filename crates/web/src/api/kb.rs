@@ -18,9 +18,6 @@ use bankdesk_store::knowledge::{Article, ArticleSummary, Decision, VersionSummar
 use bankdesk_store::now_ms;
 use serde::{Deserialize, Serialize};
 
-/// How many points the agent assist suggests.
-pub const SUGGESTIONS: usize = 3;
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ArticleRequest {
@@ -460,19 +457,7 @@ pub async fn suggest(
     ApiQuery(q): ApiQuery<SuggestQuery>,
 ) -> ApiResult<ApiJson<List<HitView>>> {
     let text = q.text.unwrap_or_default();
-    let hits = state
-        .kb
-        .search(
-            &state.store,
-            &SearchRequest {
-                query: &text,
-                limit: SUGGESTIONS,
-                category: None,
-                audience: None,
-                now_ms: now_ms(),
-            },
-        )
-        .await?;
+    let hits = state.kb.suggest(&state.store, &text, now_ms()).await?;
     Ok(ApiJson(List {
         items: hits
             .into_iter()

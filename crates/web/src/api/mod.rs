@@ -9,6 +9,7 @@ pub(crate) mod customers;
 mod exams;
 pub(crate) mod kb;
 pub(crate) mod privacy;
+pub(crate) mod routing;
 pub(crate) mod users;
 
 use crate::AppState;
@@ -116,6 +117,12 @@ pub fn router() -> Router<AppState> {
         .route("/exam-gate", get(exams::gate))
         .route("/admin/users/{id}", put(users::update))
         .merge(crate::messaging::api_routes())
+        .route("/agents/me/state", put(routing::set_my_state))
+        .route("/routing/requests", post(routing::request))
+        .route("/contacts/{id}/transfer", post(routing::transfer))
+        .route("/cti/events", post(routing::cti_events))
+        .route("/calls/{call_id}", get(routing::call))
+        .route("/live", get(routing::live))
         .fallback(|| async { crate::error::ApiError::not_found() })
 }
 

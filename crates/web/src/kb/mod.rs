@@ -24,6 +24,9 @@ use std::sync::Arc;
 /// Changes read from the database per round while catching up.
 const CATCH_UP_BATCH: u32 = 2_000;
 
+/// How many points the agent assist suggests.
+pub const SUGGESTIONS: usize = 3;
+
 #[derive(Debug, thiserror::Error)]
 pub enum KnowledgeError {
     #[error(transparent)]
@@ -155,6 +158,33 @@ impl Knowledge {
     ) -> Result<Vec<Hit>, KnowledgeError> {
         self.catch_up(store).await?;
         Ok(self.index.search(req)?)
+    }
+
+    /// The agent assist: the [`SUGGESTIONS`] best points for a customer's last message,
+    /// best first, each with its script (话术, `Hit::script`, `None` where the point has
+    /// none) for the agent to insert into the reply. Internal points are included (the
+    /// reader is staff); expired, unpublished and retired points never are. A blank
+    /// message gets no suggestions; a long one is cut to the search's query limit.
+    pub async fn suggest(
+        &self,
+        store: &Store,
+        message: &str,
+        now_ms: i64,
+    ) -> Result<Vec<Hit>, KnowledgeError> {
+        if message.trim().is_empty() {
+            return Ok(Vec::new());
+        }
+        self.search(
+            store,
+            &SearchRequest {
+                query: message,
+                limit: SUGGESTIONS,
+                category: None,
+                audience: None,
+                now_ms,
+            },
+        )
+        .await
     }
 }
 

@@ -5,6 +5,7 @@
 use super::same_secret;
 use crate::AppState;
 use crate::error::{ApiError, ApiJson, ApiResult};
+use crate::live::WorkRequest;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
@@ -12,6 +13,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bankdesk_domain::ErrorCode;
 use bankdesk_domain::contact::ContactChannel;
+use bankdesk_domain::routing::Urgency;
 use bankdesk_domain::{email, wechat};
 use bankdesk_store::messaging::{Ingested, NewInbound};
 use serde::Deserialize;
@@ -93,7 +95,7 @@ pub async fn wechat_message(
     let body = body_of(body)?;
     let xml = std::str::from_utf8(&body).map_err(|_| ApiError::field("xml", "not UTF-8"))?;
     let m = wechat::parse_message(xml).map_err(|e| ApiError::field(e.field, e.reason))?;
-    state
+    let ingested = state
         .store
         .ingest_message(
             WECHAT_GATEWAY,
@@ -110,6 +112,7 @@ pub async fn wechat_message(
             },
         )
         .await?;
+    route(&state, ContactChannel::Wechat, &ingested).await;
     Ok(plain("success".into()))
 }
 
@@ -152,10 +155,35 @@ pub async fn email(
             },
         )
         .await?;
+    route(&state, ContactChannel::Email, &ingested).await;
     let status = if ingested.duplicate {
         StatusCode::OK
     } else {
         StatusCode::CREATED
     };
     Ok((status, ApiJson(ingested)))
+}
+
+/// Asks the router for an agent with the channel's skill (`email`, `wechat`) for a new
+/// contact. The message is stored whatever happens here: a routing failure is logged and
+/// the contact waits in the inbox (`GET /api/v1/inbox`) for an agent to take it.
+async fn route(state: &AppState, channel: ContactChannel, ingested: &Ingested) {
+    if !ingested.new_contact {
+        return;
+    }
+    let vip_tier = match &ingested.customer_id {
+        Some(c) => state.store.customer_vip_tier(c).await.ok(),
+        None => None,
+    };
+    let request = WorkRequest {
+        contact_id: ingested.contact_id.clone(),
+        channel,
+        skill: channel.as_str().to_string(),
+        customer_id: ingested.customer_id.clone(),
+        vip_tier,
+        urgency: Urgency::Normal,
+    };
+    if let Err(e) = state.live.request(request).await {
+        tracing::warn!(contact_id = %ingested.contact_id, error = %e.message, "inbound message not routed; it waits in the inbox");
+    }
 }

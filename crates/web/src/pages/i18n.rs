@@ -115,6 +115,7 @@ impl Lang {
             AccessDenied::CaseClosed => t.deny_case_closed,
             AccessDenied::OrderInactive => t.deny_order_inactive,
             AccessDenied::OutOfScope => t.deny_out_of_scope,
+            AccessDenied::IdentityNotVerified => t.err_identity,
         }
     }
 

@@ -37,6 +37,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use bankdesk_domain::ErrorCode;
+use bankdesk_domain::access::AccessDenied;
 use bankdesk_domain::role::Role;
 use bankdesk_store::StoreError;
 use i18n::{Lang, Messages};
@@ -340,6 +341,12 @@ impl Page {
                 StatusCode::NOT_FOUND,
                 t.err_not_found_title,
                 t.err_not_found,
+                back,
+            ),
+            StoreError::Denied(AccessDenied::IdentityNotVerified) => self.message(
+                StatusCode::FORBIDDEN,
+                t.err_identity_title,
+                t.err_identity,
                 back,
             ),
             StoreError::Denied(d) => self.message(

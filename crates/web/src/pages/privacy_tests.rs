@@ -738,7 +738,10 @@ async fn a_full_number_appears_only_on_the_reveal_response() {
         let res = reveal("id_number", "", "客户核对证件号").await;
         assert_eq!(res.status, StatusCode::OK, "{b}");
         assert!(res.body.contains(id.as_str()), "{b}");
+        // The refused attempt before verification did not use up the allowance.
         let res = reveal("phone", "", "客户核对手机号").await;
+        assert_eq!(res.status, StatusCode::OK, "{b}");
+        let res = reveal("card_number", "K1", "客户再次核对卡号").await;
         assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS, "{b}");
         assert!(res.body.contains("已达次数上限"), "{b}");
         pages.push(res.body);
