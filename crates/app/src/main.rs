@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_cases;
+mod bench_cti;
 mod bench_kb;
 mod config;
 mod import;
@@ -114,6 +115,13 @@ enum BenchName {
         /// How many cases the bank should hold.
         #[arg(long, default_value_t = 1_000_000)]
         cases: u64,
+        #[command(flatten)]
+        o: Overrides,
+    },
+    /// CTI call events ingested durably through the store, in overlapping calls.
+    Cti {
+        #[command(flatten)]
+        args: bench_cti::CtiArgs,
         #[command(flatten)]
         o: Overrides,
     },
@@ -420,6 +428,10 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 BenchName::Cases { cases, o } => {
                     let c = Config::load(&o, None)?;
                     bench_cases::overdue_cases(&open_store(&c).await?, cases).await?
+                }
+                BenchName::Cti { args, o } => {
+                    let c = Config::load(&o, None)?;
+                    bench_cti::cti(&open_store(&c).await?, &args).await?
                 }
                 BenchName::Kb { args } => bench_kb::kb(&args).await?,
             };

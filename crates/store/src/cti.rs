@@ -2,12 +2,12 @@
 //! from all its events so late and repeated deliveries reconcile, and every call kept as
 //! a phone contact of the customer its caller's number (ANI) identifies.
 
-use crate::db::multi_insert;
+use crate::db::{Arg, multi_insert};
 use crate::{Store, StoreError, Tx, args, new_id};
 use bankdesk_domain::audit::NewAuditEntry;
 use bankdesk_domain::cti::{CallEvent, CallEventType, CallState, fold};
 use bankdesk_domain::routing::{EntryStatus, Urgency};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Rows per multi-row statement: well under both databases' bind-parameter limits.
 const CHUNK: usize = 500;
@@ -132,7 +132,7 @@ impl Store {
                 "{} ON CONFLICT (call_id, seq) DO NOTHING",
                 multi_insert("cti_events", &EVENT_COLUMNS, chunk.len())
             );
-            let args: Vec<crate::db::Arg> = chunk
+            let args: Vec<Arg> = chunk
                 .iter()
                 .flat_map(|e| {
                     args![
@@ -196,13 +196,15 @@ impl Store {
 }
 
 impl Tx {
+    /// Refolds the calls `ids` from all their stored events and writes what changed, in
+    /// a few multi-row statements per delivery rather than several per call.
     async fn refold_calls(
         &mut self,
         ids: &[&str],
         now_ms: i64,
         changes: &mut Vec<CallChange>,
     ) -> Result<(), StoreError> {
-        let id_args: Vec<crate::db::Arg> = ids.iter().map(|i| crate::db::Arg::from(*i)).collect();
+        let id_args: Vec<Arg> = ids.iter().map(|i| Arg::from(*i)).collect();
         let list = placeholders(1, ids.len());
         let rows: Vec<EventRow> = self
             .fetch_all(
@@ -260,7 +262,8 @@ impl Tx {
         }
         let callers = self.callers(&states, &existing).await?;
         let agents = self.agent_ids(&states).await?;
-        for s in states {
+        let mut w = Writes::default();
+        for s in &states {
             let agent = s
                 .agent
                 .as_ref()
@@ -268,13 +271,13 @@ impl Tx {
             let change = match existing.remove(&s.call_id) {
                 None => {
                     let caller = s.ani.as_ref().and_then(|a| callers.get(a)).cloned();
-                    self.new_call(&s, caller, agent, now_ms).await?
+                    w.new_call(s, caller, agent, now_ms)
                 }
-                Some(e) => self.update_call(&s, e, agent, now_ms).await?,
+                Some(e) => w.update_call(s, e, agent, now_ms),
             };
             changes.push(change);
         }
-        Ok(())
+        w.apply(self, now_ms).await
     }
 
     /// Customers recognised by the callers' numbers of new calls: (customer id, VIP tier),
@@ -302,7 +305,7 @@ impl Tx {
                     ),
                     &chunk
                         .iter()
-                        .map(|a| crate::db::Arg::from(*a))
+                        .map(|a| Arg::from(*a))
                         .collect::<Vec<_>>(),
                 )
                 .await?;
@@ -332,157 +335,161 @@ impl Tx {
                         "SELECT username, id FROM users WHERE username IN ({})",
                         placeholders(1, chunk.len())
                     ),
-                    &chunk
-                        .iter()
-                        .map(|a| crate::db::Arg::from(*a))
-                        .collect::<Vec<_>>(),
+                    &chunk.iter().map(|a| Arg::from(*a)).collect::<Vec<_>>(),
                 )
                 .await?;
             out.extend(rows);
         }
         Ok(out)
     }
+}
 
-    async fn new_call(
+/// A contact row as a call keeps it.
+struct ContactWrite {
+    id: String,
+    customer_id: Option<String>,
+    status: &'static str,
+    handler_id: Option<String>,
+    opened_at_ms: i64,
+    closed_at_ms: Option<i64>,
+}
+
+/// An agent holding a call's contact (its voice capacity in use).
+struct Hold {
+    contact_id: String,
+    queue: String,
+    customer_id: Option<String>,
+    vip_tier: Option<String>,
+    agent_id: String,
+    offered_at_ms: i64,
+    answered_at_ms: i64,
+}
+
+/// Everything one delivery changes, written together by [`Writes::apply`].
+#[derive(Default)]
+struct Writes {
+    contacts: Vec<ContactWrite>,
+    calls: Vec<(CallState, String, Option<String>)>,
+    holds: Vec<Hold>,
+    finished: Vec<String>,
+    /// Agents whose load changed: their presence is refreshed; freed ones also idle now.
+    touched: BTreeSet<String>,
+    freed: BTreeSet<String>,
+    audits: Vec<NewAuditEntry>,
+}
+
+fn call_audit(
+    s: &CallState,
+    contact_id: &str,
+    customer_id: Option<&str>,
+    handler: Option<&str>,
+    now_ms: i64,
+) -> NewAuditEntry {
+    NewAuditEntry {
+        at_ms: now_ms,
+        actor: "cti".to_string(),
+        action: "contact.call".to_string(),
+        customer_id: customer_id.map(str::to_string),
+        purpose: None,
+        detail: serde_json::json!({
+            "call_id": s.call_id, "contact_id": contact_id, "status": s.status.as_str(),
+            "handler_id": handler, "ivr_path": s.ivr_path,
+        })
+        .to_string(),
+    }
+}
+
+impl Writes {
+    fn new_call(
         &mut self,
         s: &CallState,
         caller: Option<(String, String)>,
         agent: Option<(String, String)>,
         now_ms: i64,
-    ) -> Result<CallChange, StoreError> {
+    ) -> CallChange {
         let contact_id = new_id("ct");
         let (customer_id, vip_tier) = caller.unzip();
-        let handler = agent.as_ref().map(|a| a.0.as_str());
-        let status = if s.is_over() { "closed" } else { "open" };
-        self.execute(
-            "INSERT INTO contacts (id, customer_id, channel, direction, status, handler_id, opened_at_ms, closed_at_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            &args![
-                contact_id.as_str(),
-                customer_id.as_deref(),
-                "phone",
-                "inbound",
-                status,
-                handler,
-                s.offered_at_ms,
-                if s.is_over() { s.ended_at_ms } else { None }
-            ],
-        )
-        .await?;
-        self.execute(
-            &format!(
-                "INSERT INTO calls ({CALL_COLUMNS}, updated_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
-            ),
-            &args![
-                s.call_id.as_str(),
-                contact_id.as_str(),
-                s.status.as_str(),
-                s.ani.as_deref(),
-                s.dnis.as_deref(),
-                s.queue.as_deref(),
-                s.agent.as_deref(),
-                s.ivr_path.as_deref(),
-                s.recording_ref.as_deref(),
-                vip_tier.as_deref(),
-                s.offered_at_ms,
-                s.answered_at_ms,
-                s.ended_at_ms,
-                i64::try_from(s.events).unwrap_or(i64::MAX),
-                now_ms
-            ],
-        )
-        .await?;
+        let handler = agent.as_ref().map(|a| a.0.clone());
+        self.contacts.push(ContactWrite {
+            id: contact_id.clone(),
+            customer_id: customer_id.clone(),
+            status: if s.is_over() { "closed" } else { "open" },
+            handler_id: handler.clone(),
+            opened_at_ms: s.offered_at_ms,
+            closed_at_ms: if s.is_over() { s.ended_at_ms } else { None },
+        });
+        self.audits.push(call_audit(
+            s,
+            &contact_id,
+            customer_id.as_deref(),
+            handler.as_deref(),
+            now_ms,
+        ));
         let mut assigned_to = None;
         if let Some((id, _)) = &agent
             && !s.is_over()
         {
-            self.hold_call(
+            self.hold(
                 &contact_id,
                 s,
-                customer_id.as_deref(),
-                vip_tier.as_deref(),
+                customer_id.clone(),
+                vip_tier.clone(),
                 id,
                 now_ms,
-            )
-            .await?;
+            );
             assigned_to = agent.clone();
         }
-        self.audit_call(s, &contact_id, customer_id.as_deref(), handler, now_ms)
-            .await?;
-        Ok(CallChange {
+        self.calls.push((s.clone(), contact_id.clone(), vip_tier));
+        CallChange {
             call_id: s.call_id.clone(),
             contact_id,
             customer_id,
             assigned_to,
             freed: None,
-        })
+        }
     }
 
-    async fn update_call(
+    fn update_call(
         &mut self,
         s: &CallState,
         e: Existing,
         agent: Option<(String, String)>,
         now_ms: i64,
-    ) -> Result<CallChange, StoreError> {
+    ) -> CallChange {
         let contact_id = e.call.contact_id.clone();
-        self.execute(
-            "UPDATE calls SET status = $1, ani = $2, dnis = $3, queue = $4, agent = $5, ivr_path = $6, recording_ref = $7, \
-             offered_at_ms = $8, answered_at_ms = $9, ended_at_ms = $10, events = $11, updated_at_ms = $12 WHERE call_id = $13",
-            &args![
-                s.status.as_str(),
-                s.ani.as_deref(),
-                s.dnis.as_deref(),
-                s.queue.as_deref(),
-                s.agent.as_deref(),
-                s.ivr_path.as_deref(),
-                s.recording_ref.as_deref(),
-                s.offered_at_ms,
-                s.answered_at_ms,
-                s.ended_at_ms,
-                i64::try_from(s.events).unwrap_or(i64::MAX),
-                now_ms,
-                s.call_id.as_str()
-            ],
-        )
-        .await?;
         let handler = agent.as_ref().map(|a| a.0.clone()).or(e.handler_id.clone());
         // A call's contact closes when the call is over and stays closed; its times follow
         // the events, so a late event with an earlier time reconciles them.
-        let status = if s.is_over() {
+        let status = if s.is_over() || e.contact_status != "open" {
             "closed"
         } else {
-            e.contact_status.as_str()
+            "open"
         };
         let closed_at = if s.is_over() {
             s.ended_at_ms
         } else {
             e.contact_closed_at_ms
         };
-        let contact_changed = handler != e.handler_id
+        if handler != e.handler_id
             || status != e.contact_status
             || closed_at != e.contact_closed_at_ms
-            || s.offered_at_ms != e.contact_opened_at_ms;
-        if contact_changed {
-            self.execute(
-                "UPDATE contacts SET handler_id = $1, status = $2, closed_at_ms = $3, opened_at_ms = $4 WHERE id = $5",
-                &args![
-                    handler.as_deref(),
-                    status,
-                    closed_at,
-                    s.offered_at_ms,
-                    contact_id.as_str()
-                ],
-            )
-            .await?;
-            self.audit_call(
+            || s.offered_at_ms != e.contact_opened_at_ms
+        {
+            self.contacts.push(ContactWrite {
+                id: contact_id.clone(),
+                customer_id: e.customer_id.clone(),
+                status,
+                handler_id: handler.clone(),
+                opened_at_ms: s.offered_at_ms,
+                closed_at_ms: closed_at,
+            });
+            self.audits.push(call_audit(
                 s,
                 &contact_id,
                 e.customer_id.as_deref(),
                 handler.as_deref(),
                 now_ms,
-            )
-            .await?;
+            ));
         }
         let mut change = CallChange {
             call_id: s.call_id.clone(),
@@ -492,84 +499,199 @@ impl Tx {
             freed: None,
         };
         let held = e.entry_status.as_deref() == Some(EntryStatus::Assigned.as_str());
+        let open_entry = e
+            .entry_status
+            .as_deref()
+            .is_some_and(|st| st != EntryStatus::Done.as_str());
         if s.is_over() {
-            change.freed = self.finish_entry(&contact_id, now_ms).await?;
+            if open_entry {
+                self.finished.push(contact_id.clone());
+                if let Some(a) = e.entry_agent.clone().filter(|_| held) {
+                    self.freed.insert(a.clone());
+                    change.freed = Some(a);
+                }
+            }
         } else if let Some((id, _)) = &agent
             && !(held && e.entry_agent.as_deref() == Some(id.as_str()))
         {
-            self.hold_call(
+            self.hold(
                 &contact_id,
                 s,
-                e.customer_id.as_deref(),
-                e.call.vip_tier.as_deref(),
+                e.customer_id.clone(),
+                e.call.vip_tier.clone(),
                 id,
                 now_ms,
-            )
-            .await?;
+            );
             if let Some(prev) = e.entry_agent.filter(|p| held && p != id) {
-                self.refresh_presence(&prev, now_ms).await?;
+                self.touched.insert(prev);
             }
             change.assigned_to = agent.clone();
         }
-        Ok(change)
+        self.calls
+            .push((s.clone(), contact_id, e.call.vip_tier.clone()));
+        change
     }
 
-    /// Records that `agent_id` holds the call's contact (its voice capacity is in use).
-    async fn hold_call(
+    fn hold(
         &mut self,
         contact_id: &str,
         s: &CallState,
-        customer_id: Option<&str>,
-        vip_tier: Option<&str>,
+        customer_id: Option<String>,
+        vip_tier: Option<String>,
         agent_id: &str,
         now_ms: i64,
-    ) -> Result<(), StoreError> {
-        let queue = s.queue.as_deref().unwrap_or("general");
-        self.execute(
-            "INSERT INTO routing_entries (contact_id, queue, skill, channel, customer_id, vip_tier, urgency, priority, status, \
-             enqueued_at_ms, agent_id, assigned_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-             ON CONFLICT (contact_id) DO UPDATE SET status = excluded.status, agent_id = excluded.agent_id, \
-             assigned_at_ms = excluded.assigned_at_ms",
-            &args![
-                contact_id,
-                queue,
-                "general",
-                "phone",
-                customer_id,
-                vip_tier,
-                Urgency::Normal.as_str(),
-                0i64,
-                EntryStatus::Assigned.as_str(),
-                s.offered_at_ms,
-                agent_id,
-                s.answered_at_ms.unwrap_or(now_ms)
-            ],
-        )
-        .await?;
-        self.refresh_presence(agent_id, now_ms).await
+    ) {
+        self.touched.insert(agent_id.to_string());
+        self.holds.push(Hold {
+            contact_id: contact_id.to_string(),
+            queue: s.queue.clone().unwrap_or_else(|| "general".to_string()),
+            customer_id,
+            vip_tier,
+            agent_id: agent_id.to_string(),
+            offered_at_ms: s.offered_at_ms,
+            answered_at_ms: s.answered_at_ms.unwrap_or(now_ms),
+        });
     }
 
-    async fn audit_call(
-        &mut self,
-        s: &CallState,
-        contact_id: &str,
-        customer_id: Option<&str>,
-        handler: Option<&str>,
-        now_ms: i64,
-    ) -> Result<(), StoreError> {
-        self.audit(NewAuditEntry {
-            at_ms: now_ms,
-            actor: "cti".to_string(),
-            action: "contact.call".to_string(),
-            customer_id: customer_id.map(str::to_string),
-            purpose: None,
-            detail: serde_json::json!({
-                "call_id": s.call_id, "contact_id": contact_id, "status": s.status.as_str(),
-                "handler_id": handler, "ivr_path": s.ivr_path,
-            })
-            .to_string(),
-        })
-        .await?;
-        Ok(())
+    async fn apply(self, tx: &mut Tx, now_ms: i64) -> Result<(), StoreError> {
+        const CONTACT_COLS: [&str; 8] = [
+            "id",
+            "customer_id",
+            "channel",
+            "direction",
+            "status",
+            "handler_id",
+            "opened_at_ms",
+            "closed_at_ms",
+        ];
+        for chunk in self.contacts.chunks(CHUNK) {
+            let sql = format!(
+                "{} ON CONFLICT (id) DO UPDATE SET status = excluded.status, handler_id = excluded.handler_id, \
+                 opened_at_ms = excluded.opened_at_ms, closed_at_ms = excluded.closed_at_ms",
+                multi_insert("contacts", &CONTACT_COLS, chunk.len())
+            );
+            let args: Vec<Arg> = chunk
+                .iter()
+                .flat_map(|c| {
+                    args![
+                        c.id.as_str(),
+                        c.customer_id.as_deref(),
+                        "phone",
+                        "inbound",
+                        c.status,
+                        c.handler_id.as_deref(),
+                        c.opened_at_ms,
+                        c.closed_at_ms
+                    ]
+                })
+                .collect();
+            tx.execute(&sql, &args).await?;
+        }
+        let call_cols: Vec<&str> = CALL_COLUMNS
+            .split(',')
+            .map(str::trim)
+            .chain(["updated_at_ms"])
+            .collect();
+        for chunk in self.calls.chunks(CHUNK) {
+            let sql = format!(
+                "{} ON CONFLICT (call_id) DO UPDATE SET status = excluded.status, ani = excluded.ani, dnis = excluded.dnis, \
+                 queue = excluded.queue, agent = excluded.agent, ivr_path = excluded.ivr_path, \
+                 recording_ref = excluded.recording_ref, offered_at_ms = excluded.offered_at_ms, \
+                 answered_at_ms = excluded.answered_at_ms, ended_at_ms = excluded.ended_at_ms, events = excluded.events, \
+                 updated_at_ms = excluded.updated_at_ms",
+                multi_insert("calls", &call_cols, chunk.len())
+            );
+            let args: Vec<Arg> = chunk
+                .iter()
+                .flat_map(|(s, contact_id, vip)| {
+                    args![
+                        s.call_id.as_str(),
+                        contact_id.as_str(),
+                        s.status.as_str(),
+                        s.ani.as_deref(),
+                        s.dnis.as_deref(),
+                        s.queue.as_deref(),
+                        s.agent.as_deref(),
+                        s.ivr_path.as_deref(),
+                        s.recording_ref.as_deref(),
+                        vip.as_deref(),
+                        s.offered_at_ms,
+                        s.answered_at_ms,
+                        s.ended_at_ms,
+                        i64::try_from(s.events).unwrap_or(i64::MAX),
+                        now_ms
+                    ]
+                })
+                .collect();
+            tx.execute(&sql, &args).await?;
+        }
+        const ENTRY_COLS: [&str; 12] = [
+            "contact_id",
+            "queue",
+            "skill",
+            "channel",
+            "customer_id",
+            "vip_tier",
+            "urgency",
+            "priority",
+            "status",
+            "enqueued_at_ms",
+            "agent_id",
+            "assigned_at_ms",
+        ];
+        for chunk in self.holds.chunks(CHUNK) {
+            let sql = format!(
+                "{} ON CONFLICT (contact_id) DO UPDATE SET status = excluded.status, agent_id = excluded.agent_id, \
+                 assigned_at_ms = excluded.assigned_at_ms, done_at_ms = NULL",
+                multi_insert("routing_entries", &ENTRY_COLS, chunk.len())
+            );
+            let args: Vec<Arg> = chunk
+                .iter()
+                .flat_map(|h| {
+                    args![
+                        h.contact_id.as_str(),
+                        h.queue.as_str(),
+                        "general",
+                        "phone",
+                        h.customer_id.as_deref(),
+                        h.vip_tier.as_deref(),
+                        Urgency::Normal.as_str(),
+                        0i64,
+                        EntryStatus::Assigned.as_str(),
+                        h.offered_at_ms,
+                        h.agent_id.as_str(),
+                        h.answered_at_ms
+                    ]
+                })
+                .collect();
+            tx.execute(&sql, &args).await?;
+        }
+        for chunk in self.finished.chunks(CHUNK) {
+            let mut args = args![EntryStatus::Done.as_str(), now_ms].to_vec();
+            args.extend(chunk.iter().map(|c| Arg::from(c.as_str())));
+            tx.execute(
+                &format!(
+                    "UPDATE routing_entries SET status = $1, done_at_ms = $2 WHERE contact_id IN ({})",
+                    placeholders(3, chunk.len())
+                ),
+                &args,
+            )
+            .await?;
+        }
+        for agent in self.freed.iter().chain(&self.touched) {
+            if self.freed.contains(agent) {
+                tx.touch_idle(agent, now_ms).await?;
+            }
+            tx.refresh_presence(agent, now_ms).await?;
+        }
+        tx.audit_many(self.audits).await
+    }
+}
+
+impl Store {
+    /// Calls known, for the CTI benchmark's report.
+    pub async fn count_calls(&self) -> Result<i64, StoreError> {
+        let (n,): (i64,) = self.db.fetch_one_row("SELECT COUNT(*) FROM calls").await?;
+        Ok(n)
     }
 }

@@ -537,7 +537,11 @@ impl Tx {
         Ok(agent)
     }
 
-    async fn touch_idle(&mut self, agent_id: &str, now_ms: i64) -> Result<(), StoreError> {
+    pub(crate) async fn touch_idle(
+        &mut self,
+        agent_id: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
         self.execute(
             "UPDATE agent_presence SET idle_since_ms = $1 WHERE user_id = $2",
             &args![now_ms, agent_id],

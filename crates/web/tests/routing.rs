@@ -699,3 +699,144 @@ async fn a_transfer_hands_the_contact_and_its_notes_to_the_next_agent() {
         assert_eq!(status, StatusCode::FORBIDDEN, "{b}");
     }
 }
+
+/// A desktop session cookie for `username` (as the login form would set).
+async fn desk_cookie(d: &Desk, username: &str) -> String {
+    let store = &d.app.store.store;
+    let user = store.user_by_username(username).await.unwrap().unwrap();
+    let token = bankdesk_web::auth::random_token();
+    store
+        .create_session(
+            &user,
+            bankdesk_store::users::SessionKind::Desktop,
+            &bankdesk_web::auth::token_hash(&token),
+            "csrf",
+            bankdesk_store::now_ms() + 3_600_000,
+        )
+        .await
+        .unwrap();
+    format!("{}={token}", bankdesk_web::auth::SESSION_COOKIE)
+}
+
+/// A minimal WebSocket client (the handshake and unmasked server text frames), enough to
+/// read what the live view pushes.
+struct Socket(tokio::net::TcpStream);
+
+impl Socket {
+    async fn open(base: &str, path: &str, cookie: &str) -> Socket {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let host = base.trim_start_matches("http://");
+        let mut s = tokio::net::TcpStream::connect(host).await.unwrap();
+        let req = format!(
+            "GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nCookie: {cookie}\r\n\r\n"
+        );
+        s.write_all(req.as_bytes()).await.unwrap();
+        let mut head = Vec::new();
+        while !head.ends_with(b"\r\n\r\n") {
+            head.push(s.read_u8().await.unwrap());
+        }
+        let head = String::from_utf8(head).unwrap();
+        assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+        Socket(s)
+    }
+
+    async fn next_json(&mut self) -> Value {
+        use tokio::io::AsyncReadExt;
+        let read = async {
+            loop {
+                let b0 = self.0.read_u8().await.unwrap();
+                let b1 = self.0.read_u8().await.unwrap();
+                let len = match b1 & 0x7f {
+                    126 => u64::from(self.0.read_u16().await.unwrap()),
+                    127 => self.0.read_u64().await.unwrap(),
+                    n => u64::from(n),
+                };
+                let mut payload = vec![0; len as usize];
+                self.0.read_exact(&mut payload).await.unwrap();
+                if b0 & 0x0f == 1 {
+                    return serde_json::from_slice::<Value>(&payload).unwrap();
+                }
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(20), read)
+            .await
+            .expect("a live update within 20 s")
+    }
+}
+
+fn agent_state(view: &Value, username: &str) -> String {
+    view["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["username"] == username)
+        .map(|a| a["state"].as_str().unwrap().to_string())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_supervisor_live_view_renders_and_updates_over_its_socket() {
+    for b in backends() {
+        let d = Desk::start(b).await;
+        let sup = desk_cookie(&d, "supervisor01").await;
+        let page = |cookie: String, path: &'static str| {
+            let http = d.app.http.clone();
+            let url = format!("{}{path}", d.app.base);
+            async move {
+                let res = http.get(url).header("cookie", cookie).send().await.unwrap();
+                (res.status(), res.text().await.unwrap())
+            }
+        };
+        let (status, html) = page(sup.clone(), "/desk/live").await;
+        assert_eq!(status, StatusCode::OK, "{b}");
+        assert!(
+            html.contains("<html lang=\"zh-CN\">")
+                && html.contains("实时监控")
+                && html.contains("在线客服"),
+            "{b}"
+        );
+        assert!(
+            html.contains("data-agent=\"agent01\" data-state=\"offline\"") && html.contains("离线"),
+            "{b}"
+        );
+        assert!(html.contains("/static/live.js"), "{b}");
+        let (_, en) = page(sup.clone(), "/desk/live?lang=en").await;
+        assert!(en.contains("Live view") && en.contains("Waiting"), "{b}");
+        let agent = desk_cookie(&d, "agent01").await;
+        let (status, _) = page(agent.clone(), "/desk/live").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{b}: supervisors only");
+        let (status, js) = page(sup.clone(), "/static/live.js").await;
+        assert!(
+            status == StatusCode::OK && js.contains("new WebSocket"),
+            "{b}"
+        );
+
+        // The socket pushes the picture, then a new one when an agent becomes available
+        // and when a chat waits.
+        let mut ws = Socket::open(&d.app.base, "/desk/live/ws", &sup).await;
+        let first = ws.next_json().await;
+        assert_eq!(agent_state(&first, "agent01"), "offline", "{b}");
+        d.available("agent01").await;
+        let mut view = ws.next_json().await;
+        while agent_state(&view, "agent01") != "available" {
+            view = ws.next_json().await;
+        }
+        let (_, p) = d.chat(None).await;
+        assert_eq!(agent_of(&p), "agent01");
+        let held = |v: &Value| {
+            v["agents"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["username"] == "agent01")
+                .unwrap()["contacts"]
+                .as_array()
+                .unwrap()
+                .len()
+        };
+        while held(&view) != 1 {
+            view = ws.next_json().await;
+        }
+    }
+}

@@ -136,6 +136,25 @@ impl Lang {
         }
     }
 
+    /// Label of an agent's state; the code itself for one the desktop does not know.
+    pub fn agent_state(self, code: &str) -> &str {
+        match bankdesk_domain::routing::AgentState::parse(code) {
+            Some(s) => self.agent_state_label(s),
+            None => code,
+        }
+    }
+
+    pub fn agent_state_label(self, s: bankdesk_domain::routing::AgentState) -> &'static str {
+        use bankdesk_domain::routing::AgentState::*;
+        match s {
+            Available => self.pick("空闲", "available"),
+            Busy => self.pick("忙碌", "busy"),
+            AfterCallWork => self.pick("话后处理", "after-call work"),
+            Break => self.pick("小休", "on break"),
+            Offline => self.pick("离线", "offline"),
+        }
+    }
+
     pub fn contact_status(self, code: &str) -> String {
         match code {
             "open" => self.pick("进行中", "open").to_string(),
@@ -763,6 +782,44 @@ catalogue! {
     err_same_person_title: "须由另一人完成", "Someone else must do this";
     err_same_person: "双人控制：这一步须由另一位员工完成，不能由申请人或登记人本人操作。", "Dual control: another member of staff must do this step, not the one who asked or registered.";
 
+    // Exams
+    nav_exams: "考试", "Exams";
+    exams_title: "业务考试", "Exams";
+    exams_none_open: "目前没有开放的考试。", "No exam is open now.";
+    exam_col_title: "考试", "Exam";
+    exam_col_month: "月份", "Month";
+    exam_col_questions: "题数", "Questions";
+    exam_col_minutes: "限时（分钟）", "Time limit (min)";
+    exam_col_pass_mark: "合格分", "Pass mark";
+    exam_col_closes: "截止", "Closes";
+    exam_col_started: "开始时间", "Started";
+    exam_col_status: "状态", "Status";
+    exam_col_score: "得分", "Score";
+    exam_start: "开始 / 继续作答", "Start / resume";
+    exam_rules: "开始后计时，超过限时提交的试卷按不合格处理；每场考试的作答次数有限。", "The clock starts when you begin; a paper handed in after the time limit fails. Attempts per exam are limited.";
+    exam_history: "我的考试记录", "My exam history";
+    exam_in_progress: "作答中", "In progress";
+    exam_submitted: "已交卷", "Submitted";
+    exam_timed_out: "超时", "Timed out";
+    exam_passed: "合格", "Passed";
+    exam_failed: "不合格", "Failed";
+    exam_deadline: "交卷截止", "Hand in by";
+    exam_several: "（多选）", "(choose all that apply)";
+    exam_submit: "交卷", "Hand in";
+    exam_refused: "考试已结束、已超时或作答次数已用完。", "The exam is closed, the time is up, or no attempts are left.";
+
+    // The public help center
+    help_title: "帮助中心", "Help center";
+    help_search_label: "您遇到了什么问题？", "What can we help you with?";
+    help_search_placeholder: "例如：卡被取款机吞了怎么办", "e.g. the ATM kept my card";
+    help_search_button: "搜索", "Search";
+    help_in_category: "分类", "Topic";
+    help_all_topics: "全部分类", "All topics";
+    help_nothing: "没有找到相关内容。请换个说法，或拨打客服热线咨询。", "Nothing found. Try other words, or call our service hotline.";
+    help_topics: "按分类浏览", "Browse by topic";
+    help_contact: "没有解决您的问题？请拨打本行客服热线，或到就近网点咨询。", "Still need help? Call our service hotline or visit a branch.";
+    help_not_found: "该帮助内容不存在或已下线。", "That help article does not exist or has been withdrawn.";
+
     // Cases
     nav_cases: "工单", "Cases";
     nav_complaints: "投诉登记簿", "Complaints";
@@ -891,6 +948,22 @@ catalogue! {
     col_error: "错误", "Error";
     retry: "重新发送", "Send again";
     retried: "已重新排队：", "Queued again: ";
+    // Supervisor live view (routing)
+    nav_live: "实时监控", "Live view";
+    live_title: "实时监控", "Live view";
+    live_queues: "队列", "Queues";
+    live_agents: "坐席", "Agents";
+    live_status_live: "实时更新中", "Updating live";
+    live_status_offline: "连接中断，正在重连…", "Disconnected, reconnecting…";
+    live_no_agents: "暂无坐席。", "No agents.";
+    live_none: "无", "none";
+    col_queue: "队列", "Queue";
+    col_waiting: "排队数", "Waiting";
+    col_longest_wait: "最长等待（秒）", "Longest wait (s)";
+    col_agent: "坐席", "Agent";
+    col_state: "状态", "State";
+    col_skills: "技能", "Skills";
+    col_current: "当前接触", "Current contacts";
 }
 
 #[cfg(test)]

@@ -12,10 +12,17 @@ mod cases;
 mod cases_tests;
 mod compliance;
 mod customer;
+mod exams;
+#[cfg(test)]
+mod exams_tests;
 mod exports;
 mod format;
+mod help;
+#[cfg(test)]
+mod help_tests;
 mod home;
 mod i18n;
+mod live;
 mod login;
 mod messaging;
 #[cfg(test)]
@@ -99,8 +106,19 @@ pub fn router() -> Router<AppState> {
         .route("/outbox/{id}/retry", post(messaging::retry))
         .route("/admin/users", get(admin::list).post(admin::create))
         .route("/admin/users/{id}", post(admin::update))
+        .route("/exams", get(exams::list))
+        .route("/exams/{id}/start", post(exams::start))
+        .route(
+            "/exam-attempts/{id}",
+            get(exams::attempt).post(exams::submit),
+        )
+        .route("/help", get(help::page))
+        .route("/help/{id}", get(help::article))
         .route("/static/desk.css", get(stylesheet))
         .route("/static/desk.js", get(script))
+        .route("/desk/live", get(live::page))
+        .route("/desk/live/ws", get(live::socket))
+        .route("/static/live.js", get(live::script))
 }
 
 /// Percent-encodes a value for a query string.
@@ -215,6 +233,8 @@ pub(crate) struct Nav {
     oversees: bool,
     /// Staff who serve customers: the email and WeChat inbox.
     serves: bool,
+    /// Supervisors: the live view of queues and agents.
+    supervises: bool,
     csrf: String,
 }
 
@@ -262,6 +282,10 @@ impl Page {
                         .roles
                         .iter()
                         .any(|r| crate::auth::Oversight::ALLOWED.contains(r)),
+                    supervises: user
+                        .roles
+                        .iter()
+                        .any(|r| crate::auth::Supervision::ALLOWED.contains(r)),
                     csrf: desk.session.csrf_token.clone(),
                 }),
                 switch_url: prefs.switch_url(lang.other(), true),
@@ -528,7 +552,7 @@ async fn script() -> impl IntoResponse {
 
 /// Assets are compiled into the binary (a bank's network has no CDN); a short cache keeps
 /// page loads quick while an upgrade still shows within minutes.
-fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
+pub(crate) fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, content_type),
