@@ -8,6 +8,7 @@ pub mod chat;
 pub mod error;
 pub mod kb;
 pub mod live;
+pub mod messaging;
 pub mod ops;
 pub mod pages;
 pub mod view;
@@ -42,6 +43,8 @@ pub struct WebConfig {
     /// Demo only: with no SMS gateway, the chat's one-time codes are shown to the
     /// customer in the chat (and logged) instead of being texted.
     pub chat_demo_codes: bool,
+    /// Secrets of the email and WeChat webhooks.
+    pub messaging: messaging::MessagingConfig,
     /// Route a skill's contacts only to agents who passed its current exam (issue 6).
     pub routing_exam_gate: bool,
 }
@@ -58,6 +61,7 @@ impl Default for WebConfig {
             reveals_per_hour: 20,
             exam_pass_mark: bankdesk_domain::exam::DEFAULT_PASS_MARK,
             chat_demo_codes: false,
+            messaging: messaging::MessagingConfig::default(),
             routing_exam_gate: false,
         }
     }
@@ -121,6 +125,7 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", api::router())
         .merge(chat::router())
         .merge(pages::router())
+        .merge(messaging::hook_routes())
         .merge(ops::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -24,6 +24,9 @@ mod home;
 mod i18n;
 mod live;
 mod login;
+mod messaging;
+#[cfg(test)]
+mod messaging_tests;
 #[cfg(test)]
 mod privacy_tests;
 mod reveal;
@@ -97,6 +100,11 @@ pub fn router() -> Router<AppState> {
         .route("/crises/{id}", get(cases::crisis))
         .route("/crises/{id}/entries", post(cases::crisis_entry))
         .route("/signals/{id}/dismiss", post(cases::dismiss_signal))
+        .route("/inbox", get(messaging::inbox))
+        .route("/inbox/{id}/take", post(messaging::take))
+        .route("/contacts/{id}/replies", post(messaging::reply))
+        .route("/outbox", get(messaging::outbox))
+        .route("/outbox/{id}/retry", post(messaging::retry))
         .route("/admin/users", get(admin::list).post(admin::create))
         .route("/admin/users/{id}", post(admin::update))
         .route("/exams", get(exams::list))
@@ -226,7 +234,8 @@ pub(crate) struct Nav {
     shows_exports: bool,
     /// Supervisors and compliance: the complaint register and the crisis board.
     oversees: bool,
-    /// Staff who serve customers: the workspace with their chats and screen pops.
+    /// Staff who serve customers: the workspace (chats, screen pops) and the email and
+    /// WeChat inbox.
     serves: bool,
     /// Supervisors: the live view of queues and agents.
     supervises: bool,
@@ -272,11 +281,11 @@ impl Page {
                     is_admin: user.roles.contains(&Role::Admin),
                     is_compliance: user.roles.contains(&Role::Compliance),
                     shows_exports: approves_exports(&user.roles) || handles_contacts(&user.roles),
+                    serves: handles_contacts(&user.roles),
                     oversees: user
                         .roles
                         .iter()
                         .any(|r| crate::auth::Oversight::ALLOWED.contains(r)),
-                    serves: handles_contacts(&user.roles),
                     supervises: user
                         .roles
                         .iter()
