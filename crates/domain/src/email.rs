@@ -162,6 +162,16 @@ Content-Transfer-Encoding: base64\r\n\
         assert_eq!(field(""), "message");
     }
 
+    proptest::proptest! {
+        /// Any bytes get an answer, never a panic; what is accepted has a sender and an id.
+        #[test]
+        fn never_panics(raw in proptest::collection::vec(proptest::num::u8::ANY, 0..600)) {
+            if let Ok(m) = parse_email(&raw) {
+                proptest::prop_assert!(address_ok(&m.from) && !m.message_id.is_empty());
+            }
+        }
+    }
+
     #[test]
     fn addresses() {
         assert!(address_ok("wang.lihua@example.com"));

@@ -277,6 +277,18 @@ mod tests {
         assert_eq!(m.content, "[event] Event=subscribe");
     }
 
+    proptest::proptest! {
+        /// Whatever arrives, the parser answers; a message it accepts has its fields.
+        #[test]
+        fn never_panics(body in ".{0,400}", cut in 0usize..400) {
+            let _ = parse_message(&body);
+            let prefix: String = TEXT.chars().take(cut).collect();
+            if let Ok(m) = parse_message(&prefix) {
+                proptest::prop_assert!(!m.openid.is_empty() && !m.dedupe_key.is_empty());
+            }
+        }
+    }
+
     #[test]
     fn mistakes_name_the_field() {
         let field = |xml: &str| parse_message(xml).unwrap_err().field;

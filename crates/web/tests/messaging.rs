@@ -1028,5 +1028,39 @@ async fn new_email_and_wechat_contacts_are_routed_to_an_agent_with_the_skill() {
         let (st, _) = wechat_post(&app, text_xml("oWx_7", 3002, "在吗")).await;
         assert_eq!(st, StatusCode::OK, "{b}");
         assert_eq!(count(&app, "routing_entries").await, 2, "{b}");
+
+        // A third conversation fills agent03 (capacity 3); a fourth waits in the inbox
+        // until agent03 wraps one up.
+        let stranger = |n: u32| {
+            format!(
+                "From: s{n}@elsewhere.cn\r\nSubject: q{n}\r\nMessage-ID: <s{n}@elsewhere.cn>\r\n\r\nhi\r\n"
+            )
+        };
+        let (st, _) = email_post(&app, stranger(1), GATEWAY).await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+        assert!(inbox(&app, &a1).await.is_empty(), "{b}");
+        let (_, fourth) = email_post(&app, stranger(2), GATEWAY).await;
+        let items = inbox(&app, &a1).await;
+        assert_eq!(items.len(), 1, "{b}: agent03 is full");
+        assert_eq!(s(&items[0]["id"]), s(&fourth["contact_id"]));
+        let (st, body) = app
+            .post(
+                &a3,
+                &format!("/api/v1/contacts/{contact}/wrap-up"),
+                json!({"category": "credit_card.lost", "resolved": true}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{b}: {body}");
+        assert!(
+            inbox(&app, &a1).await.is_empty(),
+            "{b}: the waiting mail went to agent03"
+        );
+        let (st, c) = app
+            .get(
+                &a3,
+                &format!("/api/v1/contacts/{}", s(&fourth["contact_id"])),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{b}: {c}");
     }
 }

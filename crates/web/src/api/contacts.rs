@@ -121,6 +121,7 @@ pub async fn wrap_up(
         .store
         .wrap_up_contact(&who.actor(), &id, &req.category, req.resolved, &req.summary)
         .await?;
+    finish_routing(&state, &id).await;
     Ok(ApiJson(contact_view(&c, Vec::new())))
 }
 
@@ -143,4 +144,12 @@ pub async fn verify_identity(
         .verify_identity(&who.actor(), &id, req.method, req.result)
         .await?;
     Ok(ApiJson(contact_view(&c, Vec::new())))
+}
+
+/// A wrapped-up contact is over for its agent: the router frees the capacity it held. The
+/// wrap-up has committed by then, so a routing failure is logged, not reported.
+pub(crate) async fn finish_routing(state: &AppState, contact_id: &str) {
+    if let Err(e) = state.live.finish(contact_id).await {
+        tracing::warn!(%contact_id, error = %e.message, "routing not told of the wrap-up");
+    }
 }

@@ -3,7 +3,7 @@
 pub(crate) mod audit;
 mod auth;
 pub(crate) mod cases;
-mod contacts;
+pub(crate) mod contacts;
 mod crises;
 pub(crate) mod customers;
 mod exams;

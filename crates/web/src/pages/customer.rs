@@ -802,7 +802,10 @@ pub async fn wrap_up(
         .wrap_up_contact(&desk.actor(), &id, &f.category, resolved, &f.summary)
         .await
     {
-        Ok(c) => Redirect::to(&format!("/?closed={}", url_encode(&c.id))).into_response(),
+        Ok(c) => {
+            crate::api::contacts::finish_routing(&state, &c.id).await;
+            Redirect::to(&format!("/?closed={}", url_encode(&c.id))).into_response()
+        }
         Err(e) => {
             let back = back_to_customer(&state, &id).await;
             Page::user(&state, &prefs, &desk).await.store_error(e, back)

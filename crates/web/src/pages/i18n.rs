@@ -960,7 +960,10 @@ catalogue! {
     col_from: "发件人", "From";
     col_message: "内容", "Message";
     unknown_sender: "未绑定客户", "Not bound to a customer";
-    taken_no_customer: "已领取。发件人尚未绑定客户：请查询客户后通过接口关联（POST /api/v1/contacts/{id}/customer），核验身份后将自动绑定。", "Taken. The sender is not bound to a customer yet: find the customer and attach them (POST /api/v1/contacts/{id}/customer); a passed identity check then binds the sender.";
+    taken_no_customer: "已领取。发件人尚未绑定客户：请向客户确认手机号并关联客户；在客户页面核验身份通过后，此发件人即绑定该客户。", "Taken. The sender is not bound to a customer yet: ask for their mobile number and attach the customer; once identity verification passes on the customer page, this sender is bound to them.";
+    attach_phone: "客户手机号", "Customer's mobile number";
+    attach_button: "关联并打开客户页面", "Attach and open the customer";
+    err_attach_phone: "请输入一个能唯一找到客户的手机号。", "Give a mobile number that finds exactly one customer.";
     msg_in: "客户来信", "From the customer";
     msg_out: "我方回复", "Our reply";
     attempts: "尝试次数", "Attempts";

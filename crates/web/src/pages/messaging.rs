@@ -7,6 +7,7 @@ use super::format::bank_time;
 use super::i18n::Messages;
 use super::{Chrome, CsrfForm, LangPrefs, Page, id_shaped, url_encode};
 use crate::AppState;
+use crate::api::customers::{find, lookup_of};
 use crate::auth::{Desk, Oversight, Service};
 use crate::messaging::api::{mask_address, message_views};
 use askama::Template;
@@ -110,13 +111,82 @@ pub async fn take(
             Some(customer) => {
                 Redirect::to(&purpose_url(&customer, &format!("contact:{}", c.id))).into_response()
             }
-            None => page.message(
-                StatusCode::OK,
-                page.t.take,
-                &page.t.taken_no_customer.replace("{id}", &c.id),
-                Some("/inbox".into()),
-            ),
+            None => attach_form(&page, &desk.session.csrf_token, &c.id, None),
         },
+        Err(e) => page.store_error(e, Some("/inbox".into())),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "attach.html")]
+struct AttachTpl<'a> {
+    t: &'static Messages,
+    chrome: &'a Chrome,
+    csrf: &'a str,
+    contact_id: &'a str,
+    action: String,
+    error: Option<&'static str>,
+}
+
+/// The page after taking a contact from an unknown sender: find the customer by phone.
+fn attach_form(page: &Page, csrf: &str, contact_id: &str, error: Option<&'static str>) -> Response {
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    page.html(
+        status,
+        &AttachTpl {
+            t: page.t,
+            chrome: &page.chrome,
+            csrf,
+            contact_id,
+            action: format!("/contacts/{}/customer", url_encode(contact_id)),
+            error,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct AttachForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    phone: String,
+}
+
+/// Attaches the customer the phone number finds (the search is audited like any other)
+/// and opens their page for this contact.
+pub async fn attach(
+    State(state): State<AppState>,
+    desk: Desk<Service>,
+    prefs: LangPrefs,
+    Path(id): Path<String>,
+    Form(f): Form<AttachForm>,
+) -> Response {
+    let page = Page::user(&state, &prefs, &desk).await;
+    if !desk.csrf_ok(&f.csrf) {
+        return page.csrf_refused();
+    }
+    let actor = desk.actor();
+    let hits = match lookup_of(Some(&f.phone), None, None, None) {
+        Ok(by) => find(&state, &actor, by)
+            .await
+            .inspect_err(|e| tracing::warn!(error = %e.message, "customer search failed"))
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
+    let [hit] = hits.as_slice() else {
+        return attach_form(
+            &page,
+            &desk.session.csrf_token,
+            &id,
+            Some(page.t.err_attach_phone),
+        );
+    };
+    match state.store.attach_customer(&actor, &id, &hit.id).await {
+        Ok(c) => Redirect::to(&purpose_url(&hit.id, &format!("contact:{}", c.id))).into_response(),
         Err(e) => page.store_error(e, Some("/inbox".into())),
     }
 }

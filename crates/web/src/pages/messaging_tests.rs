@@ -203,3 +203,77 @@ async fn inbox_reply_and_failed_sends_on_the_desktop() {
         assert!(list.body.contains("已重新排队"), "{b}");
     }
 }
+
+#[tokio::test]
+async fn an_unknown_sender_is_attached_by_phone_after_taking() {
+    for b in backends() {
+        let d = Desk::start(b).await;
+        let store = d.store.store.clone();
+        let got = store
+            .ingest_message(
+                "gateway:wechat",
+                &NewInbound {
+                    channel: ContactChannel::Wechat,
+                    external_id: "9001",
+                    sender: "oWx_unknown",
+                    recipient: "gh_bank",
+                    msg_type: "text",
+                    subject: "",
+                    body: "卡丢了怎么办",
+                    sent_at_ms: 0,
+                    thread: &[],
+                },
+            )
+            .await
+            .unwrap();
+        assert!(got.customer_id.is_none());
+        let agent = d.login("agent01").await;
+        let res = d
+            .post(
+                &format!("/inbox/{}/take", got.contact_id),
+                &agent.cookie,
+                &[("csrf", &agent.csrf)],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{b}");
+        assert!(res.body.contains("id=\"attach-form\""), "{b}");
+        let attach = format!("/contacts/{}/customer", got.contact_id);
+        let res = d
+            .post(
+                &attach,
+                &agent.cookie,
+                &[("csrf", &agent.csrf), ("phone", "13900000000")],
+            )
+            .await;
+        assert_eq!(
+            res.status,
+            StatusCode::BAD_REQUEST,
+            "{b}: nobody has that number"
+        );
+        let res = d
+            .post(
+                &attach,
+                &agent.cookie,
+                &[("csrf", &agent.csrf), ("phone", "13800000002")],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{b}: {}", res.body);
+        assert!(
+            res.location()
+                .starts_with("/customers/C1?purpose=contact%3A"),
+            "{b}"
+        );
+        let page = d.get(res.location(), &agent.cookie).await;
+        assert_eq!(page.status, StatusCode::OK, "{b}");
+        assert!(page.body.contains("卡丢了怎么办"), "{b}");
+        assert_eq!(
+            store
+                .contact(&got.contact_id)
+                .await
+                .unwrap()
+                .customer_id
+                .as_deref(),
+            Some("C1")
+        );
+    }
+}

@@ -103,6 +103,7 @@ pub fn router() -> Router<AppState> {
         .route("/inbox", get(messaging::inbox))
         .route("/inbox/{id}/take", post(messaging::take))
         .route("/contacts/{id}/replies", post(messaging::reply))
+        .route("/contacts/{id}/customer", post(messaging::attach))
         .route("/outbox", get(messaging::outbox))
         .route("/outbox/{id}/retry", post(messaging::retry))
         .route("/admin/users", get(admin::list).post(admin::create))
