@@ -8,6 +8,9 @@ use anyhow::{Context, bail};
 use bankdesk_demo::{BankBatch, DemoBank};
 use bankdesk_domain::Currency;
 use bankdesk_domain::bank::RecordId;
+use bankdesk_store::bank::{
+    ACCOUNTS, CARDS, CUSTOMER_PHONES, CUSTOMERS, HOLDINGS, LOANS, TRANSACTIONS, Table,
+};
 use bankdesk_store::{Db, Dialect, Store, StoreError, Tx};
 use chrono::{FixedOffset, NaiveDate, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -156,9 +159,33 @@ pub async fn seed(
     drop(chunks);
     generator.await.context("the generator thread failed")?;
     written?;
+    story_addresses(store).await?;
     bar.finish_and_clear();
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// The email address of a story customer, so a demo mail from it finds her.
+pub const STORY_EMAILS: [(&str, &str); 1] = [("13800000002", "wang.lihua@example.com")];
+
+/// Binds the story customers' email addresses (the demo bank has no other email data).
+async fn story_addresses(store: &Store) -> anyhow::Result<()> {
+    for (phone, address) in STORY_EMAILS {
+        let hits = store
+            .find_customers(&bankdesk_store::bank::Lookup::Phone(phone.into()), 2)
+            .await?;
+        if let [hit] = hits.as_slice() {
+            store
+                .bind_channel_address(
+                    "seed",
+                    bankdesk_domain::contact::ContactChannel::Email,
+                    address,
+                    &hit.id,
+                )
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// `INSERT INTO table (columns) VALUES (..),(..)` for `rows` rows. SQLite gets anonymous
@@ -269,11 +296,11 @@ enum Value {
 fn inserts<T>(
     out: &mut Vec<Statement>,
     dialect: Dialect,
-    table: &str,
-    columns: &[&str],
+    table: &Table,
     items: Vec<T>,
     row: impl Fn(T, &mut Vec<Value>),
 ) -> anyhow::Result<()> {
+    let columns = table.columns;
     let per = (STATEMENT_PARAMS / columns.len()).max(1);
     let mut items = items.into_iter().peekable();
     while items.peek().is_some() {
@@ -285,7 +312,7 @@ fn inserts<T>(
         }
         out.push(Statement::new(
             dialect,
-            insert_sql(dialect, table, columns, rows),
+            insert_sql(dialect, table.name, columns, rows),
             rows == per,
             args,
         )?);
@@ -349,225 +376,103 @@ pub(crate) fn statements(dialect: Dialect, b: BankBatch) -> anyhow::Result<Vec<S
                 .map(|(i, p)| (p.as_str().to_string(), c.id.to_string(), i as i64))
         })
         .collect();
-    inserts(
-        &mut out,
-        dialect,
-        "customers",
-        &[
-            "id",
-            "name",
-            "gender",
-            "birth_date",
-            "id_number",
-            "address",
-            "city",
-            "vip_tier",
-            "segment",
-            "sensitive",
-        ],
-        b.customers,
-        |c, a| {
-            a.extend([
-                id(c.id),
-                owned(c.name),
-                Value::Word(c.gender.as_str()),
-                date(c.birth_date),
-                text(c.id_number.as_str()),
-                owned(c.address),
-                owned(c.city),
-                Value::Word(c.vip_tier.as_str()),
-                Value::Word(c.segment.as_str()),
-                Value::Bool(Some(c.sensitive)),
-            ])
-        },
-    )?;
-    inserts(
-        &mut out,
-        dialect,
-        "customer_phones",
-        &["phone", "customer_id", "position"],
-        phones,
-        |p, a| a.extend([owned(p.0), owned(p.1), Value::Int(Some(p.2))]),
-    )?;
-    inserts(
-        &mut out,
-        dialect,
-        "accounts",
-        &[
-            "id",
-            "customer_id",
-            "kind",
-            "currency",
-            "balance_fen",
-            "opened_on",
-            "status",
-            "branch",
-        ],
-        b.accounts,
-        |x, a| {
-            a.extend([
-                id(x.id),
-                id(x.customer_id),
-                Value::Word(x.kind.as_str()),
-                currency(x.currency),
-                Value::Int(Some(x.balance_fen)),
-                date(x.opened_on),
-                Value::Word(x.status.as_str()),
-                owned(x.branch),
-            ])
-        },
-    )?;
-    inserts(
-        &mut out,
-        dialect,
-        "cards",
-        &[
-            "id",
-            "customer_id",
-            "account_id",
-            "number",
-            "kind",
-            "product",
-            "status",
-            "credit_limit_fen",
-            "temp_limit_fen",
-            "temp_limit_until",
-            "outstanding_fen",
-            "expiry",
-            "issued_on",
-        ],
-        b.cards,
-        |c, a| {
-            a.extend([
-                id(c.id),
-                id(c.customer_id),
-                id_opt(c.account_id),
-                text(c.number.as_str()),
-                Value::Word(c.kind.as_str()),
-                owned(c.product),
-                Value::Word(c.status.as_str()),
-                Value::Int(c.credit_limit_fen),
-                Value::Int(c.temp_limit_fen),
-                c.temp_limit_until.map_or(Value::Text(None), date),
-                Value::Int(Some(c.outstanding_fen)),
-                owned(c.expiry.to_string()),
-                date(c.issued_on),
-            ])
-        },
-    )?;
-    inserts(
-        &mut out,
-        dialect,
-        "loans",
-        &[
-            "id",
-            "customer_id",
-            "kind",
-            "currency",
-            "principal_fen",
-            "outstanding_fen",
-            "term_months",
-            "start_date",
-            "lpr_term",
-            "spread_bp",
-            "rate_bp",
-            "repricing_rule",
-            "status",
-        ],
-        b.loans,
-        |l, a| {
-            a.extend([
-                id(l.id),
-                id(l.customer_id),
-                Value::Word(l.kind.as_str()),
-                currency(l.currency),
-                Value::Int(Some(l.principal_fen)),
-                Value::Int(Some(l.outstanding_fen)),
-                int(l.term_months),
-                date(l.start_date),
-                Value::Word(l.lpr_term.as_str()),
-                int(l.spread_bp),
-                int(l.rate_bp),
-                Value::Word(l.repricing_rule.as_str()),
-                Value::Word(l.status.as_str()),
-            ])
-        },
-    )?;
-    inserts(
-        &mut out,
-        dialect,
-        "holdings",
-        &[
-            "id",
-            "customer_id",
-            "product_code",
-            "product_name",
-            "risk_level",
-            "units_x100",
-            "cost_fen",
-            "nav_x10000",
-            "nav_date",
-        ],
-        b.holdings,
-        |h, a| {
-            a.extend([
-                id(h.id),
-                id(h.customer_id),
-                owned(h.product_code),
-                owned(h.product_name),
-                Value::Word(h.risk_level.as_str()),
-                Value::Int(Some(h.units_x100)),
-                Value::Int(Some(h.cost_fen)),
-                Value::Int(Some(h.nav_x10000)),
-                date(h.nav_date),
-            ])
-        },
-    )?;
-    inserts(
-        &mut out,
-        dialect,
-        "transactions",
-        &[
-            "id",
-            "customer_id",
-            "account_id",
-            "card_id",
-            "at_ms",
-            "utc_offset_s",
-            "amount_fen",
-            "currency",
-            "channel",
-            "merchant",
-            "city",
-            "country",
-            "lat",
-            "lon",
-            "terminal",
-            "description",
-        ],
-        b.transactions,
-        |t, a| {
-            let (at_ms, offset) = (t.at.timestamp_millis(), t.at.offset().local_minus_utc());
-            a.extend([
-                id(t.id),
-                id(t.customer_id),
-                id_opt(t.account_id),
-                id_opt(t.card_id),
-                Value::Int(Some(at_ms)),
-                int(offset),
-                Value::Int(Some(t.amount_fen)),
-                currency(t.currency),
-                Value::Word(t.channel.as_str()),
-                Value::Text(t.merchant),
-                owned(t.city),
-                country(t.country),
-                Value::Float(t.lat),
-                Value::Float(t.lon),
-                Value::Text(t.terminal),
-                owned(t.description),
-            ])
-        },
-    )?;
+    inserts(&mut out, dialect, &CUSTOMERS, b.customers, |c, a| {
+        a.extend([
+            id(c.id),
+            owned(c.name),
+            Value::Word(c.gender.as_str()),
+            date(c.birth_date),
+            text(c.id_number.as_str()),
+            owned(c.address),
+            owned(c.city),
+            Value::Word(c.vip_tier.as_str()),
+            Value::Word(c.segment.as_str()),
+            Value::Bool(Some(c.sensitive)),
+        ])
+    })?;
+    inserts(&mut out, dialect, &CUSTOMER_PHONES, phones, |p, a| {
+        a.extend([owned(p.0), owned(p.1), Value::Int(Some(p.2))])
+    })?;
+    inserts(&mut out, dialect, &ACCOUNTS, b.accounts, |x, a| {
+        a.extend([
+            id(x.id),
+            id(x.customer_id),
+            Value::Word(x.kind.as_str()),
+            currency(x.currency),
+            Value::Int(Some(x.balance_fen)),
+            date(x.opened_on),
+            Value::Word(x.status.as_str()),
+            owned(x.branch),
+        ])
+    })?;
+    inserts(&mut out, dialect, &CARDS, b.cards, |c, a| {
+        a.extend([
+            id(c.id),
+            id(c.customer_id),
+            id_opt(c.account_id),
+            text(c.number.as_str()),
+            Value::Word(c.kind.as_str()),
+            owned(c.product),
+            Value::Word(c.status.as_str()),
+            Value::Int(c.credit_limit_fen),
+            Value::Int(c.temp_limit_fen),
+            c.temp_limit_until.map_or(Value::Text(None), date),
+            Value::Int(Some(c.outstanding_fen)),
+            owned(c.expiry.to_string()),
+            date(c.issued_on),
+        ])
+    })?;
+    inserts(&mut out, dialect, &LOANS, b.loans, |l, a| {
+        a.extend([
+            id(l.id),
+            id(l.customer_id),
+            Value::Word(l.kind.as_str()),
+            currency(l.currency),
+            Value::Int(Some(l.principal_fen)),
+            Value::Int(Some(l.outstanding_fen)),
+            int(l.term_months),
+            date(l.start_date),
+            Value::Word(l.lpr_term.as_str()),
+            int(l.spread_bp),
+            int(l.rate_bp),
+            Value::Word(l.repricing_rule.as_str()),
+            Value::Word(l.status.as_str()),
+        ])
+    })?;
+    inserts(&mut out, dialect, &HOLDINGS, b.holdings, |h, a| {
+        a.extend([
+            id(h.id),
+            id(h.customer_id),
+            owned(h.product_code),
+            owned(h.product_name),
+            Value::Word(h.risk_level.as_str()),
+            Value::Int(Some(h.units_x100)),
+            Value::Int(Some(h.cost_fen)),
+            Value::Int(Some(h.nav_x10000)),
+            date(h.nav_date),
+        ])
+    })?;
+    inserts(&mut out, dialect, &TRANSACTIONS, b.transactions, |t, a| {
+        let (at_ms, offset) = (t.at.timestamp_millis(), t.at.offset().local_minus_utc());
+        a.extend([
+            id(t.id),
+            id(t.customer_id),
+            id_opt(t.account_id),
+            id_opt(t.card_id),
+            Value::Int(Some(at_ms)),
+            int(offset),
+            Value::Int(Some(t.amount_fen)),
+            currency(t.currency),
+            Value::Word(t.channel.as_str()),
+            Value::Text(t.merchant),
+            owned(t.city),
+            country(t.country),
+            Value::Float(t.lat),
+            Value::Float(t.lon),
+            Value::Text(t.terminal),
+            owned(t.description),
+        ])
+    })?;
     Ok(out)
 }
 
@@ -704,6 +609,15 @@ mod tests {
                 .unwrap();
             assert_eq!(hits.len(), 1, "{backend}");
             assert_eq!(hits[0].id, "C000000005");
+            let wang = t
+                .store
+                .bound_customer(
+                    bankdesk_domain::contact::ContactChannel::Email,
+                    "wang.lihua@example.com",
+                )
+                .await
+                .unwrap();
+            assert_eq!(wang.as_deref(), Some("C000000002"), "{backend}");
             let again = seed(&t.store, 40, 5, today, false).await;
             assert!(again.is_err(), "{backend}: a second seed is refused");
             assert_eq!(t.store.count_customers().await.unwrap(), 40);

@@ -15,6 +15,7 @@ pub mod complaint;
 pub mod contact;
 pub mod crisis;
 pub mod csv;
+pub mod cti;
 pub mod error;
 pub mod escalation;
 pub mod exam;
@@ -27,7 +28,13 @@ pub mod markdown;
 pub mod mask;
 pub mod money;
 pub mod role;
+pub mod routing;
+// Messaging: email and WeChat inbound, the outbox, wrap-up categories.
+pub mod email;
+pub mod outbox;
+pub mod wechat;
 mod wire;
+pub mod wrapup;
 
 pub use error::ErrorCode;
 

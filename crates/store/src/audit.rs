@@ -102,6 +102,56 @@ impl Tx {
     }
 }
 
+impl Tx {
+    /// Appends many records at once (a CTI delivery touches many customers): chained in
+    /// order, written in multi-row statements; the caller locked the chain and commits.
+    pub async fn audit_many(&mut self, entries: Vec<NewAuditEntry>) -> Result<(), StoreError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let (mut seq, mut prev): (i64, String) = self
+            .fetch_one("SELECT seq, hash FROM audit_head WHERE id = 1", &[])
+            .await?;
+        let mut rows = Vec::with_capacity(entries.len());
+        for e in entries {
+            seq += 1;
+            let chained = e.chain(seq, &prev);
+            prev.clone_from(&chained.hash);
+            rows.push(chained);
+        }
+        let columns: Vec<&str> = COLUMNS.split(", ").collect();
+        for chunk in rows.chunks(500) {
+            let args: Vec<crate::db::Arg> = chunk
+                .iter()
+                .flat_map(|e| {
+                    args![
+                        e.seq,
+                        e.at_ms,
+                        e.actor.as_str(),
+                        e.action.as_str(),
+                        e.customer_id.as_deref(),
+                        e.purpose.as_deref(),
+                        e.detail.as_str(),
+                        e.prev_hash.as_str(),
+                        e.hash.as_str()
+                    ]
+                })
+                .collect();
+            self.execute(
+                &crate::db::multi_insert("audit_log", &columns, chunk.len()),
+                &args,
+            )
+            .await?;
+        }
+        self.execute(
+            "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1",
+            &args![seq, prev],
+        )
+        .await?;
+        Ok(())
+    }
+}
+
 impl Store {
     /// Appends a record in a transaction of its own (for events that change nothing else).
     pub async fn audit(&self, entry: NewAuditEntry) -> Result<i64, StoreError> {

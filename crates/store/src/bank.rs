@@ -34,6 +34,123 @@ impl BankBatch {
     }
 }
 
+/// A bank table and its columns in insert order: written once, for the batch insert here
+/// and for the seeder's bulk statements.
+pub struct Table {
+    pub name: &'static str,
+    pub columns: &'static [&'static str],
+}
+
+pub const CUSTOMERS: Table = Table {
+    name: "customers",
+    columns: &[
+        "id",
+        "name",
+        "gender",
+        "birth_date",
+        "id_number",
+        "address",
+        "city",
+        "vip_tier",
+        "segment",
+        "sensitive",
+    ],
+};
+
+pub const CUSTOMER_PHONES: Table = Table {
+    name: "customer_phones",
+    columns: &["phone", "customer_id", "position"],
+};
+
+pub const ACCOUNTS: Table = Table {
+    name: "accounts",
+    columns: &[
+        "id",
+        "customer_id",
+        "kind",
+        "currency",
+        "balance_fen",
+        "opened_on",
+        "status",
+        "branch",
+    ],
+};
+
+pub const CARDS: Table = Table {
+    name: "cards",
+    columns: &[
+        "id",
+        "customer_id",
+        "account_id",
+        "number",
+        "kind",
+        "product",
+        "status",
+        "credit_limit_fen",
+        "temp_limit_fen",
+        "temp_limit_until",
+        "outstanding_fen",
+        "expiry",
+        "issued_on",
+    ],
+};
+
+pub const LOANS: Table = Table {
+    name: "loans",
+    columns: &[
+        "id",
+        "customer_id",
+        "kind",
+        "currency",
+        "principal_fen",
+        "outstanding_fen",
+        "term_months",
+        "start_date",
+        "lpr_term",
+        "spread_bp",
+        "rate_bp",
+        "repricing_rule",
+        "status",
+    ],
+};
+
+pub const HOLDINGS: Table = Table {
+    name: "holdings",
+    columns: &[
+        "id",
+        "customer_id",
+        "product_code",
+        "product_name",
+        "risk_level",
+        "units_x100",
+        "cost_fen",
+        "nav_x10000",
+        "nav_date",
+    ],
+};
+
+pub const TRANSACTIONS: Table = Table {
+    name: "transactions",
+    columns: &[
+        "id",
+        "customer_id",
+        "account_id",
+        "card_id",
+        "at_ms",
+        "utc_offset_s",
+        "amount_fen",
+        "currency",
+        "channel",
+        "merchant",
+        "city",
+        "country",
+        "lat",
+        "lon",
+        "terminal",
+        "description",
+    ],
+};
+
 /// Parameters per multi-row statement. PostgreSQL takes up to 65,535 and binds them in
 /// linear time. On SQLite, binding `$n` parameters costs time quadratic in their number
 /// (each is looked up by name in a list), so statements stay small: at 14 columns, 20,000
@@ -47,16 +164,17 @@ fn max_params(dialect: crate::Dialect) -> usize {
 
 pub(crate) async fn insert_rows<R: IntoIterator<Item = Arg>>(
     tx: &mut Tx,
-    table: &str,
-    columns: &[&str],
+    table: &Table,
     rows: Vec<R>,
 ) -> Result<(), StoreError> {
+    let columns = table.columns;
     let per = (max_params(tx.dialect()) / columns.len()).max(1);
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<Arg> = rows.by_ref().take(per).flatten().collect();
         let n = chunk.len() / columns.len();
-        tx.execute(&multi_insert(table, columns, n), &chunk).await?;
+        tx.execute(&multi_insert(table.name, columns, n), &chunk)
+            .await?;
     }
     Ok(())
 }
@@ -87,24 +205,7 @@ impl Tx {
                 ]
             })
             .collect();
-        insert_rows(
-            self,
-            "customers",
-            &[
-                "id",
-                "name",
-                "gender",
-                "birth_date",
-                "id_number",
-                "address",
-                "city",
-                "vip_tier",
-                "segment",
-                "sensitive",
-            ],
-            customers,
-        )
-        .await?;
+        insert_rows(self, &CUSTOMERS, customers).await?;
         let phones = b
             .customers
             .iter()
@@ -115,13 +216,7 @@ impl Tx {
                     .map(|(i, p)| args![p.as_str(), c.id.as_str(), i as i64])
             })
             .collect();
-        insert_rows(
-            self,
-            "customer_phones",
-            &["phone", "customer_id", "position"],
-            phones,
-        )
-        .await?;
+        insert_rows(self, &CUSTOMER_PHONES, phones).await?;
         let accounts = b
             .accounts
             .iter()
@@ -138,22 +233,7 @@ impl Tx {
                 ]
             })
             .collect();
-        insert_rows(
-            self,
-            "accounts",
-            &[
-                "id",
-                "customer_id",
-                "kind",
-                "currency",
-                "balance_fen",
-                "opened_on",
-                "status",
-                "branch",
-            ],
-            accounts,
-        )
-        .await?;
+        insert_rows(self, &ACCOUNTS, accounts).await?;
         let cards = b
             .cards
             .iter()
@@ -175,27 +255,7 @@ impl Tx {
                 ]
             })
             .collect();
-        insert_rows(
-            self,
-            "cards",
-            &[
-                "id",
-                "customer_id",
-                "account_id",
-                "number",
-                "kind",
-                "product",
-                "status",
-                "credit_limit_fen",
-                "temp_limit_fen",
-                "temp_limit_until",
-                "outstanding_fen",
-                "expiry",
-                "issued_on",
-            ],
-            cards,
-        )
-        .await?;
+        insert_rows(self, &CARDS, cards).await?;
         let loans = b
             .loans
             .iter()
@@ -217,27 +277,7 @@ impl Tx {
                 ]
             })
             .collect();
-        insert_rows(
-            self,
-            "loans",
-            &[
-                "id",
-                "customer_id",
-                "kind",
-                "currency",
-                "principal_fen",
-                "outstanding_fen",
-                "term_months",
-                "start_date",
-                "lpr_term",
-                "spread_bp",
-                "rate_bp",
-                "repricing_rule",
-                "status",
-            ],
-            loans,
-        )
-        .await?;
+        insert_rows(self, &LOANS, loans).await?;
         let holdings = b
             .holdings
             .iter()
@@ -255,23 +295,7 @@ impl Tx {
                 ]
             })
             .collect();
-        insert_rows(
-            self,
-            "holdings",
-            &[
-                "id",
-                "customer_id",
-                "product_code",
-                "product_name",
-                "risk_level",
-                "units_x100",
-                "cost_fen",
-                "nav_x10000",
-                "nav_date",
-            ],
-            holdings,
-        )
-        .await?;
+        insert_rows(self, &HOLDINGS, holdings).await?;
         let txns = b
             .transactions
             .iter()
@@ -296,30 +320,7 @@ impl Tx {
                 ]
             })
             .collect();
-        insert_rows(
-            self,
-            "transactions",
-            &[
-                "id",
-                "customer_id",
-                "account_id",
-                "card_id",
-                "at_ms",
-                "utc_offset_s",
-                "amount_fen",
-                "currency",
-                "channel",
-                "merchant",
-                "city",
-                "country",
-                "lat",
-                "lon",
-                "terminal",
-                "description",
-            ],
-            txns,
-        )
-        .await?;
+        insert_rows(self, &TRANSACTIONS, txns).await?;
         Ok(())
     }
 }

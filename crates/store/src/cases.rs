@@ -1168,30 +1168,30 @@ impl Tx {
                 ]
             })
             .collect();
-        crate::bank::insert_rows(
-            self,
-            "cases",
-            &[
-                "id",
-                "customer_id",
-                "case_type",
-                "status",
-                "department",
-                "summary",
-                "opened_at_ms",
-                "due_at_ms",
-                "clock_start_ms",
-                "sla_days",
-                "sla_basis",
-                "resolved_at_ms",
-                "closed_at_ms",
-                "updated_at_ms",
-            ],
-            rows,
-        )
-        .await
+        crate::bank::insert_rows(self, &BULK_CASES, rows).await
     }
 }
+
+/// The columns a bulk load of cases fills (the benchmark's million cases).
+const BULK_CASES: crate::bank::Table = crate::bank::Table {
+    name: "cases",
+    columns: &[
+        "id",
+        "customer_id",
+        "case_type",
+        "status",
+        "department",
+        "summary",
+        "opened_at_ms",
+        "due_at_ms",
+        "clock_start_ms",
+        "sla_days",
+        "sla_basis",
+        "resolved_at_ms",
+        "closed_at_ms",
+        "updated_at_ms",
+    ],
+};
 
 /// How many cases there are, are open, and are open past their deadline at a time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]

@@ -10,12 +10,15 @@ pub mod chat;
 pub mod complaints;
 pub mod contacts;
 pub mod crises;
+pub mod cti;
 pub mod db;
 pub mod escalation;
 pub mod exams;
 pub mod fts_baseline;
 pub mod knowledge;
+pub mod messaging;
 pub mod privacy;
+pub mod routing;
 #[cfg(feature = "test-support")]
 pub mod testing;
 pub mod users;
@@ -69,6 +72,8 @@ pub struct Store {
     pub alert_rules: bankdesk_domain::alert::AlertRules,
     /// Working days and holidays for SLA deadlines (the shipped schedule by default).
     pub calendar: std::sync::Arc<bankdesk_domain::calendar::BusinessCalendar>,
+    /// Wrap-up categories a contact may be closed with (the shipped tree by default).
+    pub wrap_up: std::sync::Arc<bankdesk_domain::wrapup::WrapUpTree>,
 }
 
 impl Store {
@@ -77,6 +82,7 @@ impl Store {
             db,
             alert_rules: Default::default(),
             calendar: std::sync::Arc::new(bankdesk_domain::calendar::BusinessCalendar::china()),
+            wrap_up: std::sync::Arc::new(bankdesk_domain::wrapup::WrapUpTree::shipped()),
         }
     }
 

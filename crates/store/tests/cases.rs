@@ -1,7 +1,7 @@
 //! Cases, complaints and escalation in the store, on every configured database.
 
 use bankdesk_domain::ErrorCode;
-use bankdesk_domain::calendar::{BusinessCalendar, Pause, bank_date, end_of_day_ms};
+use bankdesk_domain::calendar::{BusinessCalendar, DayBasis, Pause, Sla, bank_date, end_of_day_ms};
 use bankdesk_domain::case::CaseStatus;
 use bankdesk_domain::complaint::{ComplaintChannel, Complexity, RootCause};
 use bankdesk_domain::contact::{ContactChannel, Direction};
@@ -563,6 +563,145 @@ async fn waiting_on_the_customer_stops_the_clock() {
 }
 
 #[tokio::test]
+async fn a_working_day_sla_skips_the_holiday_and_counts_the_swapped_saturday() {
+    for b in backends() {
+        let k = bank(b).await;
+        let s = k.s();
+        let bo = Staff::from(&k.bo1);
+        // An overpayment refund (5 working days) whose clock started on 2026-09-30: the
+        // National Day holiday (10-01..10-07) does not count, Saturday 10-10 does.
+        let case = s.create_case(&bo, &overpayment()).await.unwrap();
+        assert_eq!(
+            case.sla,
+            Sla {
+                days: 5,
+                basis: DayBasis::Working
+            }
+        );
+        s.db.execute(
+            "UPDATE cases SET clock_start_ms = $1 WHERE id = $2",
+            &args![morning("2026-09-30"), case.id.as_str()],
+        )
+        .await
+        .unwrap();
+        // Any move recomputes the deadline from the stored clock.
+        s.assign_case(&bo, &case.id, None, Some("backoffice01"), "", None)
+            .await
+            .unwrap();
+        for to in [CaseStatus::WaitingCustomer, CaseStatus::InProgress] {
+            s.transition_case(&bo, &case.id, to, "核对", None, None)
+                .await
+                .unwrap();
+        }
+        let moved = s.case_detail(&bo, &case.id).await.unwrap().case;
+        assert_eq!(
+            moved.due_at_ms.map(bank_date),
+            Some(d("2026-10-13")),
+            "{b}: 10-08, 10-09, Sat 10-10, 10-12, 10-13"
+        );
+    }
+}
+
+#[tokio::test]
+async fn external_appraisal_stops_a_complaints_clock_and_tells_the_complainant() {
+    for b in backends() {
+        let k = bank(b).await;
+        let s = k.s();
+        let comp1 = Staff::from(&k.comp1);
+        let received = bank_date(now_ms()) - chrono::Days::new(5);
+        let c = s
+            .create_case(
+                &comp1,
+                &complaint(&received.to_string(), Complexity::Simple),
+            )
+            .await
+            .unwrap();
+        let unpaused = c.due_at_ms.unwrap();
+        s.assign_case(&comp1, &c.id, None, Some("compliance01"), "", None)
+            .await
+            .unwrap();
+        let stopped = s
+            .complaint_appraisal(&comp1, &c.id, true, "送司法鉴定笔迹", None)
+            .await
+            .unwrap();
+        assert_eq!(stopped.due_at_ms, None, "{b}: no deadline while appraised");
+        let e = s
+            .complaint_appraisal(&comp1, &c.id, true, "再次送鉴定", None)
+            .await
+            .unwrap_err();
+        assert_eq!(code(e), ErrorCode::Conflict, "{b}: already stopped");
+        let detail = s.case_detail(&comp1, &c.id).await.unwrap();
+        let notice = detail
+            .contacts
+            .iter()
+            .find(|x| x.role == "notice")
+            .expect("the complainant is told");
+        assert!(
+            notice
+                .summary
+                .as_deref()
+                .unwrap_or("")
+                .contains("送司法鉴定笔迹"),
+            "{b}"
+        );
+
+        // The appraisal took three days.
+        let day = 86_400_000;
+        s.db.execute(
+            "UPDATE case_pauses SET from_ms = from_ms - $1 WHERE case_id = $2",
+            &args![3 * day, c.id.as_str()],
+        )
+        .await
+        .unwrap();
+        let (from_ms,): (i64,) =
+            s.db.fetch_optional(
+                "SELECT from_ms FROM case_pauses WHERE case_id = $1",
+                &args![c.id.as_str()],
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        let resumed = s
+            .complaint_appraisal(&comp1, &c.id, false, "鉴定结论已出", None)
+            .await
+            .unwrap();
+        let cal = BusinessCalendar::china();
+        let expected = cal.due_date(
+            received,
+            c.sla,
+            &[Pause {
+                from: bank_date(from_ms),
+                to: bank_date(now_ms()),
+            }],
+        );
+        assert_eq!(resumed.due_at_ms.map(bank_date), Some(expected), "{b}");
+        assert!(
+            resumed.due_at_ms.unwrap() > unpaused,
+            "{b}: the deadline moved out"
+        );
+        let e = s
+            .complaint_appraisal(&comp1, &c.id, false, "再次结束", None)
+            .await
+            .unwrap_err();
+        assert_eq!(code(e), ErrorCode::Conflict, "{b}: not stopped");
+        let kinds: Vec<String> = s
+            .case_detail(&comp1, &c.id)
+            .await
+            .unwrap()
+            .history
+            .into_iter()
+            .map(|h| h.action)
+            .collect();
+        assert!(
+            kinds.iter().any(|k| k == "appraisal_started")
+                && kinds.iter().any(|k| k == "appraisal_ended"),
+            "{b}: {kinds:?}"
+        );
+        assert!(s.audit_verify().await.unwrap().ok);
+    }
+}
+
+#[tokio::test]
 async fn the_handler_of_a_complaint_has_no_stake_in_it() {
     for b in backends() {
         let k = bank(b).await;
@@ -852,7 +991,6 @@ async fn lists_by_department_and_overdue() {
 
 #[tokio::test]
 async fn bulk_cases_land_in_the_overdue_list_only_when_open_and_late() {
-    use bankdesk_domain::calendar::{DayBasis, Sla};
     use bankdesk_store::cases::BulkCase;
     for b in backends() {
         let k = bank(b).await;

@@ -164,6 +164,15 @@ role_set!(
     Training = [Qa, Supervisor, Admin]
 );
 role_set!(Admin = [Admin]);
+role_set!(
+    /// The telephony integration (the PBX's service account) and whoever runs it: CTI
+    /// events and routing requests.
+    RoutingFeed = [Admin, Supervisor]
+);
+role_set!(
+    /// The supervisor's live view of queues and agents.
+    Supervision = [Supervisor]
+);
 
 /// Whether `user` holds one of `R`'s roles (for handlers that show more to some roles).
 pub fn allowed<R: RoleSet>(user: &User) -> bool {

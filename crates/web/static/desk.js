@@ -33,4 +33,28 @@ document.addEventListener("DOMContentLoaded", function () {
     });
     apply();
   }
+
+  // An exam's countdown. The server enforces the time limit; this only shows it and
+  // hands the paper in when the time is up, so the answers given so far still count.
+  var clock = document.querySelector(".countdown[data-deadline]");
+  var paper = document.querySelector("form[data-exam]");
+  if (clock && paper) {
+    var deadline = Number(clock.getAttribute("data-deadline"));
+    var handedIn = false;
+    var tick = function () {
+      var left = Math.max(0, Math.floor((deadline - Date.now()) / 1000));
+      var m = Math.floor(left / 60);
+      var s = left % 60;
+      clock.textContent = m + ":" + (s < 10 ? "0" : "") + s;
+      if (left === 0 && !handedIn) {
+        handedIn = true;
+        paper.submit();
+      }
+    };
+    paper.addEventListener("submit", function () {
+      handedIn = true;
+    });
+    tick();
+    window.setInterval(tick, 1000);
+  }
 });

@@ -89,7 +89,7 @@ async fn wang_gets_her_overpayment_back_through_one_case_on_her_timeline() {
         app.post(
             &agent,
             &format!("/api/v1/contacts/{contact}/wrap-up"),
-            json!({"category": "card_overpayment", "resolved": false, "summary": "转卡中心处理"}),
+            json!({"category": "credit_card.overpayment_refund", "resolved": false, "summary": "转卡中心处理"}),
         )
         .await;
 
@@ -477,5 +477,92 @@ async fn the_complaint_register_and_its_csv_are_for_oversight() {
         let agent = app.login("agent01").await;
         let (s, _) = app.get(&agent, "/api/v1/complaints").await;
         assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
+    }
+}
+
+#[tokio::test]
+async fn a_bank_configures_a_case_type_with_its_department_sla_and_form() {
+    for b in backends() {
+        let app = TestApp::start(b).await;
+        let admin = app.login("admin").await;
+        let agent = app.login("agent01").await;
+        let kind = json!({
+            "name": "保险理赔咨询",
+            "department": "card_center",
+            "sla": {"days": 3, "basis": "working"},
+            "fields": [
+                {"name": "policy_no", "label": "保单号", "kind": "text", "required": true},
+                {"name": "claim_fen", "label": "理赔金额", "kind": "money_fen"},
+                {"name": "insurer", "label": "保险公司", "kind": "choice", "options": ["甲保险", "乙保险"]}
+            ]
+        });
+        let (s, _) = app
+            .put(
+                &agent,
+                "/api/v1/admin/case-types/insurance_claim",
+                kind.clone(),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{b}: only administrators");
+        let (s, body) = app
+            .put(
+                &admin,
+                "/api/v1/admin/case-types/insurance_claim",
+                kind.clone(),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{b}: {body}");
+        let (_, types) = app.get(&agent, "/api/v1/case-types").await;
+        assert!(
+            types["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t.to_string().contains("insurance_claim")),
+            "{b}: {types}"
+        );
+
+        let new = |fields: Value| json!({"customer_id": "C1", "type": "insurance_claim", "summary": "咨询理赔进度", "fields": fields});
+        for bad in [
+            json!({}),
+            json!({"policy_no": "P1", "insurer": "丙保险"}),
+            json!({"policy_no": "P1", "claim_fen": "十元"}),
+            json!({"policy_no": "P1", "unknown": 1}),
+        ] {
+            let (s, e) = app.post(&agent, "/api/v1/cases", new(bad.clone())).await;
+            assert_eq!(
+                (s, code(&e)),
+                (StatusCode::BAD_REQUEST, "invalid_field"),
+                "{b}: {bad}"
+            );
+        }
+        let c = create(
+            &app,
+            &agent,
+            new(json!({"policy_no": "P1", "claim_fen": 500_000, "insurer": "甲保险"})),
+        )
+        .await;
+        assert_eq!(c["department"], "card_center", "{b}: the type's department");
+        let due = end_of_day_ms(BusinessCalendar::china().due_date(
+            bank_date(bankdesk_store::now_ms()),
+            Sla {
+                days: 3,
+                basis: DayBasis::Working,
+            },
+            &[],
+        ));
+        assert_eq!(c["due_at"], bankdesk_web::view::rfc3339(due, None), "{b}");
+
+        // Retired: no new cases of that type.
+        let mut off = kind.clone();
+        off["active"] = json!(false);
+        let (s, _) = app
+            .put(&admin, "/api/v1/admin/case-types/insurance_claim", off)
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, _) = app
+            .post(&agent, "/api/v1/cases", new(json!({"policy_no": "P2"})))
+            .await;
+        assert!(s.is_client_error(), "{b}: {s}");
     }
 }

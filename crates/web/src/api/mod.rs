@@ -3,13 +3,14 @@
 pub(crate) mod audit;
 mod auth;
 pub(crate) mod cases;
-mod contacts;
+pub(crate) mod contacts;
 mod crises;
 pub(crate) mod customers;
 mod exams;
 pub(crate) mod kb;
 mod openapi;
 pub(crate) mod privacy;
+pub(crate) mod routing;
 pub(crate) mod users;
 
 use crate::AppState;
@@ -117,6 +118,14 @@ pub fn router() -> Router<AppState> {
         .route("/exam-attempts/{id}/submit", post(exams::submit))
         .route("/exam-gate", get(exams::gate))
         .route("/admin/users/{id}", put(users::update))
+        .route("/agent/ws", get(crate::chat::agent::socket))
+        .merge(crate::messaging::api_routes())
+        .route("/agents/me/state", put(routing::set_my_state))
+        .route("/routing/requests", post(routing::request))
+        .route("/contacts/{id}/transfer", post(routing::transfer))
+        .route("/cti/events", post(routing::cti_events))
+        .route("/calls/{call_id}", get(routing::call))
+        .route("/live", get(routing::live))
         .fallback(|| async { crate::error::ApiError::not_found() })
 }
 

@@ -12,7 +12,7 @@ pub mod demo;
 
 use crate::error::ApiError;
 use bankdesk_domain::ErrorCode;
-use bankdesk_domain::kb::ArticleContent;
+use bankdesk_domain::kb::{ArticleContent, Audience};
 use bankdesk_domain::markdown;
 use bankdesk_search::{
     Change, Hit, IndexDoc, KbIndex, Lexicon, SearchError, SearchRequest, WriterOptions,
@@ -158,6 +158,31 @@ impl Knowledge {
     ) -> Result<Vec<Hit>, KnowledgeError> {
         self.catch_up(store).await?;
         Ok(self.index.search(req)?)
+    }
+
+    /// Valid points under `category` (or all), by category and title, after catching up:
+    /// browsing without a query.
+    pub async fn browse(
+        &self,
+        store: &Store,
+        category: Option<&str>,
+        audience: Option<Audience>,
+        now_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<Hit>, KnowledgeError> {
+        self.catch_up(store).await?;
+        Ok(self.index.browse(category, audience, now_ms, limit)?)
+    }
+
+    /// Valid points per top-level category, most first, after catching up.
+    pub async fn top_categories(
+        &self,
+        store: &Store,
+        audience: Option<Audience>,
+        now_ms: i64,
+    ) -> Result<Vec<(String, u64)>, KnowledgeError> {
+        self.catch_up(store).await?;
+        Ok(self.index.top_categories(audience, now_ms)?)
     }
 
     /// The agent assist: the [`SUGGESTIONS`] best points for a customer's last message,

@@ -7,7 +7,7 @@ use super::i18n::{Lang, Messages};
 use super::{Chrome, CsrfForm, LangPrefs, Page, id_shaped, url_encode};
 use crate::AppState;
 use crate::api::cases::{RegisterJson, register_csv_text, register_rows};
-use crate::auth::{CaseStaff, Desk, Oversight};
+use crate::auth::{CaseStaff, Desk, Oversight, RoleSet};
 use crate::view::rfc3339;
 use askama::Template;
 use axum::Form;
@@ -19,10 +19,10 @@ use bankdesk_domain::case::{CaseAccess, CaseStatus};
 use bankdesk_domain::contact::ContactChannel;
 use bankdesk_domain::crisis::{CrisisStatus, ReportTo};
 use bankdesk_domain::role::Role;
-use bankdesk_store::StoreError;
 use bankdesk_store::cases::{Case, CaseFilter, Reply, Staff as Worker};
 use bankdesk_store::complaints::Decision;
 use bankdesk_store::crises::{CrisisEntry, CrisisUpdate, NewCrisis};
+use bankdesk_store::{Store, StoreError};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -478,6 +478,27 @@ fn saved(id: &str) -> Response {
     Redirect::to(&format!("{}?saved=1", case_url(id))).into_response()
 }
 
+/// What every form that changes a case does around its store call: refuse a bad CSRF
+/// token before anything happens, run `change` as the desk's user, then show the case
+/// again, or why the change was refused.
+async fn change_case<R: RoleSet, T>(
+    state: &AppState,
+    desk: &Desk<R>,
+    prefs: &LangPrefs,
+    id: &str,
+    csrf: &str,
+    change: impl AsyncFnOnce(&Store, &Worker<'_>) -> Result<T, StoreError>,
+) -> Response {
+    let page = Page::user(state, prefs, desk).await;
+    if !desk.csrf_ok(csrf) {
+        return page.csrf_refused();
+    }
+    match change(&state.store, &Worker::from(desk.user())).await {
+        Ok(_) => saved(id),
+        Err(e) => refused(&page, e, case_url(id)),
+    }
+}
+
 #[derive(Deserialize)]
 pub struct MoveForm {
     #[serde(default)]
@@ -499,39 +520,22 @@ pub async fn move_case(
     Path(id): Path<String>,
     Form(f): Form<MoveForm>,
 ) -> Response {
-    let page = Page::user(&state, &prefs, &desk).await;
-    if !desk.csrf_ok(&f.csrf) {
-        return page.csrf_refused();
-    }
-    let Some(to) = CaseStatus::parse(&f.to) else {
-        return page.message(
-            StatusCode::BAD_REQUEST,
-            page.t.err_invalid_title,
-            page.t.err_illegal_transition,
-            Some(case_url(&id)),
-        );
-    };
     let reply = Some(f.reply.trim())
         .filter(|r| !r.is_empty())
         .map(|text| Reply {
             text: text.to_string(),
             channel: ContactChannel::Outbound,
         });
-    match state
-        .store
-        .transition_case(
-            &Worker::from(desk.user()),
-            &id,
-            to,
-            &f.note,
-            f.version,
-            reply.as_ref(),
-        )
-        .await
-    {
-        Ok(c) => saved(&c.id),
-        Err(e) => refused(&page, e, case_url(&id)),
-    }
+    change_case(&state, &desk, &prefs, &id, &f.csrf, async |store, who| {
+        let to = CaseStatus::parse(&f.to).ok_or_else(|| StoreError::Refused {
+            code: ErrorCode::IllegalTransition,
+            message: format!("no status {}", f.to),
+        })?;
+        store
+            .transition_case(who, &id, to, &f.note, f.version, reply.as_ref())
+            .await
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -554,26 +558,21 @@ pub async fn assign(
     Path(id): Path<String>,
     Form(f): Form<AssignForm>,
 ) -> Response {
-    let page = Page::user(&state, &prefs, &desk).await;
-    if !desk.csrf_ok(&f.csrf) {
-        return page.csrf_refused();
-    }
     let given = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-    match state
-        .store
-        .assign_case(
-            &Worker::from(desk.user()),
-            &id,
-            given(&f.department).as_deref(),
-            given(&f.assignee).as_deref(),
-            &f.note,
-            f.version,
-        )
-        .await
-    {
-        Ok(c) => saved(&c.id),
-        Err(e) => refused(&page, e, case_url(&id)),
-    }
+    let (department, assignee) = (given(&f.department), given(&f.assignee));
+    change_case(&state, &desk, &prefs, &id, &f.csrf, async |store, who| {
+        store
+            .assign_case(
+                who,
+                &id,
+                department.as_deref(),
+                assignee.as_deref(),
+                &f.note,
+                f.version,
+            )
+            .await
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -591,18 +590,10 @@ pub async fn add_note(
     Path(id): Path<String>,
     Form(f): Form<TextForm>,
 ) -> Response {
-    let page = Page::user(&state, &prefs, &desk).await;
-    if !desk.csrf_ok(&f.csrf) {
-        return page.csrf_refused();
-    }
-    match state
-        .store
-        .add_case_note(&Worker::from(desk.user()), &id, &f.text)
-        .await
-    {
-        Ok(_) => saved(&id),
-        Err(e) => refused(&page, e, case_url(&id)),
-    }
+    change_case(&state, &desk, &prefs, &id, &f.csrf, async |store, who| {
+        store.add_case_note(who, &id, &f.text).await
+    })
+    .await
 }
 
 pub async fn request_extension(
@@ -612,18 +603,10 @@ pub async fn request_extension(
     Path(id): Path<String>,
     Form(f): Form<TextForm>,
 ) -> Response {
-    let page = Page::user(&state, &prefs, &desk).await;
-    if !desk.csrf_ok(&f.csrf) {
-        return page.csrf_refused();
-    }
-    match state
-        .store
-        .request_extension(&Worker::from(desk.user()), &id, &f.text)
-        .await
-    {
-        Ok(_) => saved(&id),
-        Err(e) => refused(&page, e, case_url(&id)),
-    }
+    change_case(&state, &desk, &prefs, &id, &f.csrf, async |store, who| {
+        store.request_extension(who, &id, &f.text).await
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -642,25 +625,13 @@ pub async fn approve_extension(
     Path((id, eid)): Path<(String, String)>,
     Form(f): Form<ApproveForm>,
 ) -> Response {
-    let page = Page::user(&state, &prefs, &desk).await;
-    if !desk.csrf_ok(&f.csrf) {
-        return page.csrf_refused();
-    }
     let reference = Some(f.approval_ref.trim()).filter(|r| !r.is_empty());
-    match state
-        .store
-        .decide_extension(
-            &Worker::from(desk.user()),
-            &id,
-            &eid,
-            Decision::Approve,
-            reference,
-        )
-        .await
-    {
-        Ok(_) => saved(&id),
-        Err(e) => refused(&page, e, case_url(&id)),
-    }
+    change_case(&state, &desk, &prefs, &id, &f.csrf, async |store, who| {
+        store
+            .decide_extension(who, &id, &eid, Decision::Approve, reference)
+            .await
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -680,24 +651,12 @@ pub async fn appraisal(
     Path(id): Path<String>,
     Form(f): Form<AppraisalForm>,
 ) -> Response {
-    let page = Page::user(&state, &prefs, &desk).await;
-    if !desk.csrf_ok(&f.csrf) {
-        return page.csrf_refused();
-    }
-    match state
-        .store
-        .complaint_appraisal(
-            &Worker::from(desk.user()),
-            &id,
-            f.action == "start",
-            &f.note,
-            None,
-        )
-        .await
-    {
-        Ok(_) => saved(&id),
-        Err(e) => refused(&page, e, case_url(&id)),
-    }
+    change_case(&state, &desk, &prefs, &id, &f.csrf, async |store, who| {
+        store
+            .complaint_appraisal(who, &id, f.action == "start", &f.note, None)
+            .await
+    })
+    .await
 }
 
 #[derive(Template)]

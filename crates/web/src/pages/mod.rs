@@ -12,16 +12,27 @@ mod cases;
 mod cases_tests;
 mod compliance;
 mod customer;
+mod exams;
+#[cfg(test)]
+mod exams_tests;
 mod exports;
 mod format;
+mod help;
+#[cfg(test)]
+mod help_tests;
 mod home;
 mod i18n;
+mod live;
 mod login;
+mod messaging;
+#[cfg(test)]
+mod messaging_tests;
 #[cfg(test)]
 mod privacy_tests;
 mod reveal;
 #[cfg(test)]
 mod tests;
+mod workspace;
 
 use crate::AppState;
 use crate::auth::{Desk, RoleSet};
@@ -89,10 +100,29 @@ pub fn router() -> Router<AppState> {
         .route("/crises/{id}", get(cases::crisis))
         .route("/crises/{id}/entries", post(cases::crisis_entry))
         .route("/signals/{id}/dismiss", post(cases::dismiss_signal))
+        .route("/inbox", get(messaging::inbox))
+        .route("/inbox/{id}/take", post(messaging::take))
+        .route("/contacts/{id}/replies", post(messaging::reply))
+        .route("/contacts/{id}/customer", post(messaging::attach))
+        .route("/outbox", get(messaging::outbox))
+        .route("/outbox/{id}/retry", post(messaging::retry))
         .route("/admin/users", get(admin::list).post(admin::create))
         .route("/admin/users/{id}", post(admin::update))
+        .route("/exams", get(exams::list))
+        .route("/exams/{id}/start", post(exams::start))
+        .route(
+            "/exam-attempts/{id}",
+            get(exams::attempt).post(exams::submit),
+        )
+        .route("/help", get(help::page))
+        .route("/help/{id}", get(help::article))
         .route("/static/desk.css", get(stylesheet))
         .route("/static/desk.js", get(script))
+        .route("/desk/workspace", get(workspace::page))
+        .route("/static/workspace.js", get(workspace::script))
+        .route("/desk/live", get(live::page))
+        .route("/desk/live/ws", get(live::socket))
+        .route("/static/live.js", get(live::script))
 }
 
 /// Percent-encodes a value for a query string.
@@ -205,6 +235,11 @@ pub(crate) struct Nav {
     shows_exports: bool,
     /// Supervisors and compliance: the complaint register and the crisis board.
     oversees: bool,
+    /// Staff who serve customers: the workspace (chats, screen pops) and the email and
+    /// WeChat inbox.
+    serves: bool,
+    /// Supervisors: the live view of queues and agents.
+    supervises: bool,
     csrf: String,
 }
 
@@ -247,10 +282,15 @@ impl Page {
                     is_admin: user.roles.contains(&Role::Admin),
                     is_compliance: user.roles.contains(&Role::Compliance),
                     shows_exports: approves_exports(&user.roles) || handles_contacts(&user.roles),
+                    serves: handles_contacts(&user.roles),
                     oversees: user
                         .roles
                         .iter()
                         .any(|r| crate::auth::Oversight::ALLOWED.contains(r)),
+                    supervises: user
+                        .roles
+                        .iter()
+                        .any(|r| crate::auth::Supervision::ALLOWED.contains(r)),
                     csrf: desk.session.csrf_token.clone(),
                 }),
                 switch_url: prefs.switch_url(lang.other(), true),
@@ -517,7 +557,7 @@ async fn script() -> impl IntoResponse {
 
 /// Assets are compiled into the binary (a bank's network has no CDN); a short cache keeps
 /// page loads quick while an upgrade still shows within minutes.
-fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
+pub(crate) fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, content_type),

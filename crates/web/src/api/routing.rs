@@ -1,0 +1,198 @@
+//! Routing over HTTP: the agent's own state, the PBX asking for an agent, transfers, CTI
+//! intake, calls and the supervisor's live snapshot. The rules live in `crate::live`
+//! and the domain; these handlers translate.
+
+use crate::AppState;
+use crate::auth::{Api, Oversight, RoutingFeed, Service, Supervision, allowed};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
+use crate::live::{Placement, TransferTarget, WorkRequest};
+use crate::view::{NoteView, contact_view, rfc3339};
+use axum::extract::State;
+use axum::http::StatusCode;
+use bankdesk_domain::contact::ContactChannel;
+use bankdesk_domain::cti::parse_batch;
+use bankdesk_domain::routing::{AgentState, Urgency};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateBody {
+    state: AgentState,
+}
+
+/// `PUT /agents/me/state`: the caller's presence; answers the state after routing ran
+/// (an agent who becomes available may be handed work, and full, at once).
+pub async fn set_my_state(
+    State(state): State<AppState>,
+    who: Api<Service>,
+    ApiJson(body): ApiJson<StateBody>,
+) -> ApiResult<ApiJson<Value>> {
+    state.live.set_state(&who.user.id, body.state).await?;
+    let p = state
+        .store
+        .agent_presence(&who.user.id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(ApiJson(
+        json!({"state": p.state, "chat_capacity": p.chat_capacity}),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutingBody {
+    contact_id: Option<String>,
+    call_id: Option<String>,
+    skill: String,
+    #[serde(default)]
+    urgency: Option<Urgency>,
+}
+
+#[derive(Serialize)]
+pub struct Placed {
+    contact_id: String,
+    #[serde(flatten)]
+    placement: Placement,
+}
+
+/// `POST /routing/requests`: an agent for a call (by `call_id`, once its events arrived)
+/// or any open contact; answers the agent or the queue position.
+pub async fn request(
+    State(state): State<AppState>,
+    _who: Api<RoutingFeed>,
+    ApiJson(body): ApiJson<RoutingBody>,
+) -> ApiResult<ApiJson<Placed>> {
+    let contact_id = match (body.call_id, body.contact_id) {
+        (Some(call), None) => state.store.call(&call).await?.contact_id,
+        (None, Some(c)) => c,
+        _ => return Err(ApiError::field("contact_id", "give contact_id or call_id")),
+    };
+    let contact = state.store.contact(&contact_id).await?;
+    let vip_tier = match &contact.customer_id {
+        Some(c) => Some(state.store.customer_vip_tier(c).await?),
+        None => None,
+    };
+    let placement = state
+        .live
+        .request(WorkRequest {
+            contact_id: contact_id.clone(),
+            channel: ContactChannel::parse(&contact.channel).unwrap_or(ContactChannel::Phone),
+            skill: body.skill,
+            customer_id: contact.customer_id,
+            vip_tier,
+            urgency: body.urgency.unwrap_or(Urgency::Normal),
+        })
+        .await?;
+    Ok(ApiJson(Placed {
+        contact_id,
+        placement,
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransferBody {
+    queue: Option<String>,
+    agent: Option<String>,
+    note: Option<String>,
+}
+
+/// `POST /contacts/{id}/transfer`: by the contact's handler (or a supervisor), to a
+/// queue or a named agent; the contact's notes go with it.
+pub async fn transfer(
+    State(state): State<AppState>,
+    who: Api<Service>,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<TransferBody>,
+) -> ApiResult<ApiJson<Placed>> {
+    let contact = state.store.contact(&id).await?;
+    if contact.handler_id.as_deref() != Some(who.user.id.as_str())
+        && !allowed::<Oversight>(&who.user)
+    {
+        return Err(ApiError::forbidden(
+            "only the contact's handler or a supervisor transfers it",
+        ));
+    }
+    let to = match (body.queue, body.agent) {
+        (Some(q), None) => TransferTarget::Queue(q),
+        (None, Some(a)) => TransferTarget::Agent(a),
+        _ => return Err(ApiError::field("queue", "give either queue or agent")),
+    };
+    let placement = state.live.transfer(&id, to, body.note.as_deref()).await?;
+    Ok(ApiJson(Placed {
+        contact_id: id,
+        placement,
+    }))
+}
+
+/// `POST /cti/events`: validated whole (a bad event refuses the delivery, naming
+/// `events[i].field`), stored and committed before the 202.
+pub async fn cti_events(
+    State(state): State<AppState>,
+    _who: Api<RoutingFeed>,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult<(StatusCode, ApiJson<Value>)> {
+    let events = parse_batch(&body).map_err(|(field, reason)| ApiError::field(&field, reason))?;
+    let out = state.live.ingest_cti(&events).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        ApiJson(json!({"accepted": out.accepted, "duplicates": out.duplicates})),
+    ))
+}
+
+/// `GET /calls/{call_id}`: the contact the call became, with its call details. For the
+/// telephony feed, supervisors and compliance, and the contact's handler.
+pub async fn call(
+    State(state): State<AppState>,
+    who: Api,
+    ApiPath(call_id): ApiPath<String>,
+) -> ApiResult<ApiJson<Value>> {
+    let call = state.store.call(&call_id).await?;
+    let contact = state.store.contact(&call.contact_id).await?;
+    if !allowed::<RoutingFeed>(&who.user)
+        && !allowed::<Oversight>(&who.user)
+        && contact.handler_id.as_deref() != Some(who.user.id.as_str())
+    {
+        return Err(ApiError::forbidden(
+            "only the telephony feed, supervisors and the handler read calls",
+        ));
+    }
+    let notes = state
+        .store
+        .contact_notes(&contact.id)
+        .await?
+        .into_iter()
+        .map(|n| NoteView {
+            author: n.author_name,
+            at: rfc3339(n.at_ms, None),
+            text: n.text,
+        })
+        .collect();
+    let mut out = serde_json::to_value(contact_view(&contact, notes))
+        .map_err(|e| ApiError::new(bankdesk_domain::ErrorCode::Internal, e.to_string()))?;
+    out["call"] = json!({
+        "call_id": call.call_id,
+        "status": call.status,
+        "ani": call.ani.as_deref().map(bankdesk_domain::mask::phone),
+        "dnis": call.dnis,
+        "queue": call.queue,
+        "agent": call.agent,
+        "ivr_path": call.ivr_path,
+        "recording_ref": call.recording_ref,
+        "vip_tier": call.vip_tier,
+        "offered_at": rfc3339(call.offered_at_ms, None),
+        "answered_at": call.answered_at_ms.map(|t| rfc3339(t, None)),
+        "ended_at": call.ended_at_ms.map(|t| rfc3339(t, None)),
+        "events": call.events,
+    });
+    Ok(ApiJson(out))
+}
+
+/// `GET /live`: queues (waiting, longest wait) and agents (state, contacts held).
+pub async fn live(
+    State(state): State<AppState>,
+    _who: Api<Supervision>,
+) -> ApiResult<ApiJson<crate::live::LiveView>> {
+    Ok(ApiJson(state.live.view().await?))
+}
