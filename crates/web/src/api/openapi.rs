@@ -19,6 +19,8 @@ struct Op {
     body: &'static [(&'static str, &'static str)],
     /// Status of success when it is not 200.
     ok: u16,
+    /// Where the path hangs: `/api/v1`, or the site root for the webhooks.
+    base: &'static str,
 }
 
 const fn op(
@@ -35,6 +37,7 @@ const fn op(
         roles: "any staff",
         body: &[],
         ok: 200,
+        base: "/api/v1",
     }
 }
 
@@ -57,6 +60,12 @@ impl Op {
     }
     const fn no_content(mut self) -> Op {
         self.ok = 204;
+        self
+    }
+    /// A webhook at the site root, authenticated by signature or shared secret.
+    const fn hook(mut self) -> Op {
+        self.base = "";
+        self.roles = "the gateway, by its signature or shared secret";
         self
     }
 }
@@ -252,6 +261,145 @@ const OPS: &[Op] = &[
         "The audit log as CSV (audited)",
     )
     .roles("compliance"),
+    // Channels: CTI, routing, agent state, the agent's socket, the live view
+    op(
+        "post",
+        "/cti/events",
+        "channels",
+        "CTI call events from the PBX (idempotent on call_id and seq)",
+    )
+    .roles("admin, supervisor (the PBX's account)")
+    .accepted()
+    .body(&[("events", "object[]")]),
+    op(
+        "get",
+        "/calls/{call_id}",
+        "channels",
+        "The contact made from a call's events",
+    ),
+    op(
+        "post",
+        "/routing/requests",
+        "channels",
+        "Ask for an agent for a contact or call: the agent or a queue position",
+    )
+    .roles("admin, supervisor (the PBX's account)")
+    .body(&[
+        ("contact_id?", "string"),
+        ("call_id?", "string"),
+        ("skill", "string"),
+        ("urgency?", "normal|card_retained|fraud_alert"),
+    ]),
+    op("put", "/agents/me/state", "channels", "Set my agent state")
+        .roles("service roles")
+        .body(&[("state", "available|busy|after_call_work|break|offline")]),
+    op(
+        "post",
+        "/contacts/{id}/transfer",
+        "channels",
+        "Hand a contact to a queue or an agent, with its notes",
+    )
+    .roles("service roles")
+    .body(&[
+        ("queue?", "string"),
+        ("agent?", "string"),
+        ("note?", "string"),
+    ]),
+    op("get", "/live", "channels", "Queues and agents now").roles("supervisor"),
+    op(
+        "get",
+        "/agent/ws",
+        "channels",
+        "The agent's WebSocket: screen pops, chats, suggestions (upgrade)",
+    )
+    .roles("service roles"),
+    // Messaging: email, WeChat, the timeline
+    op(
+        "get",
+        "/hooks/wechat",
+        "messaging",
+        "WeChat's server check (echoes echostr when the signature holds)",
+    )
+    .hook(),
+    op(
+        "post",
+        "/hooks/wechat",
+        "messaging",
+        "A WeChat official-account message (XML, signed)",
+    )
+    .hook(),
+    op(
+        "post",
+        "/hooks/email",
+        "messaging",
+        "An RFC 5322 message from the mail gateway",
+    )
+    .hook()
+    .accepted(),
+    op(
+        "get",
+        "/wrap-up-categories",
+        "contacts",
+        "The wrap-up category tree",
+    ),
+    op(
+        "get",
+        "/customers/{id}/timeline",
+        "customers",
+        "Every contact of the customer on every channel; needs a purpose",
+    ),
+    op(
+        "post",
+        "/contacts/{id}/replies",
+        "messaging",
+        "Reply on an email or WeChat contact (sent by the outbox)",
+    )
+    .roles("service roles")
+    .created()
+    .body(&[("text", "string")]),
+    op(
+        "get",
+        "/contacts/{id}/messages",
+        "messaging",
+        "The messages of an email or WeChat contact",
+    ),
+    op(
+        "post",
+        "/contacts/{id}/take",
+        "messaging",
+        "Take an unassigned contact from the inbox",
+    )
+    .roles("service roles"),
+    op(
+        "post",
+        "/contacts/{id}/customer",
+        "messaging",
+        "Attach the customer to a contact from an unknown sender",
+    )
+    .roles("service roles")
+    .body(&[("customer_id", "string")]),
+    op(
+        "post",
+        "/contacts/{id}/sender-binding",
+        "messaging",
+        "Bind the sender to the verified customer",
+    )
+    .roles("service roles"),
+    op(
+        "get",
+        "/inbox",
+        "messaging",
+        "Unassigned email and WeChat contacts",
+    )
+    .roles("service roles"),
+    op("get", "/outbox", "messaging", "Replies by send status").roles("supervisor, compliance"),
+    op(
+        "post",
+        "/outbox/{id}/retry",
+        "messaging",
+        "Send a failed reply again",
+    )
+    .roles("supervisor, compliance"),
     // Cases, complaints, crises
     op(
         "get",
@@ -747,7 +895,7 @@ fn operation(op: &Op) -> Value {
         json!({"$ref": "#/components/responses/Error"}),
     );
     o.insert("responses".into(), Value::Object(responses));
-    if op.roles == "anyone" {
+    if op.roles == "anyone" || op.base.is_empty() {
         o.insert("security".into(), json!([]));
     }
     Value::Object(o)
@@ -760,7 +908,7 @@ pub fn document() -> &'static Value {
         let mut paths = Map::new();
         for op in OPS {
             let entry = paths
-                .entry(format!("/api/v1{}", op.path))
+                .entry(format!("{}{}", op.base, op.path))
                 .or_insert_with(|| Value::Object(Map::new()));
             if let Value::Object(m) = entry {
                 m.insert(op.method.to_string(), operation(op));
@@ -803,9 +951,8 @@ mod tests {
     use super::*;
     use std::collections::BTreeSet;
 
-    /// `(method, path)` of every route in `api/mod.rs`, read from its source text.
-    fn routed() -> BTreeSet<(String, String)> {
-        let src = include_str!("mod.rs");
+    /// `(method, path)` of every `.route(` in `src`, under `base`.
+    fn routes_in(src: &str, base: &str) -> BTreeSet<(String, String)> {
         let mut out = BTreeSet::new();
         for chunk in src.split(".route(").skip(1) {
             let Some(path) = chunk.split('"').nth(1) else {
@@ -821,11 +968,27 @@ mod tests {
                         .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':')
                 });
                 if called {
-                    out.insert((m.to_string(), path.to_string()));
+                    out.insert((m.to_string(), format!("{base}{path}")));
                 }
             }
         }
         out
+    }
+
+    /// Every API route, read from the routers' source: `api/mod.rs`, and the messaging
+    /// module's API routes and webhooks.
+    fn routed() -> BTreeSet<(String, String)> {
+        let messaging = include_str!("../messaging/mod.rs");
+        let (hooks, api) = messaging
+            .split_once("pub fn api_routes")
+            .expect("messaging/mod.rs defines api_routes after hook_routes");
+        let hooks = hooks
+            .split_once("pub fn hook_routes")
+            .map_or("", |(_, h)| h);
+        let mut all = routes_in(include_str!("mod.rs"), "/api/v1");
+        all.extend(routes_in(api, "/api/v1"));
+        all.extend(routes_in(hooks, ""));
+        all
     }
 
     #[test]
@@ -833,7 +996,7 @@ mod tests {
         let routed = routed();
         let described: BTreeSet<(String, String)> = OPS
             .iter()
-            .map(|o| (o.method.to_string(), o.path.to_string()))
+            .map(|o| (o.method.to_string(), format!("{}{}", o.base, o.path)))
             .collect();
         let undocumented: Vec<_> = routed.difference(&described).collect();
         let unrouted: Vec<_> = described.difference(&routed).collect();
