@@ -44,6 +44,29 @@ pub struct Config {
     pub escalation_interval_s: u64,
     /// Pass mark of staff exams set without one (percent).
     pub exam_pass_mark: u32,
+    /// The bank's wrap-up category tree (the format of
+    /// crates/domain/data/wrap-up-categories.toml); empty means the shipped tree.
+    pub wrap_up_categories: Option<PathBuf>,
+    /// Token of the WeChat official account's server configuration; unset refuses
+    /// `/hooks/wechat`. Also `BANKDESK_WECHAT_TOKEN`.
+    pub wechat_token: Option<String>,
+    /// Secret the mail gateway sends in `X-Gateway-Secret`; unset refuses `/hooks/email`.
+    /// Also `BANKDESK_MAIL_GATEWAY_SECRET`.
+    pub mail_gateway_secret: Option<String>,
+    /// WeChat API for replies: base URL, app id and secret (`BANKDESK_WECHAT_SECRET`).
+    pub wechat_api_base: String,
+    pub wechat_appid: Option<String>,
+    pub wechat_secret: Option<String>,
+    /// SMTP relay for email replies, and the sender address they carry.
+    pub smtp_host: Option<String>,
+    pub smtp_port: u16,
+    pub mail_from: String,
+    /// Attempts per reply before it is marked failed, and the wait after the first
+    /// failure (doubling after each later one, at most an hour).
+    pub outbox_max_attempts: u32,
+    pub outbox_retry_base_s: u64,
+    /// How often the outbox worker looks for due replies, in milliseconds.
+    pub outbox_interval_ms: u64,
     /// Route a skill's contacts only to agents who passed that skill's current exam.
     pub routing_exam_gate: bool,
 }
@@ -69,6 +92,18 @@ impl Default for Config {
             holiday_calendar: None,
             escalation_interval_s: 30,
             exam_pass_mark: 85,
+            wrap_up_categories: None,
+            wechat_token: None,
+            mail_gateway_secret: None,
+            wechat_api_base: "https://api.weixin.qq.com".into(),
+            wechat_appid: None,
+            wechat_secret: None,
+            smtp_host: None,
+            smtp_port: 25,
+            mail_from: "service@bank.example".into(),
+            outbox_max_attempts: 8,
+            outbox_retry_base_s: 30,
+            outbox_interval_ms: 1000,
             routing_exam_gate: false,
         }
     }
@@ -99,9 +134,26 @@ impl std::fmt::Debug for Config {
             .field("holiday_calendar", &self.holiday_calendar)
             .field("escalation_interval_s", &self.escalation_interval_s)
             .field("exam_pass_mark", &self.exam_pass_mark)
+            .field("wrap_up_categories", &self.wrap_up_categories)
+            .field("wechat_token", &secret(&self.wechat_token))
+            .field("mail_gateway_secret", &secret(&self.mail_gateway_secret))
+            .field("wechat_api_base", &self.wechat_api_base)
+            .field("wechat_appid", &self.wechat_appid)
+            .field("wechat_secret", &secret(&self.wechat_secret))
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .field("mail_from", &self.mail_from)
+            .field("outbox_max_attempts", &self.outbox_max_attempts)
+            .field("outbox_retry_base_s", &self.outbox_retry_base_s)
+            .field("outbox_interval_ms", &self.outbox_interval_ms)
             .field("routing_exam_gate", &self.routing_exam_gate)
             .finish()
     }
+}
+
+/// A secret is shown only as set or unset.
+fn secret(s: &Option<String>) -> &'static str {
+    if s.is_some() { "***" } else { "unset" }
 }
 
 /// `postgres://user:secret@host/db` -> `postgres://user:***@host/db`.
@@ -153,6 +205,15 @@ impl Config {
         if let Some(a) = addr {
             c.addr = a;
         }
+        for (var, slot) in [
+            ("BANKDESK_WECHAT_TOKEN", &mut c.wechat_token),
+            ("BANKDESK_MAIL_GATEWAY_SECRET", &mut c.mail_gateway_secret),
+            ("BANKDESK_WECHAT_SECRET", &mut c.wechat_secret),
+        ] {
+            if let Ok(v) = std::env::var(var) {
+                *slot = Some(v).filter(|s| !s.is_empty());
+            }
+        }
         if let Ok(v) = std::env::var("BANKDESK_LOG_JSON") {
             c.log_json = v == "1" || v.eq_ignore_ascii_case("true");
         }
@@ -173,6 +234,16 @@ mod tests {
         let shown = format!("{c:?}");
         assert!(!shown.contains("s3cret"), "{shown}");
         assert!(shown.contains("postgres://bank:***@db.internal:5432/bankdesk"));
+        let c = Config {
+            wechat_token: Some("tok-123".into()),
+            mail_gateway_secret: Some("gw-456".into()),
+            wechat_secret: Some("app-789".into()),
+            ..Config::default()
+        };
+        let shown = format!("{c:?}");
+        for s in ["tok-123", "gw-456", "app-789"] {
+            assert!(!shown.contains(s), "{shown}");
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_cases;
+mod bench_chat;
 mod bench_cti;
 mod bench_kb;
 mod config;
@@ -130,6 +131,11 @@ enum BenchName {
         #[command(flatten)]
         args: bench_kb::KbArgs,
     },
+    /// Many concurrent customer chat sockets: message delivery latency and memory.
+    Chat {
+        #[command(flatten)]
+        args: bench_chat::ChatArgs,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -176,7 +182,59 @@ pub async fn open_store(c: &Config) -> anyhow::Result<Store> {
                 .with_context(|| format!("holiday calendar {}", path.display()))?,
         );
     }
+    if let Some(path) = &c.wrap_up_categories {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the wrap-up categories {}", path.display()))?;
+        store.wrap_up = std::sync::Arc::new(
+            bankdesk_domain::wrapup::WrapUpTree::parse(&text)
+                .with_context(|| format!("wrap-up categories {}", path.display()))?,
+        );
+    }
     Ok(store)
+}
+
+/// The outbox worker with the configured adapters; a channel without settings fails its
+/// sends with the reason, so they show up as failed rather than wait unseen.
+fn outbox_worker(
+    c: &Config,
+    store: Store,
+) -> anyhow::Result<bankdesk_web::messaging::worker::OutboxWorker> {
+    use bankdesk_web::messaging::worker::{
+        NotConfigured, Outbound, OutboxWorker, SmtpSender, WechatSender,
+    };
+    use std::sync::Arc;
+    let timeout = std::time::Duration::from_secs(30);
+    let email: Arc<dyn Outbound> = match &c.smtp_host {
+        Some(host) => Arc::new(
+            SmtpSender::new(host, c.smtp_port, &c.mail_from, timeout)
+                .map_err(anyhow::Error::msg)?,
+        ),
+        None => Arc::new(NotConfigured("no smtp_host is configured")),
+    };
+    let wechat: Arc<dyn Outbound> = match (&c.wechat_appid, &c.wechat_secret) {
+        (Some(id), Some(secret)) => Arc::new(
+            WechatSender::new(&c.wechat_api_base, id, secret, timeout)
+                .map_err(anyhow::Error::msg)?,
+        ),
+        _ => Arc::new(NotConfigured(
+            "no wechat_appid and wechat_secret are configured",
+        )),
+    };
+    Ok(OutboxWorker {
+        store,
+        email,
+        wechat,
+        policy: bankdesk_domain::outbox::RetryPolicy {
+            max_attempts: c.outbox_max_attempts.max(1),
+            base_delay_ms: i64::try_from(c.outbox_retry_base_s.max(1).saturating_mul(1000))
+                .unwrap_or(i64::MAX),
+            max_delay_ms: 3_600_000,
+        },
+        // Four adapter timeouts: a claimed row is never taken by a second worker while
+        // the first may still be sending it.
+        lease: timeout * 4,
+        batch: 50,
+    })
 }
 
 fn print_demo_users() {
@@ -221,30 +279,47 @@ fn web_config(c: &Config) -> bankdesk_web::WebConfig {
         secure_cookies: c.secure_cookies,
         reveals_per_hour: c.reveals_per_hour,
         exam_pass_mark: c.exam_pass_mark,
+        chat_demo_codes: false,
+        messaging: bankdesk_web::messaging::MessagingConfig {
+            wechat_token: c.wechat_token.clone(),
+            mail_gateway_secret: c.mail_gateway_secret.clone(),
+        },
         routing_exam_gate: c.routing_exam_gate,
     }
 }
 
-/// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
-async fn serve(c: &Config, store: Store) -> anyhow::Result<()> {
+/// Serves until SIGINT or SIGTERM, then lets in-flight requests finish. `demo` shows the
+/// chat's one-time codes in the chat, as there is no SMS gateway in a demo.
+async fn serve(c: &Config, store: Store, demo: bool) -> anyhow::Result<()> {
     let kb = knowledge::open(c, &store).await?;
-    let state = bankdesk_web::AppState::new(store.clone(), web_config(c))
+    let config = bankdesk_web::WebConfig {
+        chat_demo_codes: demo,
+        ..web_config(c)
+    };
+    let state = bankdesk_web::AppState::new(store.clone(), config)
         .map_err(|e| anyhow::anyhow!(e.message))?
         .with_knowledge(kb);
     let escalation = bankdesk_store::escalation::spawn_escalation(
         store.clone(),
         std::time::Duration::from_secs(c.escalation_interval_s.max(1)),
     );
+    let outbox = outbox_worker(c, store.clone())?.spawn(std::time::Duration::from_millis(
+        c.outbox_interval_ms.max(50),
+    ));
     let listener = tokio::net::TcpListener::bind(c.addr)
         .await
         .with_context(|| format!("binding {}", c.addr))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "serving");
     println!("bankdesk is serving at http://{addr}/");
+    if demo {
+        println!("web chat demo (a bank's page with the chat widget): http://{addr}/chat/demo");
+    }
     axum::serve(listener, bankdesk_web::app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     escalation.abort();
+    outbox.abort();
     store.db.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -306,13 +381,13 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 );
             }
             print_demo_users();
-            serve(&c, store).await?;
+            serve(&c, store, true).await?;
         }
         Command::Serve { addr, o } => {
             let c = Config::load(&o, addr)?;
             init_logging(c.log_json);
             let store = open_store(&c).await?;
-            serve(&c, store).await?;
+            serve(&c, store, false).await?;
         }
         Command::Migrate { o } => {
             let c = Config::load(&o, None::<SocketAddr>)?;
@@ -374,6 +449,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     bench_cti::cti(&open_store(&c).await?, &args).await?
                 }
                 BenchName::Kb { args } => bench_kb::kb(&args).await?,
+                BenchName::Chat { args } => bench_chat::chat(&args).await?,
             };
             println!("{figures}");
         }

@@ -159,9 +159,33 @@ pub async fn seed(
     drop(chunks);
     generator.await.context("the generator thread failed")?;
     written?;
+    story_addresses(store).await?;
     bar.finish_and_clear();
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// The email address of a story customer, so a demo mail from it finds her.
+pub const STORY_EMAILS: [(&str, &str); 1] = [("13800000002", "wang.lihua@example.com")];
+
+/// Binds the story customers' email addresses (the demo bank has no other email data).
+async fn story_addresses(store: &Store) -> anyhow::Result<()> {
+    for (phone, address) in STORY_EMAILS {
+        let hits = store
+            .find_customers(&bankdesk_store::bank::Lookup::Phone(phone.into()), 2)
+            .await?;
+        if let [hit] = hits.as_slice() {
+            store
+                .bind_channel_address(
+                    "seed",
+                    bankdesk_domain::contact::ContactChannel::Email,
+                    address,
+                    &hit.id,
+                )
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// `INSERT INTO table (columns) VALUES (..),(..)` for `rows` rows. SQLite gets anonymous
@@ -585,6 +609,15 @@ mod tests {
                 .unwrap();
             assert_eq!(hits.len(), 1, "{backend}");
             assert_eq!(hits[0].id, "C000000005");
+            let wang = t
+                .store
+                .bound_customer(
+                    bankdesk_domain::contact::ContactChannel::Email,
+                    "wang.lihua@example.com",
+                )
+                .await
+                .unwrap();
+            assert_eq!(wang.as_deref(), Some("C000000002"), "{backend}");
             let again = seed(&t.store, 40, 5, today, false).await;
             assert!(again.is_err(), "{backend}: a second seed is refused");
             assert_eq!(t.store.count_customers().await.unwrap(), 40);

@@ -29,7 +29,12 @@ pub mod mask;
 pub mod money;
 pub mod role;
 pub mod routing;
+// Messaging: email and WeChat inbound, the outbox, wrap-up categories.
+pub mod email;
+pub mod outbox;
+pub mod wechat;
 mod wire;
+pub mod wrapup;
 
 pub use error::ErrorCode;
 

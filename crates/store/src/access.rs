@@ -18,6 +18,8 @@ pub enum Read {
     Transactions,
     Reveal,
     Export,
+    /// The customer's contacts on every channel with their notes and messages.
+    Timeline,
 }
 
 impl Read {
@@ -27,6 +29,7 @@ impl Read {
             Read::Transactions => "customer.transactions",
             Read::Reveal => "customer.reveal",
             Read::Export => "statement_export.request",
+            Read::Timeline => "customer.timeline",
         }
     }
 
@@ -34,16 +37,17 @@ impl Read {
     pub fn order_scope(self) -> Option<OrderScope> {
         match self {
             Read::Transactions | Read::Export => Some(OrderScope::Statements),
-            Read::Overview | Read::Reveal => None,
+            Read::Overview | Read::Reveal | Read::Timeline => None,
         }
     }
 
     /// Audit actions that count as touching a customer's data.
-    pub const ACTIONS: [&'static str; 4] = [
+    pub const ACTIONS: [&'static str; 5] = [
         "customer.overview",
         "customer.transactions",
         "customer.reveal",
         "statement_export.request",
+        "customer.timeline",
     ];
 }
 
@@ -290,7 +294,7 @@ impl Tx {
         let (n,): (i64,) = self
             .fetch_one(
                 "SELECT COUNT(*) FROM (SELECT DISTINCT customer_id FROM audit_log WHERE actor = $1 \
-                 AND at_ms >= $2 AND action IN ($3, $4, $5, $6) LIMIT $7) AS touched",
+                 AND at_ms >= $2 AND action IN ($3, $4, $5, $6, $7) LIMIT $8) AS touched",
                 &args![
                     actor,
                     since_ms,
@@ -298,6 +302,7 @@ impl Tx {
                     Read::ACTIONS[1],
                     Read::ACTIONS[2],
                     Read::ACTIONS[3],
+                    Read::ACTIONS[4],
                     i64::from(cap)
                 ],
             )

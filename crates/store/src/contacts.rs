@@ -49,10 +49,10 @@ pub struct ContactWithNotes {
     pub notes: Vec<NoteRow>,
 }
 
-const NOTE_SELECT: &str = "SELECT n.id, n.contact_id, n.author_id, u.display_name AS author_name, n.at_ms, n.text \
+pub(crate) const NOTE_SELECT: &str = "SELECT n.id, n.contact_id, n.author_id, u.display_name AS author_name, n.at_ms, n.text \
      FROM contact_notes n JOIN users u ON u.id = n.author_id";
 
-const CONTACT_SELECT: &str = "SELECT c.id, c.customer_id, c.channel, c.direction, c.status, c.handler_id, \
+pub(crate) const CONTACT_SELECT: &str = "SELECT c.id, c.customer_id, c.channel, c.direction, c.status, c.handler_id, \
      u.display_name AS handler_name, c.opened_at_ms, c.closed_at_ms, c.category, c.resolved, c.summary, \
      (SELECT v.result FROM identity_verifications v WHERE v.contact_id = c.id ORDER BY v.at_ms DESC, v.id DESC LIMIT 1) AS identity, \
      (SELECT v.method FROM identity_verifications v WHERE v.contact_id = c.id ORDER BY v.at_ms DESC, v.id DESC LIMIT 1) AS identity_method \
@@ -204,6 +204,12 @@ impl Store {
         summary: &str,
     ) -> Result<ContactRow, StoreError> {
         bounded("category", category, MAX_TEXT)?;
+        if !self.wrap_up.contains(category) {
+            return Err(StoreError::Invalid(FieldError::new(
+                "category",
+                "not a category of the wrap-up tree (GET /api/v1/wrap-up-categories)",
+            )));
+        }
         if summary.chars().count() > MAX_NOTE {
             return Err(StoreError::Invalid(FieldError::new(
                 "summary",
@@ -264,6 +270,11 @@ impl Store {
             serde_json::json!({"contact_id": contact_id, "method": method.as_str(), "result": result.as_str()}),
         ))
         .await?;
+        // A customer who proves who they are on an email or WeChat contact has told us
+        // that address is theirs: later messages from it find them.
+        if result == VerificationResult::Passed {
+            tx.bind_contact_sender(&c, actor.username).await?;
+        }
         let row = tx.contact(contact_id).await?;
         tx.commit().await?;
         Ok(row)

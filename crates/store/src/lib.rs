@@ -16,6 +16,7 @@ pub mod escalation;
 pub mod exams;
 pub mod fts_baseline;
 pub mod knowledge;
+pub mod messaging;
 pub mod privacy;
 pub mod routing;
 #[cfg(feature = "test-support")]
@@ -71,6 +72,8 @@ pub struct Store {
     pub alert_rules: bankdesk_domain::alert::AlertRules,
     /// Working days and holidays for SLA deadlines (the shipped schedule by default).
     pub calendar: std::sync::Arc<bankdesk_domain::calendar::BusinessCalendar>,
+    /// Wrap-up categories a contact may be closed with (the shipped tree by default).
+    pub wrap_up: std::sync::Arc<bankdesk_domain::wrapup::WrapUpTree>,
 }
 
 impl Store {
@@ -79,6 +82,7 @@ impl Store {
             db,
             alert_rules: Default::default(),
             calendar: std::sync::Arc::new(bankdesk_domain::calendar::BusinessCalendar::china()),
+            wrap_up: std::sync::Arc::new(bankdesk_domain::wrapup::WrapUpTree::shipped()),
         }
     }
 

@@ -89,7 +89,7 @@ async fn wang_gets_her_overpayment_back_through_one_case_on_her_timeline() {
         app.post(
             &agent,
             &format!("/api/v1/contacts/{contact}/wrap-up"),
-            json!({"category": "card_overpayment", "resolved": false, "summary": "转卡中心处理"}),
+            json!({"category": "credit_card.overpayment_refund", "resolved": false, "summary": "转卡中心处理"}),
         )
         .await;
 

@@ -37,12 +37,21 @@ pub async fn open(
     Ok((StatusCode::CREATED, ApiJson(contact_view(&c, Vec::new()))))
 }
 
-/// A contact with its notes, for its handler (other staff read it through the customer's 360).
+/// A contact with its email or WeChat messages, each reply with its delivery state.
+#[derive(serde::Serialize)]
+pub struct ContactDetail {
+    #[serde(flatten)]
+    contact: ContactView,
+    messages: Vec<crate::messaging::api::MessageView>,
+}
+
+/// A contact with its notes and messages, for its handler (other staff read it through
+/// the customer's 360).
 pub async fn get(
     State(state): State<AppState>,
     who: Api<AnyStaff>,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<ApiJson<ContactView>> {
+) -> ApiResult<ApiJson<ContactDetail>> {
     let c = state.store.contact(&id).await?;
     if c.handler_id.as_deref() != Some(who.user.id.as_str()) {
         return Err(ApiError::forbidden(
@@ -60,7 +69,11 @@ pub async fn get(
             text: n.text,
         })
         .collect();
-    Ok(ApiJson(contact_view(&c, notes)))
+    let messages = crate::messaging::api::message_views(&state.store.contact_messages(&id).await?);
+    Ok(ApiJson(ContactDetail {
+        contact: contact_view(&c, notes),
+        messages,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -108,6 +121,7 @@ pub async fn wrap_up(
         .store
         .wrap_up_contact(&who.actor(), &id, &req.category, req.resolved, &req.summary)
         .await?;
+    finish_routing(&state, &id).await;
     Ok(ApiJson(contact_view(&c, Vec::new())))
 }
 
@@ -130,4 +144,12 @@ pub async fn verify_identity(
         .verify_identity(&who.actor(), &id, req.method, req.result)
         .await?;
     Ok(ApiJson(contact_view(&c, Vec::new())))
+}
+
+/// A wrapped-up contact is over for its agent: the router frees the capacity it held. The
+/// wrap-up has committed by then, so a routing failure is logged, not reported.
+pub(crate) async fn finish_routing(state: &AppState, contact_id: &str) {
+    if let Err(e) = state.live.finish(contact_id).await {
+        tracing::warn!(%contact_id, error = %e.message, "routing not told of the wrap-up");
+    }
 }

@@ -3,7 +3,7 @@
 pub(crate) mod audit;
 mod auth;
 pub(crate) mod cases;
-mod contacts;
+pub(crate) mod contacts;
 mod crises;
 pub(crate) mod customers;
 mod exams;
@@ -116,6 +116,8 @@ pub fn router() -> Router<AppState> {
         .route("/exam-attempts/{id}/submit", post(exams::submit))
         .route("/exam-gate", get(exams::gate))
         .route("/admin/users/{id}", put(users::update))
+        .route("/agent/ws", get(crate::chat::agent::socket))
+        .merge(crate::messaging::api_routes())
         .route("/agents/me/state", put(routing::set_my_state))
         .route("/routing/requests", post(routing::request))
         .route("/contacts/{id}/transfer", post(routing::transfer))

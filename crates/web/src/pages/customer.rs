@@ -7,10 +7,11 @@
 //! masked number has a reveal form whose answer is a page of its own ([`super::reveal`]).
 
 use super::format::{amount_class, bank_time, money, nav, percent, signed_money, signed_percent};
-use super::i18n::{CATEGORIES, Lang, Messages, PurposeKind};
+use super::i18n::{Lang, Messages, PurposeKind};
 use super::{Chrome, CsrfForm, LangPrefs, Page, handles_contacts, id_shaped, url_encode};
 use crate::AppState;
 use crate::auth::{Desk, Service};
+use crate::messaging::api::message_views;
 use crate::view::{self, OverviewView};
 use askama::Template;
 use axum::Form;
@@ -19,14 +20,18 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use bankdesk_domain::access::{AccessDenied, Purpose};
 use bankdesk_domain::export::ExportBasis;
+use bankdesk_domain::wrapup::{Category, WrapUpTree};
 use bankdesk_store::StoreError;
 use bankdesk_store::access::Read;
 use bankdesk_store::contacts::{ContactChannel, Direction};
 use bankdesk_store::contacts::{ContactRow, VerificationMethod, VerificationResult};
+use bankdesk_store::messaging::TimelineEntry;
 use serde::Deserialize;
 
 /// How many transactions the page shows.
 const RECENT_TRANSACTIONS: u32 = 20;
+/// How many contacts of the timeline the page shows (the API pages through all).
+const TIMELINE_CONTACTS: u32 = 20;
 
 /// The URL of the 360 page read for an open contact.
 fn customer_url(customer_id: &str, contact_id: &str) -> String {
@@ -158,6 +163,25 @@ struct NoteLine {
     text: String,
 }
 
+/// A message of an email or WeChat contact, either way; replies show their delivery.
+struct MessageLine {
+    inbound: bool,
+    at: String,
+    subject: String,
+    body: String,
+    delivery: Option<String>,
+    delivery_class: &'static str,
+    attempts: i64,
+    last_error: Option<String>,
+    author: String,
+}
+
+struct LinkedCaseLine {
+    id: String,
+    case_type: String,
+    status: String,
+}
+
 struct ContactLine {
     opened: String,
     channel: String,
@@ -169,6 +193,8 @@ struct ContactLine {
     resolved: Option<bool>,
     summary: Option<String>,
     notes: Vec<NoteLine>,
+    messages: Vec<MessageLine>,
+    cases: Vec<LinkedCaseLine>,
     current: bool,
 }
 
@@ -178,6 +204,8 @@ struct Current {
     note_action: String,
     wrap_action: String,
     identity_action: String,
+    /// Email and WeChat contacts: where a reply to the customer is posted.
+    reply_action: Option<String>,
     /// Where the caller's identity stands on this contact.
     identity: Identity,
     /// The export form's default period: the last year, up to today.
@@ -214,13 +242,15 @@ impl Identity {
 
 /// A choice of a select: its code and its label.
 struct Choice {
-    code: &'static str,
+    code: String,
     label: String,
 }
 
-struct Category {
-    code: &'static str,
-    label: &'static str,
+/// A wrap-up category with its sub-categories, for the form's option groups.
+struct CategoryGroup {
+    code: String,
+    label: String,
+    children: Vec<Choice>,
 }
 
 #[derive(Template)]
@@ -240,7 +270,7 @@ struct CustomerTpl<'a> {
     cases: Vec<CaseLine>,
     timeline: Vec<ContactLine>,
     current: Option<Current>,
-    categories: Vec<Category>,
+    categories: Vec<CategoryGroup>,
     methods: Vec<Choice>,
     reveal_action: String,
     export_action: String,
@@ -296,7 +326,10 @@ pub async fn page(
         Err(e) => return page.store_error(e, Some("/".into())),
     };
     let purpose = grant.purpose.clone();
-    let overview = match grant.overview(RECENT_TRANSACTIONS).await {
+    let (overview, entries) = match grant
+        .overview_with_timeline(RECENT_TRANSACTIONS, TIMELINE_CONTACTS)
+        .await
+    {
         Ok(o) => o,
         Err(e) => return page.store_error(e, Some("/".into())),
     };
@@ -317,6 +350,12 @@ pub async fn page(
         note_action: format!("/contacts/{}/notes", url_encode(&c.id)),
         wrap_action: format!("/contacts/{}/wrap-up", url_encode(&c.id)),
         identity_action: format!("/contacts/{}/identity-verification", url_encode(&c.id)),
+        reply_action: [
+            ContactChannel::Email.as_str(),
+            ContactChannel::Wechat.as_str(),
+        ]
+        .contains(&c.channel.as_str())
+        .then(|| format!("/contacts/{}/replies", url_encode(&c.id))),
         identity: Identity::of(c, lang),
         export_from: today
             .checked_sub_months(chrono::Months::new(12))
@@ -342,16 +381,18 @@ pub async fn page(
         holdings: holdings(&v),
         txns: transactions(&v, lang),
         cases: cases(&v),
-        timeline: timeline(&v, lang, current.as_ref().map(|c| c.id.as_str())),
+        timeline: timeline(
+            &entries,
+            &state.store.wrap_up,
+            lang,
+            current.as_ref().map(|c| c.id.as_str()),
+        ),
         current,
-        categories: CATEGORIES
-            .iter()
-            .filter_map(|(code, ..)| lang.category(code).map(|label| Category { code, label }))
-            .collect(),
+        categories: category_groups(&state.store.wrap_up, lang),
         methods: VerificationMethod::ALL
             .iter()
             .map(|m| Choice {
-                code: m.as_str(),
+                code: m.as_str().to_string(),
                 label: lang.verification_method(m.as_str()),
             })
             .collect(),
@@ -556,32 +597,88 @@ fn cases(v: &OverviewView) -> Vec<CaseLine> {
         .collect()
 }
 
-fn timeline(v: &OverviewView, lang: Lang, current: Option<&str>) -> Vec<ContactLine> {
-    v.recent_contacts
+fn category_groups(tree: &WrapUpTree, lang: Lang) -> Vec<CategoryGroup> {
+    let pick = |c: &Category| match lang {
+        Lang::Zh => c.zh.clone(),
+        Lang::En => c.en.clone(),
+    };
+    tree.categories()
         .iter()
-        .map(|c| ContactLine {
-            opened: bank_time(&c.opened_at),
-            channel: lang.contact_channel(&c.channel),
-            direction: lang.direction(&c.direction),
-            handler: c.handler.clone().unwrap_or_default(),
-            status: lang.contact_status(&c.status),
-            status_class: status_class(&c.status),
-            category: c
-                .category
-                .as_deref()
-                .map(|code| lang.category(code).unwrap_or(code).to_string()),
-            resolved: c.resolved,
-            summary: c.summary.clone().filter(|s| !s.is_empty()),
-            notes: c
-                .notes
+        .map(|top| CategoryGroup {
+            code: top.code.clone(),
+            label: pick(top),
+            children: top
+                .children
                 .iter()
-                .map(|n| NoteLine {
-                    author: n.author.clone(),
-                    at: bank_time(&n.at),
-                    text: n.text.clone(),
+                .map(|c| Choice {
+                    code: c.code.clone(),
+                    label: pick(c),
                 })
                 .collect(),
-            current: current == Some(c.id.as_str()),
+        })
+        .collect()
+}
+
+/// Every contact of the customer, newest first, with what the agents wrote on it and the
+/// messages exchanged, so the next agent starts where the last one stopped.
+fn timeline(
+    entries: &[TimelineEntry],
+    tree: &WrapUpTree,
+    lang: Lang,
+    current: Option<&str>,
+) -> Vec<ContactLine> {
+    entries
+        .iter()
+        .map(|e| {
+            let c = &e.contact;
+            ContactLine {
+                opened: bank_time(&view::rfc3339(c.opened_at_ms, None)),
+                channel: lang.contact_channel(&c.channel),
+                direction: lang.direction(&c.direction),
+                handler: c.handler_name.clone().unwrap_or_default(),
+                status: lang.contact_status(&c.status),
+                status_class: status_class(&c.status),
+                category: c.category.as_deref().map(|code| lang.category(tree, code)),
+                resolved: c.resolved,
+                summary: c.summary.clone().filter(|s| !s.is_empty()),
+                notes: e
+                    .notes
+                    .iter()
+                    .map(|n| NoteLine {
+                        author: n.author_name.clone(),
+                        at: bank_time(&view::rfc3339(n.at_ms, None)),
+                        text: n.text.clone(),
+                    })
+                    .collect(),
+                messages: message_views(&e.messages)
+                    .into_iter()
+                    .map(|m| MessageLine {
+                        inbound: m.direction == "inbound",
+                        at: bank_time(&m.at),
+                        subject: m.subject,
+                        body: m.body,
+                        delivery_class: match m.status.as_deref() {
+                            Some("sent") => "ok",
+                            Some("failed") => "bad",
+                            _ => "warn",
+                        },
+                        delivery: m.status.as_deref().map(|s| lang.delivery(s)),
+                        attempts: m.attempts.unwrap_or(0),
+                        last_error: m.last_error,
+                        author: m.author.unwrap_or_default(),
+                    })
+                    .collect(),
+                cases: e
+                    .cases
+                    .iter()
+                    .map(|k| LinkedCaseLine {
+                        id: k.id.clone(),
+                        case_type: k.case_type.clone(),
+                        status: k.status.clone(),
+                    })
+                    .collect(),
+                current: current == Some(c.id.as_str()),
+            }
         })
         .collect()
 }
@@ -689,7 +786,7 @@ pub async fn wrap_up(
         "no" => Some(false),
         _ => None,
     };
-    let known = CATEGORIES.iter().any(|(code, ..)| *code == f.category);
+    let known = state.store.wrap_up.contains(&f.category);
     let (Some(resolved), true) = (resolved, known) else {
         let page = Page::user(&state, &prefs, &desk).await;
         let back = back_to_customer(&state, &id).await;
@@ -705,7 +802,10 @@ pub async fn wrap_up(
         .wrap_up_contact(&desk.actor(), &id, &f.category, resolved, &f.summary)
         .await
     {
-        Ok(c) => Redirect::to(&format!("/?closed={}", url_encode(&c.id))).into_response(),
+        Ok(c) => {
+            crate::api::contacts::finish_routing(&state, &c.id).await;
+            Redirect::to(&format!("/?closed={}", url_encode(&c.id))).into_response()
+        }
         Err(e) => {
             let back = back_to_customer(&state, &id).await;
             Page::user(&state, &prefs, &desk).await.store_error(e, back)

@@ -22,7 +22,14 @@ async fn customers_search_and_read_public_points_only() {
         let home = desk.get("/help", "").await;
         assert_eq!(home.status, StatusCode::OK, "{b}: no login needed");
         assert!(home.body.contains("lang=\"zh-CN\""), "{b}");
-        assert!(home.body.contains("帮助中心"));
+        assert!(
+            home.body
+                .contains("<a class=\"brand\" href=\"/help\">帮助中心</a>")
+        );
+        assert!(
+            !home.body.contains("href=\"/cases\""),
+            "{b}: no staff links"
+        );
         assert!(
             home.body
                 .contains("/help?category=%E9%93%B6%E8%A1%8C%E5%8D%A1"),

@@ -119,12 +119,21 @@ impl Lang {
         }
     }
 
-    /// Label of a wrap-up category code; `None` for a code the desktop does not offer.
-    pub fn category(self, code: &str) -> Option<&'static str> {
-        CATEGORIES
-            .iter()
-            .find(|(c, ..)| *c == code)
-            .map(|(_, zh, en)| self.pick(zh, en))
+    /// A wrap-up category's label from the bank's tree; a code no longer in the tree (an
+    /// old contact) shows as it is.
+    pub fn category(self, tree: &bankdesk_domain::wrapup::WrapUpTree, code: &str) -> String {
+        tree.label(code, self == Lang::En)
+            .unwrap_or_else(|| code.to_string())
+    }
+
+    /// Delivery state of a reply.
+    pub fn delivery(self, status: &str) -> String {
+        match status {
+            "pending" => self.pick("待发送", "pending").to_string(),
+            "sent" => self.pick("已发送", "sent").to_string(),
+            "failed" => self.pick("发送失败", "failed").to_string(),
+            other => other.to_string(),
+        }
     }
 
     /// Label of an agent's state; the code itself for one the desktop does not know.
@@ -154,18 +163,6 @@ impl Lang {
         }
     }
 }
-
-/// Wrap-up categories of a contact: code, Chinese, English.
-pub const CATEGORIES: [(&str, &str, &str); 8] = [
-    ("credit_card", "信用卡", "Credit card"),
-    ("loans", "贷款", "Loans"),
-    ("wealth", "理财", "Wealth"),
-    ("deposits", "存款", "Deposits"),
-    ("e_banking", "电子银行", "E-banking"),
-    ("citizen_card", "市民卡", "Citizen card"),
-    ("complaint", "投诉", "Complaint"),
-    ("other", "其他", "Other"),
-];
 
 /// Declares a label method for a closed domain enum. Stored codes the enum does not know
 /// (data from a newer version) are shown as they are rather than hidden.
@@ -924,6 +921,65 @@ catalogue! {
     err_department: "部门不超过50个字。", "A department has at most 50 characters.";
     err_username_taken: "该用户名已存在。", "That username is taken.";
     err_self_admin: "不能取消自己的管理员角色，也不能停用自己。", "You cannot remove your own administrator role or deactivate yourself.";
+    // Agent workspace (web chat, screen pop, agent assist)
+    nav_workspace: "坐席工作区", "Workspace";
+    ws_title: "坐席工作区", "Agent workspace";
+    ws_state: "我的状态", "My state";
+    ws_connecting: "正在连接…", "Connecting…";
+    ws_connected: "已连接", "Connected";
+    ws_offline: "连接中断，正在重连…", "Connection lost, reconnecting…";
+    ws_chats: "我的在线会话", "My chats";
+    ws_no_chats: "暂无会话。状态设为“空闲”后，新的在线咨询会自动分配给您。", "No chats. Set your state to available and new chats are routed to you.";
+    ws_pick_chat: "请从左侧选择一个会话。", "Pick a chat on the left.";
+    ws_customer: "客户", "Customer";
+    ws_agent: "客服", "Agent";
+    ws_system: "系统", "System";
+    ws_unverified: "客户身份未核验", "Identity not verified";
+    ws_verified: "客户身份已核验", "Identity verified";
+    ws_typing: "客户正在输入…", "The customer is typing…";
+    ws_delivered: "已送达", "Delivered";
+    ws_read: "已读", "Read";
+    ws_closed: "对话已结束，请在客户视图中完成话后小结。", "The chat has ended; wrap it up in the customer view.";
+    ws_reply: "回复客户", "Reply to the customer";
+    ws_send: "发送", "Send";
+    ws_end_chat: "结束对话", "End chat";
+    ws_screen_pop: "来电/会话弹屏", "Screen pop";
+    ws_pop_unknown: "客户尚未识别：可请客户在对话中验证身份。", "Customer not identified yet: ask them to verify in the chat.";
+    ws_open_360: "打开客户360视图", "Open the customer's 360 view";
+    ws_assist: "知识推荐", "Suggested knowledge";
+    ws_assist_none: "客户发来消息后，这里推荐三条相关知识点。", "Three knowledge points for the customer's last message appear here.";
+    ws_insert: "插入话术", "Insert script";
+    ws_no_script: "（该知识点没有话术）", "(no script for this point)";
+    // Email and WeChat: the inbox, replies, the outbox
+    nav_inbox: "邮件/微信", "Email & WeChat";
+    nav_outbox: "发送失败", "Failed sends";
+    inbox_title: "待处理的邮件与微信消息", "Email and WeChat messages waiting";
+    inbox_hint: "按到达先后排列。领取后即由您处理，并可回复客户。", "Oldest first. Take one to handle it and reply to the customer.";
+    inbox_empty: "没有待处理的消息。", "No messages are waiting.";
+    take: "领取", "Take";
+    col_from: "发件人", "From";
+    col_message: "内容", "Message";
+    unknown_sender: "未绑定客户", "Not bound to a customer";
+    taken_no_customer: "已领取。发件人尚未绑定客户：请向客户确认手机号并关联客户；在客户页面核验身份通过后，此发件人即绑定该客户。", "Taken. The sender is not bound to a customer yet: ask for their mobile number and attach the customer; once identity verification passes on the customer page, this sender is bound to them.";
+    attach_phone: "客户手机号", "Customer's mobile number";
+    attach_button: "关联并打开客户页面", "Attach and open the customer";
+    err_attach_phone: "请输入一个能唯一找到客户的手机号。", "Give a mobile number that finds exactly one customer.";
+    msg_in: "客户来信", "From the customer";
+    msg_out: "我方回复", "Our reply";
+    attempts: "尝试次数", "Attempts";
+    last_error: "最近错误", "Last error";
+    msg_reply_label: "回复客户", "Reply to the customer";
+    reply_placeholder: "回复将通过原渠道（邮件或微信）发出，发送失败会在此显示。", "The reply goes out on the same channel (email or WeChat); a failed send shows here.";
+    reply_button: "发送回复", "Send reply";
+    linked_cases: "关联工单", "Linked cases";
+    outbox_title: "发送失败的回复", "Replies that could not be sent";
+    outbox_hint: "已用尽重试次数仍未发出的回复。排除原因（如邮件服务器故障、地址错误、微信48小时窗口）后可重新发送。", "Replies that ran out of attempts. Deal with the cause (mail server down, wrong address, WeChat's 48-hour window), then send again.";
+    outbox_empty: "没有发送失败的回复。", "No failed replies.";
+    col_author: "回复人", "Author";
+    col_recipient: "收件人", "Recipient";
+    col_error: "错误", "Error";
+    retry: "重新发送", "Send again";
+    retried: "已重新排队：", "Queued again: ";
     // Supervisor live view (routing)
     nav_live: "实时监控", "Live view";
     live_title: "实时监控", "Live view";
@@ -969,8 +1025,14 @@ mod tests {
         assert_eq!(Lang::Zh.card_status("lost"), "已挂失");
         assert_eq!(Lang::En.card_status("lost"), "lost");
         assert_eq!(Lang::Zh.card_status("melted"), "melted");
-        assert_eq!(Lang::En.category("e_banking"), Some("E-banking"));
-        assert_eq!(Lang::Zh.category("gossip"), None);
+        let tree = bankdesk_domain::wrapup::WrapUpTree::shipped();
+        assert_eq!(Lang::En.category(&tree, "e_banking"), "E-banking");
+        assert_eq!(
+            Lang::Zh.category(&tree, "credit_card.lost"),
+            "信用卡 / 挂失补卡"
+        );
+        assert_eq!(Lang::Zh.category(&tree, "gossip"), "gossip");
+        assert_eq!(Lang::Zh.delivery("failed"), "发送失败");
         assert_eq!(
             Lang::Zh.purpose_kind(PurposeKind::Contact(Some("phone"))),
             "来电"

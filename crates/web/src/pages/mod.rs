@@ -24,11 +24,15 @@ mod home;
 mod i18n;
 mod live;
 mod login;
+mod messaging;
+#[cfg(test)]
+mod messaging_tests;
 #[cfg(test)]
 mod privacy_tests;
 mod reveal;
 #[cfg(test)]
 mod tests;
+mod workspace;
 
 use crate::AppState;
 use crate::auth::{Desk, RoleSet};
@@ -96,6 +100,12 @@ pub fn router() -> Router<AppState> {
         .route("/crises/{id}", get(cases::crisis))
         .route("/crises/{id}/entries", post(cases::crisis_entry))
         .route("/signals/{id}/dismiss", post(cases::dismiss_signal))
+        .route("/inbox", get(messaging::inbox))
+        .route("/inbox/{id}/take", post(messaging::take))
+        .route("/contacts/{id}/replies", post(messaging::reply))
+        .route("/contacts/{id}/customer", post(messaging::attach))
+        .route("/outbox", get(messaging::outbox))
+        .route("/outbox/{id}/retry", post(messaging::retry))
         .route("/admin/users", get(admin::list).post(admin::create))
         .route("/admin/users/{id}", post(admin::update))
         .route("/exams", get(exams::list))
@@ -108,6 +118,8 @@ pub fn router() -> Router<AppState> {
         .route("/help/{id}", get(help::article))
         .route("/static/desk.css", get(stylesheet))
         .route("/static/desk.js", get(script))
+        .route("/desk/workspace", get(workspace::page))
+        .route("/static/workspace.js", get(workspace::script))
         .route("/desk/live", get(live::page))
         .route("/desk/live/ws", get(live::socket))
         .route("/static/live.js", get(live::script))
@@ -223,6 +235,9 @@ pub(crate) struct Nav {
     shows_exports: bool,
     /// Supervisors and compliance: the complaint register and the crisis board.
     oversees: bool,
+    /// Staff who serve customers: the workspace (chats, screen pops) and the email and
+    /// WeChat inbox.
+    serves: bool,
     /// Supervisors: the live view of queues and agents.
     supervises: bool,
     csrf: String,
@@ -267,6 +282,7 @@ impl Page {
                     is_admin: user.roles.contains(&Role::Admin),
                     is_compliance: user.roles.contains(&Role::Compliance),
                     shows_exports: approves_exports(&user.roles) || handles_contacts(&user.roles),
+                    serves: handles_contacts(&user.roles),
                     oversees: user
                         .roles
                         .iter()

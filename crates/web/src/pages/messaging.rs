@@ -1,0 +1,308 @@
+//! Email and WeChat on the desktop: the inbox of messages nobody has taken, the reply
+//! form's handler (the form is on the customer's 360 page), and the supervisors' list of
+//! replies that could not be sent, with a button to send one again.
+
+use super::customer::purpose_url;
+use super::format::bank_time;
+use super::i18n::Messages;
+use super::{Chrome, CsrfForm, LangPrefs, Page, id_shaped, url_encode};
+use crate::AppState;
+use crate::api::customers::{find, lookup_of};
+use crate::auth::{Desk, Oversight, Service};
+use crate::messaging::api::{mask_address, message_views};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use bankdesk_domain::outbox::OutboxStatus;
+use serde::Deserialize;
+
+/// Rows on one page of the inbox and of the failed list.
+const ROWS: u32 = 100;
+
+struct InboxLine {
+    id: String,
+    channel: String,
+    opened: String,
+    from_masked: String,
+    subject: String,
+    preview: String,
+    customer: Option<String>,
+    take_action: String,
+}
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+struct InboxTpl<'a> {
+    t: &'static Messages,
+    chrome: &'a Chrome,
+    csrf: &'a str,
+    items: Vec<InboxLine>,
+}
+
+/// The first characters of a message, for a one-line preview.
+fn preview(text: &str) -> String {
+    let mut p: String = text.chars().take(80).collect();
+    if text.chars().count() > 80 {
+        p.push('…');
+    }
+    p
+}
+
+pub async fn inbox(
+    State(state): State<AppState>,
+    desk: Desk<Service>,
+    prefs: LangPrefs,
+) -> Response {
+    let page = Page::user(&state, &prefs, &desk).await;
+    let contacts = match state.store.unassigned_messages(ROWS).await {
+        Ok(c) => c,
+        Err(e) => return page.store_error(e, Some("/".into())),
+    };
+    let mut items = Vec::with_capacity(contacts.len());
+    for c in contacts {
+        let first = match state.store.contact_messages(&c.id).await {
+            Ok(m) => message_views(&m).into_iter().next(),
+            Err(e) => return page.store_error(e, Some("/".into())),
+        };
+        items.push(InboxLine {
+            channel: page.lang.contact_channel(&c.channel),
+            opened: bank_time(&crate::view::rfc3339(c.opened_at_ms, None)),
+            from_masked: first
+                .as_ref()
+                .and_then(|m| m.from.as_deref())
+                .map(mask_address)
+                .unwrap_or_default(),
+            subject: first
+                .as_ref()
+                .map(|m| m.subject.clone())
+                .unwrap_or_default(),
+            preview: first.as_ref().map(|m| preview(&m.body)).unwrap_or_default(),
+            customer: c.customer_id.clone(),
+            take_action: format!("/inbox/{}/take", url_encode(&c.id)),
+            id: c.id,
+        });
+    }
+    let tpl = InboxTpl {
+        t: page.t,
+        chrome: &page.chrome,
+        csrf: &desk.session.csrf_token,
+        items,
+    };
+    page.html(StatusCode::OK, &tpl)
+}
+
+/// Takes the contact and opens the customer's page for it; a sender not bound to a
+/// customer yet gets a page that says how to attach one.
+pub async fn take(
+    State(state): State<AppState>,
+    desk: Desk<Service>,
+    prefs: LangPrefs,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let page = Page::user(&state, &prefs, &desk).await;
+    if !desk.csrf_ok(&f.csrf) {
+        return page.csrf_refused();
+    }
+    match state.store.take_contact(&desk.actor(), &id).await {
+        Ok(c) => match c.customer_id {
+            Some(customer) => {
+                Redirect::to(&purpose_url(&customer, &format!("contact:{}", c.id))).into_response()
+            }
+            None => attach_form(&page, &desk.session.csrf_token, &c.id, None),
+        },
+        Err(e) => page.store_error(e, Some("/inbox".into())),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "attach.html")]
+struct AttachTpl<'a> {
+    t: &'static Messages,
+    chrome: &'a Chrome,
+    csrf: &'a str,
+    contact_id: &'a str,
+    action: String,
+    error: Option<&'static str>,
+}
+
+/// The page after taking a contact from an unknown sender: find the customer by phone.
+fn attach_form(page: &Page, csrf: &str, contact_id: &str, error: Option<&'static str>) -> Response {
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    page.html(
+        status,
+        &AttachTpl {
+            t: page.t,
+            chrome: &page.chrome,
+            csrf,
+            contact_id,
+            action: format!("/contacts/{}/customer", url_encode(contact_id)),
+            error,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct AttachForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    phone: String,
+}
+
+/// Attaches the customer the phone number finds (the search is audited like any other)
+/// and opens their page for this contact.
+pub async fn attach(
+    State(state): State<AppState>,
+    desk: Desk<Service>,
+    prefs: LangPrefs,
+    Path(id): Path<String>,
+    Form(f): Form<AttachForm>,
+) -> Response {
+    let page = Page::user(&state, &prefs, &desk).await;
+    if !desk.csrf_ok(&f.csrf) {
+        return page.csrf_refused();
+    }
+    let actor = desk.actor();
+    let hits = match lookup_of(Some(&f.phone), None, None, None) {
+        Ok(by) => find(&state, &actor, by)
+            .await
+            .inspect_err(|e| tracing::warn!(error = %e.message, "customer search failed"))
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
+    let [hit] = hits.as_slice() else {
+        return attach_form(
+            &page,
+            &desk.session.csrf_token,
+            &id,
+            Some(page.t.err_attach_phone),
+        );
+    };
+    match state.store.attach_customer(&actor, &id, &hit.id).await {
+        Ok(c) => Redirect::to(&purpose_url(&hit.id, &format!("contact:{}", c.id))).into_response(),
+        Err(e) => page.store_error(e, Some("/inbox".into())),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ReplyForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    text: String,
+}
+
+/// Queues a reply from the 360 page and returns there, where it shows as pending.
+pub async fn reply(
+    State(state): State<AppState>,
+    desk: Desk<Service>,
+    prefs: LangPrefs,
+    Path(id): Path<String>,
+    Form(f): Form<ReplyForm>,
+) -> Response {
+    let page = Page::user(&state, &prefs, &desk).await;
+    if !desk.csrf_ok(&f.csrf) {
+        return page.csrf_refused();
+    }
+    let back = match state.store.contact(&id).await {
+        Ok(c) => c
+            .customer_id
+            .map(|cid| purpose_url(&cid, &format!("contact:{id}"))),
+        Err(e) => return page.store_error(e, Some("/".into())),
+    };
+    match state.store.queue_reply(&desk.actor(), &id, &f.text).await {
+        Ok(_) => Redirect::to(back.as_deref().unwrap_or("/inbox")).into_response(),
+        Err(e) => page.store_error(e, back),
+    }
+}
+
+struct FailedLine {
+    id: String,
+    contact_id: String,
+    channel: String,
+    recipient_masked: String,
+    author: String,
+    created: String,
+    attempts: i64,
+    error: String,
+    retry_action: String,
+}
+
+#[derive(Template)]
+#[template(path = "outbox.html")]
+struct OutboxTpl<'a> {
+    t: &'static Messages,
+    chrome: &'a Chrome,
+    csrf: &'a str,
+    items: Vec<FailedLine>,
+    retried: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct OutboxQuery {
+    retried: Option<String>,
+}
+
+/// Replies that gave up, newest first: never silent, always someone's to deal with.
+pub async fn outbox(
+    State(state): State<AppState>,
+    desk: Desk<Oversight>,
+    prefs: LangPrefs,
+    Query(q): Query<OutboxQuery>,
+) -> Response {
+    let page = Page::user(&state, &prefs, &desk).await;
+    let rows = match state
+        .store
+        .outbox_list(Some(OutboxStatus::Failed), None, ROWS)
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return page.store_error(e, Some("/".into())),
+    };
+    let items = rows
+        .into_iter()
+        .map(|o| FailedLine {
+            channel: page.lang.contact_channel(&o.channel),
+            recipient_masked: mask_address(&o.recipient),
+            author: o.author_name,
+            created: bank_time(&crate::view::rfc3339(o.created_at_ms, None)),
+            attempts: o.attempts,
+            error: o.last_error.unwrap_or_default(),
+            retry_action: format!("/outbox/{}/retry", url_encode(&o.id)),
+            contact_id: o.contact_id,
+            id: o.id,
+        })
+        .collect();
+    let tpl = OutboxTpl {
+        t: page.t,
+        chrome: &page.chrome,
+        csrf: &desk.session.csrf_token,
+        items,
+        retried: id_shaped(q.retried),
+    };
+    page.html(StatusCode::OK, &tpl)
+}
+
+pub async fn retry(
+    State(state): State<AppState>,
+    desk: Desk<Oversight>,
+    prefs: LangPrefs,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let page = Page::user(&state, &prefs, &desk).await;
+    if !desk.csrf_ok(&f.csrf) {
+        return page.csrf_refused();
+    }
+    match state.store.retry_outbox(&desk.actor(), &id).await {
+        Ok(o) => Redirect::to(&format!("/outbox?retried={}", url_encode(&o.id))).into_response(),
+        Err(e) => page.store_error(e, Some("/outbox".into())),
+    }
+}
