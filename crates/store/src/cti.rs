@@ -152,11 +152,15 @@ impl Store {
             changes: Vec::new(),
         };
         if accepted > 0 {
-            let mut ids: Vec<&str> = events.iter().map(|e| e.call_id.as_str()).collect();
+            let mut delivered: HashMap<&str, Vec<&CallEvent>> = HashMap::new();
+            for e in events {
+                delivered.entry(e.call_id.as_str()).or_default().push(e);
+            }
+            let mut ids: Vec<&str> = delivered.keys().copied().collect();
             ids.sort_unstable();
-            ids.dedup();
             for chunk in ids.chunks(CHUNK) {
-                tx.refold_calls(chunk, now_ms, &mut out.changes).await?;
+                tx.refold_calls(chunk, &delivered, now_ms, &mut out.changes)
+                    .await?;
             }
         }
         tx.commit().await?;
@@ -191,43 +195,16 @@ impl Store {
 impl Tx {
     /// Refolds the calls `ids` from all their stored events and writes what changed, in
     /// a few multi-row statements per delivery rather than several per call.
+    /// `delivered` holds this delivery's events by call, in delivery order.
     async fn refold_calls(
         &mut self,
         ids: &[&str],
+        delivered: &HashMap<&str, Vec<&CallEvent>>,
         now_ms: i64,
         changes: &mut Vec<CallChange>,
     ) -> Result<(), StoreError> {
         let id_args: Vec<Arg> = ids.iter().map(|i| Arg::from(*i)).collect();
         let list = param_list(self.dialect(), 1, ids.len());
-        let rows: Vec<EventRow> = self
-            .fetch_all(
-                &format!(
-                    "SELECT call_id, seq, event_type, at_ms, ani, dnis, queue, agent, ivr_path, recording_ref \
-                     FROM cti_events WHERE call_id IN ({list})"
-                ),
-                &id_args,
-            )
-            .await?;
-        let mut by_call: BTreeMap<String, Vec<CallEvent>> = BTreeMap::new();
-        for r in rows {
-            let kind = CallEventType::parse(&r.event_type)
-                .ok_or_else(|| StoreError::Corrupt(format!("event type {}", r.event_type)))?;
-            by_call
-                .entry(r.call_id.clone())
-                .or_default()
-                .push(CallEvent {
-                    call_id: r.call_id,
-                    seq: r.seq,
-                    kind,
-                    at_ms: r.at_ms,
-                    ani: r.ani,
-                    dnis: r.dnis,
-                    queue: r.queue,
-                    agent: r.agent,
-                    ivr_path: r.ivr_path,
-                    recording_ref: r.recording_ref,
-                });
-        }
         let existing: Vec<Existing> = self
             .fetch_all(
                 &format!(
@@ -241,6 +218,54 @@ impl Tx {
                 &id_args,
             )
             .await?;
+        // A call without a row has all its events in this delivery (every delivery creates
+        // the rows of its calls), so only known calls' events are read back; of a repeated
+        // seq the first delivered counts, as in the table.
+        let mut by_call: BTreeMap<String, Vec<CallEvent>> = BTreeMap::new();
+        let known: Vec<&str> = existing.iter().map(|e| e.call.call_id.as_str()).collect();
+        if !known.is_empty() {
+            let rows: Vec<EventRow> = self
+                .fetch_all(
+                    &format!(
+                        "SELECT call_id, seq, event_type, at_ms, ani, dnis, queue, agent, ivr_path, recording_ref \
+                         FROM cti_events WHERE call_id IN ({})",
+                        param_list(self.dialect(), 1, known.len())
+                    ),
+                    &known.iter().map(|i| Arg::from(*i)).collect::<Vec<_>>(),
+                )
+                .await?;
+            for r in rows {
+                let kind = CallEventType::parse(&r.event_type)
+                    .ok_or_else(|| StoreError::Corrupt(format!("event type {}", r.event_type)))?;
+                by_call
+                    .entry(r.call_id.clone())
+                    .or_default()
+                    .push(CallEvent {
+                        call_id: r.call_id,
+                        seq: r.seq,
+                        kind,
+                        at_ms: r.at_ms,
+                        ani: r.ani,
+                        dnis: r.dnis,
+                        queue: r.queue,
+                        agent: r.agent,
+                        ivr_path: r.ivr_path,
+                        recording_ref: r.recording_ref,
+                    });
+            }
+        }
+        for id in ids {
+            if by_call.contains_key(*id) {
+                continue;
+            }
+            let mut evs: Vec<CallEvent> = Vec::new();
+            for e in delivered.get(id).into_iter().flatten() {
+                if !evs.iter().any(|x| x.seq == e.seq) {
+                    evs.push((*e).clone());
+                }
+            }
+            by_call.insert((*id).to_string(), evs);
+        }
         let mut existing: HashMap<String, Existing> = existing
             .into_iter()
             .map(|e| (e.call.call_id.clone(), e))
