@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_cases;
+mod bench_chat;
 mod bench_cti;
 mod bench_kb;
 mod config;
@@ -129,6 +130,11 @@ enum BenchName {
     Kb {
         #[command(flatten)]
         args: bench_kb::KbArgs,
+    },
+    /// Many concurrent customer chat sockets: message delivery latency and memory.
+    Chat {
+        #[command(flatten)]
+        args: bench_chat::ChatArgs,
     },
 }
 
@@ -273,6 +279,7 @@ fn web_config(c: &Config) -> bankdesk_web::WebConfig {
         secure_cookies: c.secure_cookies,
         reveals_per_hour: c.reveals_per_hour,
         exam_pass_mark: c.exam_pass_mark,
+        chat_demo_codes: false,
         messaging: bankdesk_web::messaging::MessagingConfig {
             wechat_token: c.wechat_token.clone(),
             mail_gateway_secret: c.mail_gateway_secret.clone(),
@@ -281,10 +288,15 @@ fn web_config(c: &Config) -> bankdesk_web::WebConfig {
     }
 }
 
-/// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
-async fn serve(c: &Config, store: Store) -> anyhow::Result<()> {
+/// Serves until SIGINT or SIGTERM, then lets in-flight requests finish. `demo` shows the
+/// chat's one-time codes in the chat, as there is no SMS gateway in a demo.
+async fn serve(c: &Config, store: Store, demo: bool) -> anyhow::Result<()> {
     let kb = knowledge::open(c, &store).await?;
-    let state = bankdesk_web::AppState::new(store.clone(), web_config(c))
+    let config = bankdesk_web::WebConfig {
+        chat_demo_codes: demo,
+        ..web_config(c)
+    };
+    let state = bankdesk_web::AppState::new(store.clone(), config)
         .map_err(|e| anyhow::anyhow!(e.message))?
         .with_knowledge(kb);
     let escalation = bankdesk_store::escalation::spawn_escalation(
@@ -300,6 +312,9 @@ async fn serve(c: &Config, store: Store) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "serving");
     println!("bankdesk is serving at http://{addr}/");
+    if demo {
+        println!("web chat demo (a bank's page with the chat widget): http://{addr}/chat/demo");
+    }
     axum::serve(listener, bankdesk_web::app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
@@ -366,13 +381,13 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 );
             }
             print_demo_users();
-            serve(&c, store).await?;
+            serve(&c, store, true).await?;
         }
         Command::Serve { addr, o } => {
             let c = Config::load(&o, addr)?;
             init_logging(c.log_json);
             let store = open_store(&c).await?;
-            serve(&c, store).await?;
+            serve(&c, store, false).await?;
         }
         Command::Migrate { o } => {
             let c = Config::load(&o, None::<SocketAddr>)?;
@@ -434,6 +449,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     bench_cti::cti(&open_store(&c).await?, &args).await?
                 }
                 BenchName::Kb { args } => bench_kb::kb(&args).await?,
+                BenchName::Chat { args } => bench_chat::chat(&args).await?,
             };
             println!("{figures}");
         }

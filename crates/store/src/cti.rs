@@ -2,7 +2,7 @@
 //! from all its events so late and repeated deliveries reconcile, and every call kept as
 //! a phone contact of the customer its caller's number (ANI) identifies.
 
-use crate::db::{Arg, multi_insert};
+use crate::db::{Arg, multi_insert_in, param, param_list};
 use crate::{Store, StoreError, Tx, args, new_id};
 use bankdesk_domain::audit::NewAuditEntry;
 use bankdesk_domain::cti::{CallEvent, CallEventType, CallState, fold};
@@ -95,13 +95,6 @@ const EVENT_COLUMNS: [&str; 11] = [
     "received_at_ms",
 ];
 
-fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 fn same(call: &CallRow, s: &CallState) -> bool {
     call.status == s.status.as_str()
         && call.ani == s.ani
@@ -130,7 +123,7 @@ impl Store {
         for chunk in events.chunks(CHUNK) {
             let sql = format!(
                 "{} ON CONFLICT (call_id, seq) DO NOTHING",
-                multi_insert("cti_events", &EVENT_COLUMNS, chunk.len())
+                multi_insert_in(tx.dialect(), "cti_events", &EVENT_COLUMNS, chunk.len())
             );
             let args: Vec<Arg> = chunk
                 .iter()
@@ -205,7 +198,7 @@ impl Tx {
         changes: &mut Vec<CallChange>,
     ) -> Result<(), StoreError> {
         let id_args: Vec<Arg> = ids.iter().map(|i| Arg::from(*i)).collect();
-        let list = placeholders(1, ids.len());
+        let list = param_list(self.dialect(), 1, ids.len());
         let rows: Vec<EventRow> = self
             .fetch_all(
                 &format!(
@@ -301,7 +294,7 @@ impl Tx {
                     &format!(
                         "SELECT p.phone, p.customer_id, c.vip_tier FROM customer_phones p JOIN customers c ON c.id = p.customer_id \
                          WHERE p.phone IN ({})",
-                        placeholders(1, chunk.len())
+                        param_list(self.dialect(), 1, chunk.len())
                     ),
                     &chunk
                         .iter()
@@ -333,7 +326,7 @@ impl Tx {
                 .fetch_all(
                     &format!(
                         "SELECT username, id FROM users WHERE username IN ({})",
-                        placeholders(1, chunk.len())
+                        param_list(self.dialect(), 1, chunk.len())
                     ),
                     &chunk.iter().map(|a| Arg::from(*a)).collect::<Vec<_>>(),
                 )
@@ -568,7 +561,7 @@ impl Writes {
             let sql = format!(
                 "{} ON CONFLICT (id) DO UPDATE SET status = excluded.status, handler_id = excluded.handler_id, \
                  opened_at_ms = excluded.opened_at_ms, closed_at_ms = excluded.closed_at_ms",
-                multi_insert("contacts", &CONTACT_COLS, chunk.len())
+                multi_insert_in(tx.dialect(), "contacts", &CONTACT_COLS, chunk.len())
             );
             let args: Vec<Arg> = chunk
                 .iter()
@@ -599,7 +592,7 @@ impl Writes {
                  recording_ref = excluded.recording_ref, offered_at_ms = excluded.offered_at_ms, \
                  answered_at_ms = excluded.answered_at_ms, ended_at_ms = excluded.ended_at_ms, events = excluded.events, \
                  updated_at_ms = excluded.updated_at_ms",
-                multi_insert("calls", &call_cols, chunk.len())
+                multi_insert_in(tx.dialect(), "calls", &call_cols, chunk.len())
             );
             let args: Vec<Arg> = chunk
                 .iter()
@@ -643,7 +636,7 @@ impl Writes {
             let sql = format!(
                 "{} ON CONFLICT (contact_id) DO UPDATE SET status = excluded.status, agent_id = excluded.agent_id, \
                  assigned_at_ms = excluded.assigned_at_ms, done_at_ms = NULL",
-                multi_insert("routing_entries", &ENTRY_COLS, chunk.len())
+                multi_insert_in(tx.dialect(), "routing_entries", &ENTRY_COLS, chunk.len())
             );
             let args: Vec<Arg> = chunk
                 .iter()
@@ -669,14 +662,14 @@ impl Writes {
         for chunk in self.finished.chunks(CHUNK) {
             let mut args = args![EntryStatus::Done.as_str(), now_ms].to_vec();
             args.extend(chunk.iter().map(|c| Arg::from(c.as_str())));
-            tx.execute(
-                &format!(
-                    "UPDATE routing_entries SET status = $1, done_at_ms = $2 WHERE contact_id IN ({})",
-                    placeholders(3, chunk.len())
-                ),
-                &args,
-            )
-            .await?;
+            let d = tx.dialect();
+            let sql = format!(
+                "UPDATE routing_entries SET status = {}, done_at_ms = {} WHERE contact_id IN ({})",
+                param(d, 1),
+                param(d, 2),
+                param_list(d, 3, chunk.len())
+            );
+            tx.execute(&sql, &args).await?;
         }
         for agent in self.freed.iter().chain(&self.touched) {
             if self.freed.contains(agent) {

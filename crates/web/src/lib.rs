@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod chat;
 pub mod error;
 pub mod kb;
 pub mod live;
@@ -39,6 +40,9 @@ pub struct WebConfig {
     pub reveals_per_hour: u32,
     /// Pass mark of exams set without one (percent).
     pub exam_pass_mark: u32,
+    /// Demo only: with no SMS gateway, the chat's one-time codes are shown to the
+    /// customer in the chat (and logged) instead of being texted.
+    pub chat_demo_codes: bool,
     /// Secrets of the email and WeChat webhooks.
     pub messaging: messaging::MessagingConfig,
     /// Route a skill's contacts only to agents who passed its current exam (issue 6).
@@ -56,6 +60,7 @@ impl Default for WebConfig {
             secure_cookies: false,
             reveals_per_hour: 20,
             exam_pass_mark: bankdesk_domain::exam::DEFAULT_PASS_MARK,
+            chat_demo_codes: false,
             messaging: messaging::MessagingConfig::default(),
             routing_exam_gate: false,
         }
@@ -71,6 +76,8 @@ pub struct AppState {
     pub dummy_hash: Arc<str>,
     /// Knowledge search, kept in step with the store.
     pub kb: Arc<kb::Knowledge>,
+    /// The chat sockets that are open (web chat and the agents' desktops).
+    pub chat: Arc<chat::Hub>,
     /// Routing, agent states and CTI intake, with their live updates.
     pub live: Arc<live::Live>,
 }
@@ -79,6 +86,7 @@ impl AppState {
     /// State with an in-memory knowledge index (filled from the database on first use);
     /// [`AppState::with_knowledge`] puts in the one kept in the data directory.
     pub fn new(store: Store, config: WebConfig) -> Result<AppState, error::ApiError> {
+        let demo_codes = config.chat_demo_codes;
         Ok(AppState {
             live: Arc::new(live::Live::new(store.clone(), config.routing_exam_gate)),
             store,
@@ -86,6 +94,7 @@ impl AppState {
             metrics: Arc::new(ops::Metrics::default()),
             dummy_hash: auth::hash_password(&auth::random_token())?.into(),
             kb: Arc::new(kb::Knowledge::in_memory()?),
+            chat: Arc::new(chat::Hub::new(demo_codes)),
         })
     }
 
@@ -111,8 +120,10 @@ pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let limit = state.config.max_body_bytes;
     let timeout = state.config.request_timeout;
+    chat::listen(&state);
     Router::new()
         .nest("/api/v1", api::router())
+        .merge(chat::router())
         .merge(pages::router())
         .merge(messaging::hook_routes())
         .merge(ops::router())

@@ -116,6 +116,7 @@ pub fn router() -> Router<AppState> {
         .route("/exam-attempts/{id}/submit", post(exams::submit))
         .route("/exam-gate", get(exams::gate))
         .route("/admin/users/{id}", put(users::update))
+        .route("/agent/ws", get(crate::chat::agent::socket))
         .merge(crate::messaging::api_routes())
         .route("/agents/me/state", put(routing::set_my_state))
         .route("/routing/requests", post(routing::request))

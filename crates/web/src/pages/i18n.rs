@@ -921,6 +921,35 @@ catalogue! {
     err_department: "部门不超过50个字。", "A department has at most 50 characters.";
     err_username_taken: "该用户名已存在。", "That username is taken.";
     err_self_admin: "不能取消自己的管理员角色，也不能停用自己。", "You cannot remove your own administrator role or deactivate yourself.";
+    // Agent workspace (web chat, screen pop, agent assist)
+    nav_workspace: "坐席工作区", "Workspace";
+    ws_title: "坐席工作区", "Agent workspace";
+    ws_state: "我的状态", "My state";
+    ws_connecting: "正在连接…", "Connecting…";
+    ws_connected: "已连接", "Connected";
+    ws_offline: "连接中断，正在重连…", "Connection lost, reconnecting…";
+    ws_chats: "我的在线会话", "My chats";
+    ws_no_chats: "暂无会话。状态设为“空闲”后，新的在线咨询会自动分配给您。", "No chats. Set your state to available and new chats are routed to you.";
+    ws_pick_chat: "请从左侧选择一个会话。", "Pick a chat on the left.";
+    ws_customer: "客户", "Customer";
+    ws_agent: "客服", "Agent";
+    ws_system: "系统", "System";
+    ws_unverified: "客户身份未核验", "Identity not verified";
+    ws_verified: "客户身份已核验", "Identity verified";
+    ws_typing: "客户正在输入…", "The customer is typing…";
+    ws_delivered: "已送达", "Delivered";
+    ws_read: "已读", "Read";
+    ws_closed: "对话已结束，请在客户视图中完成话后小结。", "The chat has ended; wrap it up in the customer view.";
+    ws_reply: "回复客户", "Reply to the customer";
+    ws_send: "发送", "Send";
+    ws_end_chat: "结束对话", "End chat";
+    ws_screen_pop: "来电/会话弹屏", "Screen pop";
+    ws_pop_unknown: "客户尚未识别：可请客户在对话中验证身份。", "Customer not identified yet: ask them to verify in the chat.";
+    ws_open_360: "打开客户360视图", "Open the customer's 360 view";
+    ws_assist: "知识推荐", "Suggested knowledge";
+    ws_assist_none: "客户发来消息后，这里推荐三条相关知识点。", "Three knowledge points for the customer's last message appear here.";
+    ws_insert: "插入话术", "Insert script";
+    ws_no_script: "（该知识点没有话术）", "(no script for this point)";
     // Email and WeChat: the inbox, replies, the outbox
     nav_inbox: "邮件/微信", "Email & WeChat";
     nav_outbox: "发送失败", "Failed sends";

@@ -32,6 +32,7 @@ mod privacy_tests;
 mod reveal;
 #[cfg(test)]
 mod tests;
+mod workspace;
 
 use crate::AppState;
 use crate::auth::{Desk, RoleSet};
@@ -117,6 +118,8 @@ pub fn router() -> Router<AppState> {
         .route("/help/{id}", get(help::article))
         .route("/static/desk.css", get(stylesheet))
         .route("/static/desk.js", get(script))
+        .route("/desk/workspace", get(workspace::page))
+        .route("/static/workspace.js", get(workspace::script))
         .route("/desk/live", get(live::page))
         .route("/desk/live/ws", get(live::socket))
         .route("/static/live.js", get(live::script))
@@ -232,7 +235,8 @@ pub(crate) struct Nav {
     shows_exports: bool,
     /// Supervisors and compliance: the complaint register and the crisis board.
     oversees: bool,
-    /// Staff who serve customers: the email and WeChat inbox.
+    /// Staff who serve customers: the workspace (chats, screen pops) and the email and
+    /// WeChat inbox.
     serves: bool,
     /// Supervisors: the live view of queues and agents.
     supervises: bool,

@@ -2,6 +2,8 @@
 // Each test binary uses its own subset of these helpers.
 #![allow(dead_code)]
 
+pub mod chromium;
+
 use bankdesk_store::testing::{TestStore, fixture, fresh};
 use bankdesk_web::{AppState, WebConfig};
 use reqwest::StatusCode;
