@@ -162,7 +162,8 @@ impl Store {
             .await
     }
 
-    /// Adds a note; only the handler of an open contact writes on it.
+    /// Adds a note; only the handler writes on it, while it is open or in its after-call
+    /// work (see [`Tx::require_wrap_up`]).
     pub async fn add_contact_note(
         &self,
         actor: &Actor<'_>,
@@ -173,7 +174,7 @@ impl Store {
         let mut tx = self.db.begin().await?;
         tx.lock_audit_chain().await?;
         let c = tx.contact(contact_id).await?;
-        tx.require_handler(&c, actor)?;
+        tx.require_wrap_up(&c, actor)?;
         let id = new_id("nt");
         tx.execute(
             "INSERT INTO contact_notes (id, contact_id, author_id, at_ms, text) VALUES ($1, $2, $3, $4, $5)",
@@ -219,9 +220,9 @@ impl Store {
         let mut tx = self.db.begin().await?;
         tx.lock_audit_chain().await?;
         let c = tx.contact(contact_id).await?;
-        tx.require_handler(&c, actor)?;
+        tx.require_wrap_up(&c, actor)?;
         tx.execute(
-            "UPDATE contacts SET status = 'closed', closed_at_ms = $1, category = $2, resolved = $3, summary = $4 WHERE id = $5",
+            "UPDATE contacts SET status = 'closed', closed_at_ms = COALESCE(closed_at_ms, $1), category = $2, resolved = $3, summary = $4 WHERE id = $5",
             &args![now_ms(), category, resolved, summary.trim(), contact_id],
         )
         .await?;
@@ -297,6 +298,23 @@ impl Tx {
         self.fetch_optional(&format!("{CONTACT_SELECT} WHERE c.id = $1"), &args![id])
             .await?
             .ok_or(StoreError::NotFound)
+    }
+
+    /// Notes and the wrap-up are the handler's after-call work: allowed while the contact is
+    /// open, and also once the phone system has ended the call (the contact closes with the
+    /// call, and with it the right to read the customer's data) until it is wrapped up.
+    fn require_wrap_up(&self, c: &ContactRow, actor: &Actor<'_>) -> Result<(), StoreError> {
+        if c.handler_id.as_deref() != Some(actor.user_id) {
+            return Err(StoreError::Denied(
+                bankdesk_domain::access::AccessDenied::NotHandler,
+            ));
+        }
+        if c.status != "open" && c.category.is_some() {
+            return Err(StoreError::Conflict(
+                "the contact is already wrapped up".into(),
+            ));
+        }
+        Ok(())
     }
 
     fn require_handler(&self, c: &ContactRow, actor: &Actor<'_>) -> Result<(), StoreError> {

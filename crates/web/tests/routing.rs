@@ -521,6 +521,59 @@ async fn a_scripted_call_becomes_a_contact_of_zhang_and_repeats_change_nothing()
             "{b}: a late answer does not hold a finished call"
         );
         assert!(d.app.store.store.audit_verify().await.unwrap().ok);
+
+        // After the call: the customer's data is closed to the agent, but the note and the
+        // wrap-up (after-call work) are still theirs to write, once.
+        let (status, _) = d
+            .app
+            .get(
+                &agent,
+                &format!("/api/v1/customers/{zhang}/overview?purpose=contact:{contact}"),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "{b}: the purpose ended with the call"
+        );
+        let (status, body) = d
+            .app
+            .post(
+                &agent,
+                &format!("/api/v1/contacts/{contact}/notes"),
+                json!({"text": "吞卡已登记，次日网点领卡"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{b}: {body}");
+        let wrap = json!({"category": "credit_card", "resolved": true, "summary": "吞卡处理"});
+        let (status, body) = d
+            .app
+            .post(
+                &agent,
+                &format!("/api/v1/contacts/{contact}/wrap-up"),
+                wrap.clone(),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{b}: {body}");
+        assert_eq!(
+            (body["category"].as_str(), body["closed_at"].is_null()),
+            (Some("credit_card"), false),
+            "{b}: {body}"
+        );
+        let (status, _) = d
+            .app
+            .post(&agent, &format!("/api/v1/contacts/{contact}/wrap-up"), wrap)
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{b}: wrapped up once");
+        let (status, _) = d
+            .app
+            .post(
+                &d.app.login("agent02").await,
+                &format!("/api/v1/contacts/{contact}/notes"),
+                json!({"text": "不是我的电话"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{b}: only the handler");
         // Only the feed, supervisors and the handler read calls.
         let other_agent = d.app.login("agent02").await;
         let (status, _) = d.app.get(&other_agent, "/api/v1/calls/pbx-1").await;
