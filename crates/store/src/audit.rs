@@ -137,11 +137,9 @@ impl Tx {
                     ]
                 })
                 .collect();
-            self.execute(
-                &crate::db::multi_insert("audit_log", &columns, chunk.len()),
-                &args,
-            )
-            .await?;
+            let sql =
+                crate::db::multi_insert_in(self.dialect(), "audit_log", &columns, chunk.len());
+            self.execute(&sql, &args).await?;
         }
         self.execute(
             "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1",

@@ -2,7 +2,7 @@
 //! from all its events so late and repeated deliveries reconcile, and every call kept as
 //! a phone contact of the customer its caller's number (ANI) identifies.
 
-use crate::db::{Arg, multi_insert};
+use crate::db::{Arg, multi_insert_in, param, param_list};
 use crate::{Store, StoreError, Tx, args, new_id};
 use bankdesk_domain::audit::NewAuditEntry;
 use bankdesk_domain::cti::{CallEvent, CallEventType, CallState, fold};
@@ -95,13 +95,6 @@ const EVENT_COLUMNS: [&str; 11] = [
     "received_at_ms",
 ];
 
-fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 fn same(call: &CallRow, s: &CallState) -> bool {
     call.status == s.status.as_str()
         && call.ani == s.ani
@@ -130,7 +123,7 @@ impl Store {
         for chunk in events.chunks(CHUNK) {
             let sql = format!(
                 "{} ON CONFLICT (call_id, seq) DO NOTHING",
-                multi_insert("cti_events", &EVENT_COLUMNS, chunk.len())
+                multi_insert_in(tx.dialect(), "cti_events", &EVENT_COLUMNS, chunk.len())
             );
             let args: Vec<Arg> = chunk
                 .iter()
@@ -159,11 +152,15 @@ impl Store {
             changes: Vec::new(),
         };
         if accepted > 0 {
-            let mut ids: Vec<&str> = events.iter().map(|e| e.call_id.as_str()).collect();
+            let mut delivered: HashMap<&str, Vec<&CallEvent>> = HashMap::new();
+            for e in events {
+                delivered.entry(e.call_id.as_str()).or_default().push(e);
+            }
+            let mut ids: Vec<&str> = delivered.keys().copied().collect();
             ids.sort_unstable();
-            ids.dedup();
             for chunk in ids.chunks(CHUNK) {
-                tx.refold_calls(chunk, now_ms, &mut out.changes).await?;
+                tx.refold_calls(chunk, &delivered, now_ms, &mut out.changes)
+                    .await?;
             }
         }
         tx.commit().await?;
@@ -198,43 +195,16 @@ impl Store {
 impl Tx {
     /// Refolds the calls `ids` from all their stored events and writes what changed, in
     /// a few multi-row statements per delivery rather than several per call.
+    /// `delivered` holds this delivery's events by call, in delivery order.
     async fn refold_calls(
         &mut self,
         ids: &[&str],
+        delivered: &HashMap<&str, Vec<&CallEvent>>,
         now_ms: i64,
         changes: &mut Vec<CallChange>,
     ) -> Result<(), StoreError> {
         let id_args: Vec<Arg> = ids.iter().map(|i| Arg::from(*i)).collect();
-        let list = placeholders(1, ids.len());
-        let rows: Vec<EventRow> = self
-            .fetch_all(
-                &format!(
-                    "SELECT call_id, seq, event_type, at_ms, ani, dnis, queue, agent, ivr_path, recording_ref \
-                     FROM cti_events WHERE call_id IN ({list})"
-                ),
-                &id_args,
-            )
-            .await?;
-        let mut by_call: BTreeMap<String, Vec<CallEvent>> = BTreeMap::new();
-        for r in rows {
-            let kind = CallEventType::parse(&r.event_type)
-                .ok_or_else(|| StoreError::Corrupt(format!("event type {}", r.event_type)))?;
-            by_call
-                .entry(r.call_id.clone())
-                .or_default()
-                .push(CallEvent {
-                    call_id: r.call_id,
-                    seq: r.seq,
-                    kind,
-                    at_ms: r.at_ms,
-                    ani: r.ani,
-                    dnis: r.dnis,
-                    queue: r.queue,
-                    agent: r.agent,
-                    ivr_path: r.ivr_path,
-                    recording_ref: r.recording_ref,
-                });
-        }
+        let list = param_list(self.dialect(), 1, ids.len());
         let existing: Vec<Existing> = self
             .fetch_all(
                 &format!(
@@ -248,6 +218,54 @@ impl Tx {
                 &id_args,
             )
             .await?;
+        // A call without a row has all its events in this delivery (every delivery creates
+        // the rows of its calls), so only known calls' events are read back; of a repeated
+        // seq the first delivered counts, as in the table.
+        let mut by_call: BTreeMap<String, Vec<CallEvent>> = BTreeMap::new();
+        let known: Vec<&str> = existing.iter().map(|e| e.call.call_id.as_str()).collect();
+        if !known.is_empty() {
+            let rows: Vec<EventRow> = self
+                .fetch_all(
+                    &format!(
+                        "SELECT call_id, seq, event_type, at_ms, ani, dnis, queue, agent, ivr_path, recording_ref \
+                         FROM cti_events WHERE call_id IN ({})",
+                        param_list(self.dialect(), 1, known.len())
+                    ),
+                    &known.iter().map(|i| Arg::from(*i)).collect::<Vec<_>>(),
+                )
+                .await?;
+            for r in rows {
+                let kind = CallEventType::parse(&r.event_type)
+                    .ok_or_else(|| StoreError::Corrupt(format!("event type {}", r.event_type)))?;
+                by_call
+                    .entry(r.call_id.clone())
+                    .or_default()
+                    .push(CallEvent {
+                        call_id: r.call_id,
+                        seq: r.seq,
+                        kind,
+                        at_ms: r.at_ms,
+                        ani: r.ani,
+                        dnis: r.dnis,
+                        queue: r.queue,
+                        agent: r.agent,
+                        ivr_path: r.ivr_path,
+                        recording_ref: r.recording_ref,
+                    });
+            }
+        }
+        for id in ids {
+            if by_call.contains_key(*id) {
+                continue;
+            }
+            let mut evs: Vec<CallEvent> = Vec::new();
+            for e in delivered.get(id).into_iter().flatten() {
+                if !evs.iter().any(|x| x.seq == e.seq) {
+                    evs.push((*e).clone());
+                }
+            }
+            by_call.insert((*id).to_string(), evs);
+        }
         let mut existing: HashMap<String, Existing> = existing
             .into_iter()
             .map(|e| (e.call.call_id.clone(), e))
@@ -301,7 +319,7 @@ impl Tx {
                     &format!(
                         "SELECT p.phone, p.customer_id, c.vip_tier FROM customer_phones p JOIN customers c ON c.id = p.customer_id \
                          WHERE p.phone IN ({})",
-                        placeholders(1, chunk.len())
+                        param_list(self.dialect(), 1, chunk.len())
                     ),
                     &chunk
                         .iter()
@@ -333,7 +351,7 @@ impl Tx {
                 .fetch_all(
                     &format!(
                         "SELECT username, id FROM users WHERE username IN ({})",
-                        placeholders(1, chunk.len())
+                        param_list(self.dialect(), 1, chunk.len())
                     ),
                     &chunk.iter().map(|a| Arg::from(*a)).collect::<Vec<_>>(),
                 )
@@ -568,7 +586,7 @@ impl Writes {
             let sql = format!(
                 "{} ON CONFLICT (id) DO UPDATE SET status = excluded.status, handler_id = excluded.handler_id, \
                  opened_at_ms = excluded.opened_at_ms, closed_at_ms = excluded.closed_at_ms",
-                multi_insert("contacts", &CONTACT_COLS, chunk.len())
+                multi_insert_in(tx.dialect(), "contacts", &CONTACT_COLS, chunk.len())
             );
             let args: Vec<Arg> = chunk
                 .iter()
@@ -599,7 +617,7 @@ impl Writes {
                  recording_ref = excluded.recording_ref, offered_at_ms = excluded.offered_at_ms, \
                  answered_at_ms = excluded.answered_at_ms, ended_at_ms = excluded.ended_at_ms, events = excluded.events, \
                  updated_at_ms = excluded.updated_at_ms",
-                multi_insert("calls", &call_cols, chunk.len())
+                multi_insert_in(tx.dialect(), "calls", &call_cols, chunk.len())
             );
             let args: Vec<Arg> = chunk
                 .iter()
@@ -643,7 +661,7 @@ impl Writes {
             let sql = format!(
                 "{} ON CONFLICT (contact_id) DO UPDATE SET status = excluded.status, agent_id = excluded.agent_id, \
                  assigned_at_ms = excluded.assigned_at_ms, done_at_ms = NULL",
-                multi_insert("routing_entries", &ENTRY_COLS, chunk.len())
+                multi_insert_in(tx.dialect(), "routing_entries", &ENTRY_COLS, chunk.len())
             );
             let args: Vec<Arg> = chunk
                 .iter()
@@ -669,14 +687,14 @@ impl Writes {
         for chunk in self.finished.chunks(CHUNK) {
             let mut args = args![EntryStatus::Done.as_str(), now_ms].to_vec();
             args.extend(chunk.iter().map(|c| Arg::from(c.as_str())));
-            tx.execute(
-                &format!(
-                    "UPDATE routing_entries SET status = $1, done_at_ms = $2 WHERE contact_id IN ({})",
-                    placeholders(3, chunk.len())
-                ),
-                &args,
-            )
-            .await?;
+            let d = tx.dialect();
+            let sql = format!(
+                "UPDATE routing_entries SET status = {}, done_at_ms = {} WHERE contact_id IN ({})",
+                param(d, 1),
+                param(d, 2),
+                param_list(d, 3, chunk.len())
+            );
+            tx.execute(&sql, &args).await?;
         }
         for agent in self.freed.iter().chain(&self.touched) {
             if self.freed.contains(agent) {

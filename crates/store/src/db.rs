@@ -329,8 +329,54 @@ pub fn multi_insert(table: &str, columns: &[&str], rows: usize) -> String {
     sql
 }
 
+/// The placeholder of parameter `n` (1-based) in a long statement. SQLite gets anonymous
+/// `?`: it looks numbered ones up by a linear scan, so binding a long statement of `$n`
+/// takes time quadratic in its length. Every placeholder of such a statement must be
+/// made here, in order.
+pub fn param(dialect: Dialect, n: usize) -> String {
+    match dialect {
+        Dialect::Sqlite => "?".to_string(),
+        Dialect::Postgres => format!("${n}"),
+    }
+}
+
+/// `p_from, p_from+1, ...` for `count` parameters (an `IN (...)` list), per [`param`].
+pub fn param_list(dialect: Dialect, from: usize, count: usize) -> String {
+    (from..from + count)
+        .map(|n| param(dialect, n))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// [`multi_insert`] with the placeholders of [`param`], for statements of many rows.
+pub fn multi_insert_in(dialect: Dialect, table: &str, columns: &[&str], rows: usize) -> String {
+    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        sql.push_str(&param_list(dialect, r * columns.len() + 1, columns.len()));
+        sql.push(')');
+    }
+    sql
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn long_statements_use_anonymous_parameters_on_sqlite() {
+        use super::{Dialect, multi_insert_in};
+        assert_eq!(
+            multi_insert_in(Dialect::Postgres, "t", &["a", "b"], 2),
+            "INSERT INTO t (a, b) VALUES ($1, $2),($3, $4)"
+        );
+        assert_eq!(
+            multi_insert_in(Dialect::Sqlite, "t", &["a", "b"], 2),
+            "INSERT INTO t (a, b) VALUES (?, ?),(?, ?)"
+        );
+    }
+
     #[test]
     fn multi_insert_numbers_placeholders() {
         assert_eq!(

@@ -211,8 +211,8 @@ impl Store {
         state: AgentState,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let n = self
-            .db
+        let mut tx = self.db.begin().await?;
+        let n = tx
             .execute(
                 "UPDATE agent_presence SET state = $1, changed_at_ms = $2, busy_by_desk = $3, \
                  idle_since_ms = CASE WHEN state = $1 THEN idle_since_ms ELSE $2 END WHERE user_id = $4",
@@ -222,7 +222,9 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound);
         }
-        Ok(())
+        // Available but already full (say, back from a break with chats open): busy.
+        tx.refresh_presence(user_id, now_ms).await?;
+        tx.commit().await
     }
 
     pub async fn agent_presence(&self, user_id: &str) -> Result<Option<PresenceRow>, StoreError> {

@@ -840,3 +840,51 @@ async fn the_supervisor_live_view_renders_and_updates_over_its_socket() {
         }
     }
 }
+
+#[tokio::test]
+async fn with_the_exam_gate_on_only_agents_who_passed_get_the_skill() {
+    for b in backends() {
+        let d = Desk::start_with(
+            b,
+            WebConfig {
+                routing_exam_gate: true,
+                ..WebConfig::default()
+            },
+        )
+        .await;
+        let db = &d.app.store.store.db;
+        // This month's chat exam (rows written directly: the exam's content is issue 6's).
+        let now = bankdesk_store::now_ms();
+        db.execute(
+            "INSERT INTO exams (id, title, skill, categories, month, opens_at_ms, closes_at_ms, time_limit_s, pass_mark, \
+             max_attempts, seed, created_by, created_at_ms) VALUES ('ex1', '在线客服考试', 'chat', '[]', '2026-11', $1, $2, 600, 85, 2, 1, 'qa01', $1)",
+            &[(now - 60_000).into(), (now + 86_400_000).into()],
+        )
+        .await
+        .unwrap();
+        let a1 = d.user_id("agent01").await;
+        d.available("agent01").await;
+        let (chat, p) = d.chat(None).await;
+        assert!(
+            matches!(p, Placement::Queued { .. }),
+            "{b}: agent01 has not passed the chat exam"
+        );
+        db.execute(
+            "INSERT INTO exam_attempts (id, exam_id, user_id, status, started_at_ms, deadline_ms, submitted_at_ms, total, score, passed) \
+             VALUES ('at1', 'ex1', $1, 'submitted', $2, $3, $2, 10, 90, $4)",
+            &[a1.as_str().into(), now.into(), (now + 600_000).into(), true.into()],
+        )
+        .await
+        .unwrap();
+        // Any routing event runs a pass: agent02 coming on shift (no chat pass) releases
+        // the chat to agent01, who has now passed.
+        let mut pops = d.live.assignments();
+        d.available("agent02").await;
+        let a = pops.try_recv().unwrap();
+        assert_eq!(
+            (a.contact_id.as_str(), a.agent_username.as_str()),
+            (chat.as_str(), "agent01"),
+            "{b}"
+        );
+    }
+}
