@@ -6,7 +6,9 @@
 //! customer messages spread over the sessions at `--rate` per second. A message's
 //! delivery time is from sending its frame until the same socket receives it back
 //! numbered: the server has committed it and pushed it to every socket of the chat.
-//! Memory per session is the process's RSS growth while the sessions were opened,
+//! The router takes each chat's request aside from its socket, one at a time; with
+//! thousands of chats waiting it is still working through them while messages are
+//! measured (`routed_at_end`: how many it had queued by the end). Memory per session is the process's RSS growth while the sessions were opened,
 //! divided by the sessions; the clients live in the same process, so it counts both ends
 //! of each socket.
 //!
@@ -224,6 +226,10 @@ pub async fn chat(a: &ChatArgs) -> anyhow::Result<serde_json::Value> {
         .db
         .fetch_one_row("SELECT COUNT(*) FROM chat_messages WHERE sender = 'customer'")
         .await?;
+    let routed: (i64,) = store
+        .db
+        .fetch_one_row("SELECT COUNT(*) FROM routing_entries")
+        .await?;
     let lat = crate::bench::Latency::of(&mut samples);
     drop(senders);
     server.abort();
@@ -233,6 +239,7 @@ pub async fn chat(a: &ChatArgs) -> anyhow::Result<serde_json::Value> {
         "sessions": a.sessions,
         "sessions_held_at_end": held,
         "open_s": open_s,
+        "routed_at_end": routed.0,
         "messages": a.messages,
         "messages_stored": stored.0,
         "rate_per_s": a.rate,

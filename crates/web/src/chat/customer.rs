@@ -50,7 +50,10 @@ async fn run(state: AppState, mut socket: WebSocket) {
     let contact_id = chat.session.contact_id.clone();
     let mut reg = chat.registration;
     if chat.started {
-        super::request_agent(&state, &contact_id).await;
+        // Aside, so the socket is served while the router works (it takes one request
+        // at a time).
+        let (state, contact_id) = (state.clone(), contact_id.clone());
+        tokio::spawn(async move { super::request_agent(&state, &contact_id).await });
     }
     loop {
         tokio::select! {
