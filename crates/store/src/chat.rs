@@ -262,13 +262,6 @@ impl Store {
         client_id: Option<&str>,
         text: &MessageText,
     ) -> Result<Appended, StoreError> {
-        // SQLite has one writer at a time. Waiting in line here, rather than in SQLite's
-        // busy handler (which sleeps up to 100 ms between tries), keeps message latency
-        // flat when many chats write at once. PostgreSQL's row lock suffices there.
-        let _one_writer = match self.db.dialect() {
-            crate::Dialect::Sqlite => Some(self.chat_writes.lock().await),
-            crate::Dialect::Postgres => None,
-        };
         // Writing first: a SQLite transaction that reads before it writes cannot wait for
         // the write lock and fails as busy. The row lock on the session numbers concurrent
         // messages one after the other.

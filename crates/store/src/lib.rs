@@ -74,8 +74,6 @@ pub struct Store {
     pub calendar: std::sync::Arc<bankdesk_domain::calendar::BusinessCalendar>,
     /// Wrap-up categories a contact may be closed with (the shipped tree by default).
     pub wrap_up: std::sync::Arc<bankdesk_domain::wrapup::WrapUpTree>,
-    /// Chat messages are written one at a time on SQLite (see `chat.rs`).
-    chat_writes: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -85,7 +83,6 @@ impl Store {
             alert_rules: Default::default(),
             calendar: std::sync::Arc::new(bankdesk_domain::calendar::BusinessCalendar::china()),
             wrap_up: std::sync::Arc::new(bankdesk_domain::wrapup::WrapUpTree::shipped()),
-            chat_writes: Default::default(),
         }
     }
 
