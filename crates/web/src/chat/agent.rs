@@ -3,7 +3,7 @@
 //! the desktop's session cookie (same origin only) or a bearer token, for the roles that
 //! serve customers.
 
-use super::{Outbound, Side};
+use super::Side;
 use crate::AppState;
 use crate::auth::{SESSION_COOKIE, Service, allowed, cookie, token_hash};
 use crate::error::ApiError;
@@ -116,36 +116,16 @@ async fn run(state: AppState, user: User, mut socket: WebSocket) {
             return;
         }
     }
-    loop {
-        tokio::select! {
-            incoming = socket.recv() => {
-                let Some(Ok(msg)) = incoming else { break };
-                let text = match msg {
-                    Message::Text(t) => t,
-                    Message::Close(_) => break,
-                    _ => continue,
-                };
-                if let Some(reply) = command(&state, &user, text.as_str()).await
-                    && socket.send(reply).await.is_err()
-                {
-                    break;
-                }
-            }
-            out = reg.rx.recv() => {
-                let Some(out) = out else { break };
-                let (frame, delivered) = match out {
-                    Outbound::Frame(f) => (f, None),
-                    Outbound::Deliver { frame, contact_id, seq } => (frame, Some((contact_id, seq))),
-                };
-                if socket.send(Message::Text(frame)).await.is_err() {
-                    break;
-                }
-                if let Some((c, seq)) = delivered {
-                    super::delivered(&state, Sender::Agent, &c, seq).await;
-                }
-            }
-        }
-    }
+    // The frame's future holds copies of these references, not a borrow of the closure.
+    let (st, user) = (&state, &user);
+    super::pump(
+        &state,
+        &mut socket,
+        &mut reg.rx,
+        Sender::Agent,
+        |text| async move { command(st, user, text.as_str()).await },
+    )
+    .await;
 }
 
 /// The chat must be this agent's: handled by them.

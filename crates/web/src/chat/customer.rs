@@ -1,7 +1,7 @@
 //! The customer's socket, `GET /chat/ws`: open to anyone (the widget is embedded in the
 //! bank's public pages); a chat is reached only through the token its start handed out.
 
-use super::{Outbound, Side};
+use super::Side;
 use crate::AppState;
 use crate::auth::{random_token, token_hash};
 use axum::extract::State;
@@ -55,36 +55,16 @@ async fn run(state: AppState, mut socket: WebSocket) {
         let (state, contact_id) = (state.clone(), contact_id.clone());
         tokio::spawn(async move { super::request_agent(&state, &contact_id).await });
     }
-    loop {
-        tokio::select! {
-            incoming = socket.recv() => {
-                let Some(Ok(msg)) = incoming else { break };
-                let text = match msg {
-                    Message::Text(t) => t,
-                    Message::Close(_) => break,
-                    _ => continue,
-                };
-                if let Some(reply) = command(&state, &contact_id, text.as_str()).await
-                    && socket.send(reply).await.is_err()
-                {
-                    break;
-                }
-            }
-            out = reg.rx.recv() => {
-                let Some(out) = out else { break };
-                let (frame, delivered) = match out {
-                    Outbound::Frame(f) => (f, None),
-                    Outbound::Deliver { frame, contact_id, seq } => (frame, Some((contact_id, seq))),
-                };
-                if socket.send(Message::Text(frame)).await.is_err() {
-                    break;
-                }
-                if let Some((c, seq)) = delivered {
-                    super::delivered(&state, Sender::Customer, &c, seq).await;
-                }
-            }
-        }
-    }
+    // The frame's future holds copies of these references, not a borrow of the closure.
+    let (st, contact_id) = (&state, contact_id.as_str());
+    super::pump(
+        &state,
+        &mut socket,
+        &mut reg.rx,
+        Sender::Customer,
+        |text| async move { command(st, contact_id, text.as_str()).await },
+    )
+    .await;
 }
 
 struct Opened {

@@ -16,7 +16,7 @@ pub(crate) mod customer;
 use crate::AppState;
 use crate::live::{Assignment, WorkRequest};
 use axum::Router;
-use axum::extract::ws::Utf8Bytes;
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
 use axum::routing::get;
 use bankdesk_domain::chat::{
     ChatMessage, ChatState, ClientId, MessageText, Sender, ServerEvent, Suggestion,
@@ -295,6 +295,48 @@ pub(crate) async fn notice(state: &AppState, contact_id: &str, text: &str) {
     };
     if let Err(e) = post(state, contact_id, Author::System, None, &text).await {
         tracing::warn!(error = %e, contact_id, "chat notice not stored");
+    }
+}
+
+/// Serves one socket, customer's or agent's, until either end goes: frames from the socket
+/// go to `command` (its answer back to the sender), frames queued for this side go out, and
+/// a delivered message is marked delivered for `side`.
+pub(crate) async fn pump<F: Future<Output = Option<Message>>>(
+    state: &AppState,
+    socket: &mut WebSocket,
+    rx: &mut mpsc::Receiver<Outbound>,
+    side: Sender,
+    mut command: impl FnMut(Utf8Bytes) -> F,
+) {
+    loop {
+        tokio::select! {
+            incoming = socket.recv() => {
+                let Some(Ok(msg)) = incoming else { break };
+                let text = match msg {
+                    Message::Text(t) => t,
+                    Message::Close(_) => break,
+                    _ => continue,
+                };
+                if let Some(reply) = command(text).await
+                    && socket.send(reply).await.is_err()
+                {
+                    break;
+                }
+            }
+            out = rx.recv() => {
+                let Some(out) = out else { break };
+                let (frame, delivered) = match out {
+                    Outbound::Frame(f) => (f, None),
+                    Outbound::Deliver { frame, contact_id, seq } => (frame, Some((contact_id, seq))),
+                };
+                if socket.send(Message::Text(frame)).await.is_err() {
+                    break;
+                }
+                if let Some((c, seq)) = delivered {
+                    self::delivered(state, side, &c, seq).await;
+                }
+            }
+        }
     }
 }
 
