@@ -5,11 +5,13 @@
 
 use crate::bank::{AccountRow, CardRow, CaseRow, CustomerRow, HoldingRow, LoanRow, TransactionRow};
 use crate::contacts::{Actor, ContactWithNotes};
+use crate::db::Arg;
 use crate::{Store, StoreError, Tx, args, now_ms};
 use bankdesk_domain::access::{self, AccessDenied, Purpose, PurposeFacts, Requester};
 use bankdesk_domain::alert::{self, AccessEvent, AlertKind};
 use bankdesk_domain::audit::NewAuditEntry;
 use bankdesk_domain::legal_order::{OrderFacts, OrderScope, OrderStatus, parse_scope};
+use std::sync::LazyLock;
 
 /// What the caller is about to read, named in the audit record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,7 +25,15 @@ pub enum Read {
 }
 
 impl Read {
-    pub fn action(self) -> &'static str {
+    pub const ALL: [Read; 5] = [
+        Read::Overview,
+        Read::Transactions,
+        Read::Reveal,
+        Read::Export,
+        Read::Timeline,
+    ];
+
+    pub const fn action(self) -> &'static str {
         match self {
             Read::Overview => "customer.overview",
             Read::Transactions => "customer.transactions",
@@ -41,14 +51,16 @@ impl Read {
         }
     }
 
-    /// Audit actions that count as touching a customer's data.
-    pub const ACTIONS: [&'static str; 5] = [
-        "customer.overview",
-        "customer.transactions",
-        "customer.reveal",
-        "statement_export.request",
-        "customer.timeline",
-    ];
+    /// Audit actions that count as touching a customer's data: those of every read.
+    pub const ACTIONS: [&'static str; Read::ALL.len()] = {
+        let mut actions = [""; Read::ALL.len()];
+        let mut i = 0;
+        while i < actions.len() {
+            actions[i] = Read::ALL[i].action();
+            i += 1;
+        }
+        actions
+    };
 }
 
 /// Everything on the 360 screen, unmasked; the presentation layer masks.
@@ -291,22 +303,21 @@ impl Tx {
         since_ms: i64,
         cap: u32,
     ) -> Result<u32, StoreError> {
-        let (n,): (i64,) = self
-            .fetch_one(
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            let actions: Vec<String> = (0..Read::ACTIONS.len())
+                .map(|i| format!("${}", i + 3))
+                .collect();
+            format!(
                 "SELECT COUNT(*) FROM (SELECT DISTINCT customer_id FROM audit_log WHERE actor = $1 \
-                 AND at_ms >= $2 AND action IN ($3, $4, $5, $6, $7) LIMIT $8) AS touched",
-                &args![
-                    actor,
-                    since_ms,
-                    Read::ACTIONS[0],
-                    Read::ACTIONS[1],
-                    Read::ACTIONS[2],
-                    Read::ACTIONS[3],
-                    Read::ACTIONS[4],
-                    i64::from(cap)
-                ],
+                 AND at_ms >= $2 AND action IN ({}) LIMIT ${}) AS touched",
+                actions.join(", "),
+                Read::ACTIONS.len() + 3
             )
-            .await?;
+        });
+        let mut args = vec![Arg::from(actor), Arg::from(since_ms)];
+        args.extend(Read::ACTIONS.map(Arg::from));
+        args.push(Arg::from(i64::from(cap)));
+        let (n,): (i64,) = self.fetch_one(&SQL, &args).await?;
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 
