@@ -21,7 +21,8 @@ use crate::contact::ContactChannel;
 use crate::error::FieldError;
 use crate::wire::wire_enum;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, HashSet};
 
 wire_enum!(
     /// An agent's presence. `busy` is also set by the desk while the agent is full.
@@ -174,19 +175,38 @@ impl WorkItem {
         let steps = waited / policy.aging_step_ms.max(1);
         u64::from(self.base_priority) + u64::try_from(steps).unwrap_or(0)
     }
+
+    /// The serving order: higher effective priority, then the earlier arrival, then the
+    /// id (so the order is total and stable).
+    fn serving_key(&self, now_ms: i64, policy: &Policy) -> (Reverse<u64>, i64, &str) {
+        (
+            Reverse(self.effective_priority(now_ms, policy)),
+            self.enqueued_at_ms,
+            self.id.as_str(),
+        )
+    }
 }
 
-/// Indices of `items` in serving order: effective priority, then arrival, then id.
+/// Indices of `items` in serving order.
 pub fn rank(items: &[WorkItem], now_ms: i64, policy: &Policy) -> Vec<usize> {
     let mut order: Vec<usize> = (0..items.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (x, y) = (&items[a], &items[b]);
-        y.effective_priority(now_ms, policy)
-            .cmp(&x.effective_priority(now_ms, policy))
-            .then(x.enqueued_at_ms.cmp(&y.enqueued_at_ms))
-            .then(x.id.cmp(&y.id))
-    });
+    order.sort_by_cached_key(|&i| items[i].serving_key(now_ms, policy));
     order
+}
+
+/// Where `item` stands among `others` waiting in its queue: 1 + how many are served
+/// before it. Counting instead of sorting keeps a long queue's answer linear.
+pub fn queue_position<'a>(
+    item: &WorkItem,
+    others: impl IntoIterator<Item = &'a WorkItem>,
+    now_ms: i64,
+    policy: &Policy,
+) -> usize {
+    let key = item.serving_key(now_ms, policy);
+    1 + others
+        .into_iter()
+        .filter(|o| o.serving_key(now_ms, policy) < key)
+        .count()
 }
 
 /// What the router decided.
@@ -198,21 +218,46 @@ pub struct Decision {
     pub waiting: Vec<String>,
 }
 
+/// The (lane, skill) pairs some agent could take one more of now.
+pub fn open_work(agents: &[AgentLoad], policy: &Policy) -> HashSet<(Lane, String)> {
+    let mut open = HashSet::new();
+    for a in agents {
+        for lane in [Lane::Voice, Lane::Text] {
+            for s in &a.skills {
+                if a.can_take(lane, s, policy) {
+                    open.insert((lane, s.clone()));
+                }
+            }
+        }
+    }
+    open
+}
+
 /// Serves `items` in rank order, each to the best agent who can take it.
+///
+/// Loads only grow during a pass, so once no agent can take a (lane, skill), none will:
+/// the pair leaves the open set and later items needing it wait without a scan of the
+/// agents. A long queue with every agent full thus costs one pass over the items.
 pub fn route(agents: &[AgentLoad], items: &[WorkItem], now_ms: i64, policy: &Policy) -> Decision {
     let mut agents = agents.to_vec();
+    let mut open = open_work(&agents, policy);
     let mut out = Decision::default();
     for i in rank(items, now_ms, policy) {
         let item = &items[i];
-        let best = agents
-            .iter_mut()
-            .filter(|a| a.can_take(item.lane, &item.skill, policy))
-            .min_by(|a, b| {
-                a.load(item.lane)
-                    .cmp(&b.load(item.lane))
-                    .then(a.idle_since_ms.cmp(&b.idle_since_ms))
-                    .then(a.agent_id.cmp(&b.agent_id))
-            });
+        let key = (item.lane, item.skill.clone());
+        let best = if open.contains(&key) {
+            agents
+                .iter_mut()
+                .filter(|a| a.can_take(item.lane, &item.skill, policy))
+                .min_by(|a, b| {
+                    a.load(item.lane)
+                        .cmp(&b.load(item.lane))
+                        .then(a.idle_since_ms.cmp(&b.idle_since_ms))
+                        .then(a.agent_id.cmp(&b.agent_id))
+                })
+        } else {
+            None
+        };
         match best {
             Some(agent) => {
                 match item.lane {
@@ -222,7 +267,10 @@ pub fn route(agents: &[AgentLoad], items: &[WorkItem], now_ms: i64, policy: &Pol
                 agent.idle_since_ms = now_ms;
                 out.assigned.push((item.id.clone(), agent.agent_id.clone()));
             }
-            None => out.waiting.push(item.id.clone()),
+            None => {
+                open.remove(&key);
+                out.waiting.push(item.id.clone());
+            }
         }
     }
     out
@@ -320,6 +368,36 @@ mod tests {
         assert!(check_name("skill", "").is_err());
     }
 
+    #[test]
+    fn queue_position_counts_who_is_served_first() {
+        let p = Policy::default();
+        let a = item("a", "chat", Lane::Text, 0, 100);
+        let b = item("b", "chat", Lane::Text, 0, 200);
+        let vip = item("v", "chat", Lane::Text, 3, 300);
+        assert_eq!(queue_position(&a, [&b, &vip], 300, &p), 2);
+        assert_eq!(queue_position(&b, [&a, &vip], 300, &p), 3);
+        assert_eq!(queue_position(&vip, [&a, &b], 300, &p), 1);
+        assert_eq!(queue_position(&a, [], 300, &p), 1);
+    }
+
+    #[test]
+    fn open_work_lists_only_what_someone_can_take() {
+        let p = Policy::default();
+        let mut full = agent("f", &["card"], 3, 0);
+        full.chat_capacity = 3;
+        let free = agent("g", &["chat"], 1, 0);
+        let open = open_work(&[full, free], &p);
+        assert!(open.contains(&(Lane::Text, "chat".to_string())));
+        assert!(
+            !open.contains(&(Lane::Voice, "chat".to_string())),
+            "chats open block calls"
+        );
+        assert!(
+            !open.contains(&(Lane::Text, "card".to_string())),
+            "f is full"
+        );
+    }
+
     fn arb_agents() -> impl Strategy<Value = Vec<AgentLoad>> {
         prop::collection::vec(
             (
@@ -414,6 +492,15 @@ mod tests {
                         }
                     }
                 }
+            }
+        }
+
+        #[test]
+        fn queue_position_agrees_with_rank(items in arb_items(), now in 200_000i64..400_000) {
+            let p = Policy::default();
+            for (k, &i) in rank(&items, now, &p).iter().enumerate() {
+                let others = items.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, o)| o);
+                prop_assert_eq!(queue_position(&items[i], others, now, &p), k + 1);
             }
         }
 

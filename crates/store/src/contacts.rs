@@ -31,6 +31,14 @@ pub struct ContactRow {
     pub identity_method: Option<String>,
 }
 
+impl ContactRow {
+    /// Closed without a wrap-up: the phone system ended the call, and the handler's
+    /// after-call work (notes, the wrap-up) is still to do.
+    pub fn awaits_wrap_up(&self) -> bool {
+        self.status != "open" && self.category.is_none()
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow, serde::Serialize)]
 pub struct NoteRow {
     pub id: String,
@@ -309,7 +317,7 @@ impl Tx {
                 bankdesk_domain::access::AccessDenied::NotHandler,
             ));
         }
-        if c.status != "open" && c.category.is_some() {
+        if c.status != "open" && !c.awaits_wrap_up() {
             return Err(StoreError::Conflict(
                 "the contact is already wrapped up".into(),
             ));

@@ -3,6 +3,7 @@
 //! ([`bankdesk_domain::routing`]); this module loads its input and applies its decisions,
 //! each assignment in one transaction with the contact's handler and its audit record.
 
+use crate::db::{Arg, param_list};
 use crate::{Store, StoreError, Tx, args, new_id};
 use bankdesk_domain::audit::NewAuditEntry;
 use bankdesk_domain::contact::{ContactChannel, Direction};
@@ -124,6 +125,8 @@ pub struct NewEntry<'a> {
 
 const PRESENCE_SELECT: &str = "SELECT p.user_id, u.username, u.display_name, p.state, p.chat_capacity, \
      p.idle_since_ms, p.changed_at_ms, p.busy_by_desk FROM agent_presence p JOIN users u ON u.id = p.user_id";
+/// Ids per `IN (...)` list, well under SQLite's default limit of bound parameters.
+const IN_CHUNK: usize = 500;
 const ENTRY_COLUMNS: &str = "contact_id, queue, skill, channel, customer_id, vip_tier, urgency, priority, status, \
      enqueued_at_ms, agent_id, assigned_at_ms";
 
@@ -257,6 +260,43 @@ impl Store {
                 )
                 .await?,
         })
+    }
+
+    /// The routing entries of these contacts, whatever their status (a contact without
+    /// one is left out): what the live desk re-reads after others changed them.
+    pub async fn routing_entries_of(
+        &self,
+        contact_ids: &[&str],
+    ) -> Result<Vec<EntryRow>, StoreError> {
+        self.fetch_by_ids(
+            &format!("SELECT {ENTRY_COLUMNS} FROM routing_entries WHERE contact_id"),
+            contact_ids,
+        )
+        .await
+    }
+
+    /// The presence rows of these agents (a user who is not a routable agent is left out).
+    pub async fn agent_presences(&self, user_ids: &[&str]) -> Result<Vec<PresenceRow>, StoreError> {
+        self.fetch_by_ids(&format!("{PRESENCE_SELECT} WHERE p.user_id"), user_ids)
+            .await
+    }
+
+    /// `select` (ending in the id column) `IN (...)` the ids, a chunk at a time.
+    async fn fetch_by_ids<T: crate::db::Row>(
+        &self,
+        select: &str,
+        ids: &[&str],
+    ) -> Result<Vec<T>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(IN_CHUNK) {
+            let sql = format!(
+                "{select} IN ({})",
+                param_list(self.db.dialect(), 1, chunk.len())
+            );
+            let args: Vec<Arg> = chunk.iter().map(|c| Arg::from(*c)).collect();
+            out.extend(self.db.fetch_all::<T>(&sql, &args).await?);
+        }
+        Ok(out)
     }
 
     pub async fn routing_entry(&self, contact_id: &str) -> Result<Option<EntryRow>, StoreError> {

@@ -20,6 +20,8 @@ struct Desk {
     app: TestApp,
     live: Arc<Live>,
     clock: Arc<AtomicI64>,
+    /// A client that sees the desktop's redirects instead of following them.
+    browser: reqwest::Client,
 }
 
 impl Desk {
@@ -55,7 +57,21 @@ impl Desk {
             },
             live,
             clock,
+            browser: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
         }
+    }
+
+    /// GETs a desktop page with a session cookie, not following a redirect.
+    async fn page(&self, cookie: &str, path: &str) -> reqwest::Response {
+        self.browser
+            .get(format!("{}{path}", self.app.base))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap()
     }
 
     fn advance(&self, ms: i64) {
@@ -143,6 +159,24 @@ fn live_on(store: &bankdesk_store::Store, clock: &Arc<AtomicI64>, gate: bool) ->
     }))
 }
 
+/// A queue of the live view, by name.
+fn queue<'a>(view: &'a Value, name: &str) -> &'a Value {
+    view["queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["name"] == name)
+        .unwrap()
+}
+
+/// Waiting in the chat queue at `position`.
+fn in_chat_queue(position: usize) -> Placement {
+    Placement::Queued {
+        queue: "chat".into(),
+        position,
+    }
+}
+
 fn agent_of(p: &Placement) -> &str {
     match p {
         Placement::Assigned { agent_username, .. } => agent_username,
@@ -186,34 +220,14 @@ async fn chats_fill_capacity_then_vip_first_and_aging_prevents_starvation() {
 
         // Both at capacity: an ordinary chat, then a VIP one a second later, both wait.
         let (normal, p) = d.chat(None).await;
-        assert_eq!(
-            p,
-            Placement::Queued {
-                queue: "chat".into(),
-                position: 1
-            },
-            "{b}"
-        );
+        assert_eq!(p, in_chat_queue(1), "{b}");
         d.advance(1_000);
         let (vip, p) = d.chat(Some("C000000007")).await;
-        assert_eq!(
-            p,
-            Placement::Queued {
-                queue: "chat".into(),
-                position: 1
-            },
-            "{b}: VIP goes first"
-        );
+        assert_eq!(p, in_chat_queue(1), "{b}: VIP goes first");
         // A chat ends: the VIP, though later, is answered first.
         let sup = d.app.login("supervisor01").await;
         let (_, view) = d.app.get(&sup, "/api/v1/live").await;
-        let chat = view["queues"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|q| q["name"] == "chat")
-            .unwrap()
-            .clone();
+        let chat = queue(&view, "chat");
         assert_eq!(
             (chat["waiting"].as_u64(), chat["longest_wait_s"].as_i64()),
             (Some(2), Some(1)),
@@ -249,14 +263,7 @@ async fn chats_fill_capacity_then_vip_first_and_aging_prevents_starvation() {
         // Five minutes on, another VIP arrives; the ordinary chat has aged past it.
         d.advance(5 * 60_000);
         let (vip2, p) = d.chat(Some("C000000007")).await;
-        assert_eq!(
-            p,
-            Placement::Queued {
-                queue: "chat".into(),
-                position: 2
-            },
-            "{b}"
-        );
+        assert_eq!(p, in_chat_queue(2), "{b}");
         d.live.finish(&held[1]).await.unwrap();
         assert_eq!(
             pops.try_recv().unwrap().contact_id,
@@ -273,6 +280,41 @@ async fn chats_fill_capacity_then_vip_first_and_aging_prevents_starvation() {
             .unwrap()
             .unwrap();
         assert_eq!(e.status, "waiting", "{b}");
+    }
+}
+
+#[tokio::test]
+async fn a_burst_of_chats_queues_in_arrival_order_and_is_served_from_the_front() {
+    for b in backends() {
+        let d = Desk::start(b).await;
+        let mut pops = d.live.assignments();
+        // Nobody is available: every chat waits, each one place behind the last.
+        let mut ids = Vec::new();
+        for n in 1..=25 {
+            let (id, p) = d.chat(None).await;
+            assert_eq!(p, in_chat_queue(n), "{b}");
+            ids.push(id);
+            d.advance(10);
+        }
+        let sup = d.app.login("supervisor01").await;
+        let (_, view) = d.app.get(&sup, "/api/v1/live").await;
+        assert_eq!(queue(&view, "chat")["waiting"], 25, "{b}: {view}");
+        // An agent comes: they take the three who came first, in that order.
+        d.available("agent01").await;
+        let got: Vec<String> = (0..3)
+            .map(|_| pops.try_recv().unwrap().contact_id)
+            .collect();
+        assert_eq!(got, ids[..3], "{b}");
+        assert!(pops.try_recv().is_err(), "{b}: capacity 3");
+        for id in &ids[..3] {
+            let e = d.app.store.store.routing_entry(id).await.unwrap().unwrap();
+            assert_eq!(e.status, "assigned", "{b}: written to the store");
+        }
+        // A new chat joins the back of the line; the one ended frees a place for the fourth.
+        let (_, p) = d.chat(None).await;
+        assert_eq!(p, in_chat_queue(23), "{b}");
+        d.live.finish(&ids[0]).await.unwrap();
+        assert_eq!(pops.try_recv().unwrap().contact_id, ids[3], "{b}");
     }
 }
 
@@ -536,6 +578,47 @@ async fn a_scripted_call_becomes_a_contact_of_zhang_and_repeats_change_nothing()
             StatusCode::FORBIDDEN,
             "{b}: the purpose ended with the call"
         );
+        // The desktop: the customer's page, reloaded, leads to the after-call work, where
+        // the note form returns and the note stands; nobody else may open it.
+        let cookie = desk_cookie(&d, "agent01").await;
+        let acw = format!("/contacts/{contact}");
+        let res = d
+            .page(
+                &cookie,
+                &format!("/customers/{zhang}?purpose=contact:{contact}"),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{b}");
+        assert_eq!(res.headers()["location"], acw.as_str(), "{b}");
+        let res = d
+            .browser
+            .post(format!("{}{acw}/notes", d.app.base))
+            .header("cookie", &cookie)
+            .form(&[("csrf", "csrf"), ("text", "客户明日到网点领卡")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{b}");
+        assert_eq!(
+            res.headers()["location"],
+            acw.as_str(),
+            "{b}: back to the after-call work"
+        );
+        let res = d.page(&cookie, &acw).await;
+        assert_eq!(res.status(), StatusCode::OK, "{b}");
+        let html = res.text().await.unwrap();
+        assert!(html.contains("客户明日到网点领卡"), "{b}: the note stands");
+        assert!(
+            html.contains(&format!("action=\"{acw}/wrap-up\"")),
+            "{b}: the wrap-up form is there"
+        );
+        assert!(
+            !html.contains(&zhang),
+            "{b}: nothing of the customer after the call"
+        );
+        let other = desk_cookie(&d, "agent02").await;
+        let res = d.page(&other, &acw).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{b}: only the handler");
         let (status, body) = d
             .app
             .post(
@@ -565,6 +648,8 @@ async fn a_scripted_call_becomes_a_contact_of_zhang_and_repeats_change_nothing()
             .post(&agent, &format!("/api/v1/contacts/{contact}/wrap-up"), wrap)
             .await;
         assert_eq!(status, StatusCode::CONFLICT, "{b}: wrapped up once");
+        let res = d.page(&cookie, &acw).await;
+        assert_eq!(res.status(), StatusCode::CONFLICT, "{b}: the work is done");
         let (status, _) = d
             .app
             .post(

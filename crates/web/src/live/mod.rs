@@ -3,8 +3,10 @@
 //! supervisor's live view).
 //!
 //! Everything is persisted before it is announced: the waiting queue is the store's
-//! routing entries, so a restart loses nothing. Routing passes run one at a time (a
-//! mutex), each reading the store, asking the pure router and applying its decision.
+//! routing entries, so a restart loses nothing. The desk keeps a copy of them in memory
+//! (the [`board`]), so a routing pass reads nothing back; passes run one at a time (the
+//! board's lock), each asking the pure router and applying its decision to the store,
+//! then to the board. One node routes: the board does not see another node's changes.
 
 use crate::error::ApiError;
 use bankdesk_domain::ErrorCode;
@@ -12,16 +14,18 @@ use bankdesk_domain::bank::VipTier;
 use bankdesk_domain::contact::ContactChannel;
 use bankdesk_domain::cti::CallEvent;
 use bankdesk_domain::routing::{
-    AgentState, Decision, EntryStatus, Lane, Policy, Urgency, WorkItem, base_priority, check_name,
-    route,
+    AgentState, EntryStatus, Lane, Policy, Urgency, base_priority, check_name, route,
 };
 use bankdesk_store::Store;
 use bankdesk_store::cti::CtiOutcome;
-use bankdesk_store::routing::{NewEntry, RoutingSnapshot};
+use bankdesk_store::routing::NewEntry;
+use board::Board;
 use serde::Serialize;
 use std::collections::HashSet;
 use std::sync::Arc;
-use tokio::sync::{Mutex, broadcast, watch};
+use tokio::sync::{Mutex, MutexGuard, broadcast, watch};
+
+mod board;
 
 /// A contact that needs an agent.
 #[derive(Clone, Debug)]
@@ -76,10 +80,21 @@ pub struct Live {
     /// Route a skill's contacts only to agents who passed its current exam (issue 6).
     exam_gate: bool,
     clock: Clock,
-    pass: Mutex<()>,
+    /// The routing board, read from the store on first use; holding the lock is a routing
+    /// pass, so passes run one at a time. `None` after a failed pass, so the next re-reads.
+    board: Mutex<Option<Board>>,
     assignments: broadcast::Sender<Assignment>,
     /// Bumped after every change the live view shows.
     changes: watch::Sender<u64>,
+}
+
+/// Keeps the board only when the pass succeeded: after a failure the store may hold part
+/// of the pass's changes, which the board has not seen.
+fn settle<T>(board: &mut Option<Board>, r: Result<T, ApiError>) -> Result<T, ApiError> {
+    if r.is_err() {
+        *board = None;
+    }
+    r
 }
 
 impl Live {
@@ -89,7 +104,7 @@ impl Live {
             policy: Policy::default(),
             exam_gate,
             clock: Arc::new(bankdesk_store::now_ms),
-            pass: Mutex::new(()),
+            board: Mutex::new(None),
             assignments: broadcast::channel(1024).0,
             changes: watch::channel(0).0,
         }
@@ -123,16 +138,41 @@ impl Live {
         self.changes.send_modify(|n| *n = n.wrapping_add(1));
     }
 
+    /// Starts a routing pass: the board, read from the store if it is not in memory.
+    async fn pass(&self) -> Result<MutexGuard<'_, Option<Board>>, ApiError> {
+        let mut guard = self.board.lock().await;
+        if guard.is_none() {
+            *guard = Some(Board::new(self.store.routing_snapshot().await?));
+        }
+        Ok(guard)
+    }
+
+    /// Forgets the board; the next pass reads it again. For changes to queues or agents'
+    /// skills made in the store directly.
+    pub async fn reload(&self) {
+        *self.board.lock().await = None;
+        self.changed();
+    }
+
     /// Persists the request, assigns now if an agent is free, else queues it.
     /// Assigning sets the contact's handler (so `contact:<id>` becomes that agent's purpose).
     pub async fn request(&self, req: WorkRequest) -> Result<Placement, ApiError> {
         check_name("skill", &req.skill).map_err(|e| ApiError::field(e.field, e.reason))?;
+        let mut guard = self.pass().await?;
+        let board = guard.get_or_insert_with(Board::default);
+        let r = self.request_on(board, &req).await;
+        settle(&mut guard, r)
+    }
+
+    async fn request_on(
+        &self,
+        board: &mut Board,
+        req: &WorkRequest,
+    ) -> Result<Placement, ApiError> {
         let tier = req.vip_tier.as_deref().and_then(VipTier::parse);
-        let _pass = self.pass.lock().await;
-        let snapshot = self.store.routing_snapshot().await?;
-        let queue = snapshot.queue_for(&req.skill);
-        let now = self.now();
-        self.store
+        let queue = board.queue_for(&req.skill);
+        let row = self
+            .store
             .enqueue(&NewEntry {
                 contact_id: &req.contact_id,
                 queue: &queue,
@@ -140,16 +180,28 @@ impl Live {
                 urgency: req.urgency,
                 vip_tier: tier.map(VipTier::as_str),
                 priority: base_priority(tier, req.urgency),
-                now_ms: now,
+                now_ms: self.now(),
             })
             .await?;
-        let decision = self.dispatch().await?;
+        board.put_entry(row);
+        self.dispatch(board).await?;
         self.changed();
-        self.placement(&req.contact_id, &decision).await
+        self.placement(board, &req.contact_id)
     }
 
     pub async fn set_state(&self, user_id: &str, state: AgentState) -> Result<(), ApiError> {
-        let _pass = self.pass.lock().await;
+        let mut guard = self.pass().await?;
+        let board = guard.get_or_insert_with(Board::default);
+        let r = self.set_state_on(board, user_id, state).await;
+        settle(&mut guard, r)
+    }
+
+    async fn set_state_on(
+        &self,
+        board: &mut Board,
+        user_id: &str,
+        state: AgentState,
+    ) -> Result<(), ApiError> {
         self.store
             .set_agent_state(user_id, state, self.now())
             .await
@@ -160,8 +212,9 @@ impl Live {
                 ),
                 other => other.into(),
             })?;
+        self.refresh(board, &[], &[user_id]).await?;
         if state == AgentState::Available {
-            self.dispatch().await?;
+            self.dispatch(board).await?;
         }
         self.changed();
         Ok(())
@@ -169,17 +222,31 @@ impl Live {
 
     /// The contact is over for its agent (chat closed, call ended, wrap-up done): frees capacity.
     pub async fn finish(&self, contact_id: &str) -> Result<(), ApiError> {
-        let _pass = self.pass.lock().await;
-        if self
-            .store
-            .finish_entry(contact_id, self.now())
-            .await?
-            .is_some()
-        {
-            self.dispatch().await?;
+        let mut guard = self.pass().await?;
+        let board = guard.get_or_insert_with(Board::default);
+        let r = self.finish_on(board, contact_id).await;
+        settle(&mut guard, r)
+    }
+
+    async fn finish_on(&self, board: &mut Board, contact_id: &str) -> Result<(), ApiError> {
+        let freed = self.store.finish_entry(contact_id, self.now()).await?;
+        board.forget_entry(contact_id);
+        if let Some(agent) = freed {
+            self.refresh(board, &[], &[agent.as_str()]).await?;
+            self.dispatch(board).await?;
         }
         self.changed();
         Ok(())
+    }
+
+    /// An agent took the contact from the inbox (committed by the store, which also
+    /// makes its waiting entry theirs): the board re-reads the entry and the taker.
+    pub async fn taken(&self, contact_id: &str, user_id: &str) -> Result<(), ApiError> {
+        let mut guard = self.pass().await?;
+        let board = guard.get_or_insert_with(Board::default);
+        let r = self.refresh(board, &[contact_id], &[user_id]).await;
+        self.changed();
+        settle(&mut guard, r)
     }
 
     /// Hand a contact to a queue or a named agent, keeping its notes.
@@ -189,22 +256,32 @@ impl Live {
         to: TransferTarget,
         note: Option<&str>,
     ) -> Result<Placement, ApiError> {
-        let _pass = self.pass.lock().await;
+        let mut guard = self.pass().await?;
+        let board = guard.get_or_insert_with(Board::default);
+        let r = self.transfer_on(board, contact_id, to, note).await;
+        settle(&mut guard, r)
+    }
+
+    async fn transfer_on(
+        &self,
+        board: &mut Board,
+        contact_id: &str,
+        to: TransferTarget,
+        note: Option<&str>,
+    ) -> Result<Placement, ApiError> {
         let now = self.now();
         let contact = self.store.contact(contact_id).await?;
-        let snapshot = self.store.routing_snapshot().await?;
-        if self.store.routing_entry(contact_id).await?.is_none() {
+        if board.entry(contact_id).is_none() {
             // A contact opened by hand has no entry yet: give it one, held by its handler.
             let skill = match &to {
-                TransferTarget::Queue(q) => snapshot
-                    .queues
-                    .iter()
-                    .find(|x| &x.name == q)
+                TransferTarget::Queue(q) => board
+                    .queue(q)
                     .map_or_else(|| "general".to_string(), |x| x.skill.clone()),
                 TransferTarget::Agent(_) => "general".to_string(),
             };
-            let queue = snapshot.queue_for(&skill);
-            self.store
+            let queue = board.queue_for(&skill);
+            let row = self
+                .store
                 .enqueue(&NewEntry {
                     contact_id,
                     queue: &queue,
@@ -215,30 +292,32 @@ impl Live {
                     now_ms: now,
                 })
                 .await?;
+            board.put_entry(row);
         }
+        let previous = board.entry(contact_id).and_then(|e| e.agent_id.clone());
         let placement = match to {
             TransferTarget::Queue(name) => {
-                let queue = snapshot
-                    .queues
-                    .iter()
-                    .find(|q| q.name == name)
+                let queue = board
+                    .queue(&name)
+                    .cloned()
                     .ok_or_else(|| ApiError::field("queue", "no such queue"))?;
                 self.store
-                    .requeue_entry(contact_id, queue, note, now)
+                    .requeue_entry(contact_id, &queue, note, now)
                     .await?;
-                let decision = self.dispatch().await?;
-                self.placement(contact_id, &decision).await?
+                let agents: Vec<&str> = previous.iter().map(String::as_str).collect();
+                self.refresh(board, &[contact_id], &agents).await?;
+                self.dispatch(board).await?;
+                self.placement(board, contact_id)?
             }
             TransferTarget::Agent(username) => {
-                let agent = snapshot
-                    .agents
-                    .iter()
-                    .find(|a| a.username == username)
+                let agent = board
+                    .agent_by_username(&username)
+                    .cloned()
                     .ok_or_else(|| ApiError::field("agent", "no such routable agent"))?;
                 let lane = Lane::of(
                     ContactChannel::parse(&contact.channel).unwrap_or(ContactChannel::Chat),
                 );
-                let mut load = snapshot
+                let mut load = board
                     .loads(|_, _| true)
                     .into_iter()
                     .find(|l| l.agent_id == agent.user_id)
@@ -256,6 +335,9 @@ impl Live {
                 self.store
                     .transfer_entry_to(contact_id, &agent.user_id, note, now)
                     .await?;
+                let mut agents = vec![agent.user_id.as_str()];
+                agents.extend(previous.as_deref());
+                self.refresh(board, &[contact_id], &agents).await?;
                 let a = Assignment {
                     contact_id: contact_id.to_string(),
                     agent_id: agent.user_id.clone(),
@@ -266,10 +348,10 @@ impl Live {
                 };
                 let _ = self.assignments.send(a);
                 // The previous handler's capacity is free again.
-                self.dispatch().await?;
+                self.dispatch(board).await?;
                 Placement::Assigned {
-                    agent_id: agent.user_id.clone(),
-                    agent_username: agent.username.clone(),
+                    agent_id: agent.user_id,
+                    agent_username: agent.username,
                 }
             }
         };
@@ -280,8 +362,35 @@ impl Live {
     /// Stores a validated CTI delivery (committed before this returns), announces calls
     /// answered by an agent, and routes to agents the ended calls freed.
     pub async fn ingest_cti(&self, events: &[CallEvent]) -> Result<CtiOutcome, ApiError> {
-        let _pass = self.pass.lock().await;
+        let mut guard = self.pass().await?;
+        let board = guard.get_or_insert_with(Board::default);
+        let r = self.ingest_cti_on(board, events).await;
+        settle(&mut guard, r)
+    }
+
+    async fn ingest_cti_on(
+        &self,
+        board: &mut Board,
+        events: &[CallEvent],
+    ) -> Result<CtiOutcome, ApiError> {
         let out = self.store.ingest_cti(events, self.now()).await?;
+        // The delivery changed the entries of calls answered or ended, and the presence of
+        // their agents, old and new.
+        let mut contacts = Vec::new();
+        let mut agents = Vec::new();
+        for c in &out.changes {
+            let on_board = board.entry(&c.contact_id);
+            if c.assigned_to.is_none() && c.freed.is_none() && on_board.is_none() {
+                continue;
+            }
+            contacts.push(c.contact_id.as_str());
+            agents.extend(on_board.and_then(|e| e.agent_id.as_deref()));
+            agents.extend(c.assigned_to.as_ref().map(|(id, _)| id.as_str()));
+            agents.extend(c.freed.as_deref());
+        }
+        let agents: Vec<String> = agents.into_iter().map(str::to_string).collect();
+        let agent_refs: Vec<&str> = agents.iter().map(String::as_str).collect();
+        self.refresh(board, &contacts, &agent_refs).await?;
         for c in &out.changes {
             if let Some((agent_id, username)) = &c.assigned_to {
                 let _ = self.assignments.send(Assignment {
@@ -294,7 +403,7 @@ impl Live {
             }
         }
         if out.changes.iter().any(|c| c.freed.is_some()) {
-            self.dispatch().await?;
+            self.dispatch(board).await?;
         }
         if !out.changes.is_empty() {
             self.changed();
@@ -302,70 +411,86 @@ impl Live {
         Ok(out)
     }
 
-    /// Runs one routing pass over the store's state; the caller holds `pass`.
-    async fn dispatch(&self) -> Result<Decision, ApiError> {
-        let now = self.now();
-        let snapshot = self.store.routing_snapshot().await?;
-        let items: Vec<WorkItem> = snapshot
-            .entries
-            .iter()
-            .filter(|e| e.status == EntryStatus::Waiting.as_str())
-            .map(|e| WorkItem {
-                id: e.contact_id.clone(),
-                skill: e.skill.clone(),
-                lane: e.lane(),
-                base_priority: u32::try_from(e.priority).unwrap_or(0),
-                enqueued_at_ms: e.enqueued_at_ms,
-            })
-            .collect();
-        if items.is_empty() {
-            return Ok(Decision::default());
+    /// Re-reads these entries and agents from the store into the board.
+    async fn refresh(
+        &self,
+        board: &mut Board,
+        contacts: &[&str],
+        agents: &[&str],
+    ) -> Result<(), ApiError> {
+        if !contacts.is_empty() {
+            let rows = self.store.routing_entries_of(contacts).await?;
+            for c in contacts {
+                board.forget_entry(c);
+            }
+            for r in rows {
+                board.put_entry(r);
+            }
         }
-        let denied = self.gate_denials(&snapshot, &items, now).await?;
-        let loads = snapshot.loads(|u, s| !denied.contains(&(u.to_string(), s.to_string())));
-        let decision = route(&loads, &items, now, &self.policy);
-        let mut applied = Decision {
-            assigned: Vec::new(),
-            waiting: decision.waiting,
+        if !agents.is_empty() {
+            for p in self.store.agent_presences(agents).await? {
+                board.put_agent(p);
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs one routing pass over the board; the caller holds the lock.
+    async fn dispatch(&self, board: &mut Board) -> Result<(), ApiError> {
+        let now = self.now();
+        let loads = board.loads(|_, _| true);
+        if !board.anything_to_route(&loads, &self.policy) {
+            return Ok(());
+        }
+        let denied = self.gate_denials(board, now).await?;
+        let loads = if denied.is_empty() {
+            loads
+        } else {
+            board.loads(|u, s| !denied.contains(&(u.to_string(), s.to_string())))
         };
+        let decision = route(&loads, &board.work_items(), now, &self.policy);
+        let mut agents = Vec::new();
         for (contact_id, agent_id) in decision.assigned {
             if !self.store.assign_entry(&contact_id, &agent_id, now).await? {
+                // Someone else changed it (taken from the inbox, say): read what it is now.
+                self.refresh(board, &[contact_id.as_str()], &[]).await?;
                 continue;
             }
-            let entry = snapshot.entries.iter().find(|e| e.contact_id == contact_id);
-            let username = snapshot
-                .agents
-                .iter()
-                .find(|a| a.user_id == agent_id)
-                .map(|a| a.username.clone())
-                .unwrap_or_default();
+            let Some(mut row) = board.entry(&contact_id).cloned() else {
+                continue;
+            };
+            row.status = EntryStatus::Assigned.as_str().to_string();
+            row.agent_id = Some(agent_id.clone());
+            row.assigned_at_ms = Some(now);
             let _ = self.assignments.send(Assignment {
                 contact_id: contact_id.clone(),
                 agent_id: agent_id.clone(),
-                agent_username: username,
-                channel: entry
-                    .and_then(|e| ContactChannel::parse(&e.channel))
-                    .unwrap_or(ContactChannel::Chat),
-                customer_id: entry.and_then(|e| e.customer_id.clone()),
+                agent_username: board
+                    .agent(&agent_id)
+                    .map(|a| a.username.clone())
+                    .unwrap_or_default(),
+                channel: ContactChannel::parse(&row.channel).unwrap_or(ContactChannel::Chat),
+                customer_id: row.customer_id.clone(),
             });
-            applied.assigned.push((contact_id, agent_id));
+            board.put_entry(row);
+            agents.push(agent_id);
         }
-        Ok(applied)
+        let agents: Vec<&str> = agents.iter().map(String::as_str).collect();
+        self.refresh(board, &[], &agents).await
     }
 
     /// (agent, skill) pairs the exam gate withholds, for the skills now waiting.
     async fn gate_denials(
         &self,
-        snapshot: &RoutingSnapshot,
-        items: &[WorkItem],
+        board: &Board,
         now: i64,
     ) -> Result<HashSet<(String, String)>, ApiError> {
         let mut denied = HashSet::new();
         if !self.exam_gate {
             return Ok(denied);
         }
-        let wanted: HashSet<&str> = items.iter().map(|i| i.skill.as_str()).collect();
-        for (user, skill) in &snapshot.skills {
+        let wanted = board.waiting_skills();
+        for (user, skill) in board.skills() {
             if wanted.contains(skill.as_str())
                 && !self.store.has_passed_current_exam(user, skill, now).await?
             {
@@ -375,46 +500,23 @@ impl Live {
         Ok(denied)
     }
 
-    async fn placement(
-        &self,
-        contact_id: &str,
-        decision: &Decision,
-    ) -> Result<Placement, ApiError> {
-        let entry = self
-            .store
-            .routing_entry(contact_id)
-            .await?
-            .ok_or_else(ApiError::not_found)?;
+    fn placement(&self, board: &Board, contact_id: &str) -> Result<Placement, ApiError> {
+        let entry = board.entry(contact_id).ok_or_else(ApiError::not_found)?;
         if entry.status == EntryStatus::Assigned.as_str()
-            && let Some(agent_id) = entry.agent_id
+            && let Some(agent_id) = &entry.agent_id
         {
-            let username = self
-                .store
-                .agent_presence(&agent_id)
-                .await?
-                .map(|p| p.username)
-                .unwrap_or_default();
             return Ok(Placement::Assigned {
-                agent_id,
-                agent_username: username,
+                agent_id: agent_id.clone(),
+                agent_username: board
+                    .agent(agent_id)
+                    .map(|a| a.username.clone())
+                    .unwrap_or_default(),
             });
         }
-        let snapshot = self.store.routing_snapshot().await?;
-        let position = decision
-            .waiting
-            .iter()
-            .filter(|id| {
-                snapshot
-                    .entries
-                    .iter()
-                    .any(|e| &e.contact_id == *id && e.queue == entry.queue)
-            })
-            .position(|id| id == contact_id)
-            .map_or(1, |p| p + 1);
-        Ok(Placement::Queued {
-            queue: entry.queue,
-            position,
-        })
+        let (queue, position) = board
+            .position(contact_id, self.now(), &self.policy)
+            .ok_or_else(ApiError::not_found)?;
+        Ok(Placement::Queued { queue, position })
     }
 }
 
@@ -456,81 +558,9 @@ pub struct HeldContact {
 }
 
 impl Live {
-    /// The live view, read from the store.
+    /// The live view, from the board.
     pub async fn view(&self) -> Result<LiveView, ApiError> {
-        let now = self.now();
-        let s = self.store.routing_snapshot().await?;
-        let mut queues: Vec<QueueView> = s
-            .queues
-            .iter()
-            .map(|q| QueueView {
-                name: q.name.clone(),
-                label: q.label.clone(),
-                skill: q.skill.clone(),
-                waiting: 0,
-                longest_wait_s: 0,
-            })
-            .collect();
-        for e in s
-            .entries
-            .iter()
-            .filter(|e| e.status == EntryStatus::Waiting.as_str())
-        {
-            let i = match queues.iter().position(|q| q.name == e.queue) {
-                Some(i) => i,
-                None => {
-                    queues.push(QueueView {
-                        name: e.queue.clone(),
-                        label: e.queue.clone(),
-                        skill: e.skill.clone(),
-                        waiting: 0,
-                        longest_wait_s: 0,
-                    });
-                    queues.len() - 1
-                }
-            };
-            let q = &mut queues[i];
-            q.waiting += 1;
-            q.longest_wait_s = q.longest_wait_s.max((now - e.enqueued_at_ms).max(0) / 1000);
-        }
-        let agents = s
-            .agents
-            .iter()
-            .map(|a| {
-                let mut skills: Vec<String> = s
-                    .skills
-                    .iter()
-                    .filter(|(u, _)| *u == a.user_id)
-                    .map(|(_, k)| k.clone())
-                    .collect();
-                skills.sort();
-                AgentView {
-                    username: a.username.clone(),
-                    display_name: a.display_name.clone(),
-                    state: a.state.clone(),
-                    skills,
-                    chat_capacity: a.chat_capacity,
-                    contacts: s
-                        .entries
-                        .iter()
-                        .filter(|e| {
-                            e.status == EntryStatus::Assigned.as_str()
-                                && e.agent_id.as_deref() == Some(a.user_id.as_str())
-                        })
-                        .map(|e| HeldContact {
-                            contact_id: e.contact_id.clone(),
-                            channel: e.channel.clone(),
-                            queue: e.queue.clone(),
-                            since_ms: e.assigned_at_ms.unwrap_or(e.enqueued_at_ms),
-                        })
-                        .collect(),
-                }
-            })
-            .collect();
-        Ok(LiveView {
-            at_ms: now,
-            queues,
-            agents,
-        })
+        let mut guard = self.pass().await?;
+        Ok(guard.get_or_insert_with(Board::default).view(self.now()))
     }
 }

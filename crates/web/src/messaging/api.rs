@@ -314,7 +314,16 @@ pub async fn take(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<ApiJson<ContactView>> {
     let c = state.store.take_contact(&who.actor(), &id).await?;
+    taken(&state, &c.id, &who.user.id).await;
     Ok(ApiJson(contact_view(&c, Vec::new())))
+}
+
+/// Tells the router that an agent took a contact from the inbox. The take has committed
+/// by then, so a failure is logged, not reported (the router re-reads on its next pass).
+pub(crate) async fn taken(state: &AppState, contact_id: &str, user_id: &str) {
+    if let Err(e) = state.live.taken(contact_id, user_id).await {
+        tracing::warn!(%contact_id, error = %e.message, "routing not told of the take");
+    }
 }
 
 #[derive(Deserialize)]

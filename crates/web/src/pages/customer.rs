@@ -6,6 +6,7 @@
 //! refusal that explains which purpose would do. Full numbers never reach this page: each
 //! masked number has a reveal form whose answer is a page of its own ([`super::reveal`]).
 
+use super::after_call;
 use super::format::{amount_class, bank_time, money, nav, percent, signed_money, signed_percent};
 use super::i18n::{Lang, Messages, PurposeKind};
 use super::{Chrome, CsrfForm, LangPrefs, Page, handles_contacts, id_shaped, url_encode};
@@ -241,16 +242,16 @@ impl Identity {
 }
 
 /// A choice of a select: its code and its label.
-struct Choice {
-    code: String,
-    label: String,
+pub(super) struct Choice {
+    pub(super) code: String,
+    pub(super) label: String,
 }
 
 /// A wrap-up category with its sub-categories, for the form's option groups.
-struct CategoryGroup {
-    code: String,
-    label: String,
-    children: Vec<Choice>,
+pub(super) struct CategoryGroup {
+    pub(super) code: String,
+    pub(super) label: String,
+    pub(super) children: Vec<Choice>,
 }
 
 #[derive(Template)]
@@ -322,7 +323,12 @@ pub async fn page(
         .await
     {
         Ok(g) => g,
-        Err(StoreError::Denied(d)) => return refusal(&state, &page, &desk, &id, d).await,
+        Err(StoreError::Denied(d)) => {
+            if let Some(url) = after_call_of(&state, &desk, q.purpose.as_deref()).await {
+                return Redirect::to(&url).into_response();
+            }
+            return refusal(&state, &page, &desk, &id, d).await;
+        }
         Err(e) => return page.store_error(e, Some("/".into())),
     };
     let purpose = grant.purpose.clone();
@@ -406,6 +412,17 @@ pub async fn page(
 
 /// The 403 page for a missing or invalid purpose. It names the purposes that would do and
 /// offers the honest way in: a contact with the customer, opened (and audited) now.
+/// The after-call work page, when the refused purpose is the agent's own call that the
+/// phone system has ended (the page they were on closed with the call).
+async fn after_call_of(state: &AppState, desk: &Desk, purpose: Option<&str>) -> Option<String> {
+    let Ok(Purpose::Contact(id)) = Purpose::parse(purpose) else {
+        return None;
+    };
+    let c = state.store.contact(&id).await.ok()?;
+    (c.handler_id.as_deref() == Some(desk.user().id.as_str()) && c.awaits_wrap_up())
+        .then(|| after_call::url(&id))
+}
+
 async fn refusal(
     state: &AppState,
     page: &Page,
@@ -597,7 +614,7 @@ fn cases(v: &OverviewView) -> Vec<CaseLine> {
         .collect()
 }
 
-fn category_groups(tree: &WrapUpTree, lang: Lang) -> Vec<CategoryGroup> {
+pub(super) fn category_groups(tree: &WrapUpTree, lang: Lang) -> Vec<CategoryGroup> {
     let pick = |c: &Category| match lang {
         Lang::Zh => c.zh.clone(),
         Lang::En => c.en.clone(),
@@ -751,9 +768,13 @@ pub async fn add_note(
     }
 }
 
-/// The customer page of a contact, to return to after a form.
+/// The page to return to after a contact's form: the customer's page while the contact is
+/// open (it is the purpose), its after-call work once the call has ended.
 async fn back_to_customer(state: &AppState, contact_id: &str) -> Option<String> {
     let c = state.store.contact(contact_id).await.ok()?;
+    if c.awaits_wrap_up() {
+        return Some(after_call::url(contact_id));
+    }
     c.customer_id.map(|cid| customer_url(&cid, contact_id))
 }
 

@@ -616,6 +616,12 @@ catalogue! {
     no: "否", "No";
     summary: "小结", "Summary";
     wrap_up_button: "提交小结", "Wrap up";
+    acw_title: "话后处理", "After-call work";
+    acw_lead: "通话已结束，客户资料随之关闭。请补充备注并提交小结。", "The call has ended, and with it your access to the customer's data. Add your notes and wrap up.";
+    acw_channel: "渠道", "Channel";
+    acw_opened: "开始", "Started";
+    acw_closed: "结束", "Ended";
+    acw_notes: "本次备注", "Notes on this contact";
 
     // Identity verification, reveal and export on the 360 page
     identity_passed: "身份已核验", "Identity verified";

@@ -107,12 +107,16 @@ pub async fn take(
         return page.csrf_refused();
     }
     match state.store.take_contact(&desk.actor(), &id).await {
-        Ok(c) => match c.customer_id {
-            Some(customer) => {
-                Redirect::to(&purpose_url(&customer, &format!("contact:{}", c.id))).into_response()
+        Ok(c) => {
+            crate::messaging::api::taken(&state, &c.id, &desk.user().id).await;
+            match c.customer_id {
+                Some(customer) => {
+                    Redirect::to(&purpose_url(&customer, &format!("contact:{}", c.id)))
+                        .into_response()
+                }
+                None => attach_form(&page, &desk.session.csrf_token, &c.id, None),
             }
-            None => attach_form(&page, &desk.session.csrf_token, &c.id, None),
-        },
+        }
         Err(e) => page.store_error(e, Some("/inbox".into())),
     }
 }

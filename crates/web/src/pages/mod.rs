@@ -6,6 +6,7 @@
 //! anything changes; cookies are HttpOnly and SameSite=Strict.
 
 mod admin;
+mod after_call;
 mod audit;
 mod cases;
 #[cfg(test)]
@@ -60,6 +61,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(home::page).post(home::search))
         .route("/customers/{id}", get(customer::page))
         .route("/customers/{id}/contacts", post(customer::open_contact))
+        .route("/contacts/{id}", get(after_call::page))
         .route("/contacts/{id}/notes", post(customer::add_note))
         .route("/contacts/{id}/wrap-up", post(customer::wrap_up))
         .route(

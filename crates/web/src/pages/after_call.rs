@@ -1,0 +1,100 @@
+//! After-call work: where an agent's note and wrap-up lead once the phone system has ended
+//! the call. The end of the call closed the contact, and with it the purpose for reading
+//! the customer's data, so this page shows the contact and its notes, never the customer.
+
+use super::customer::{CategoryGroup, category_groups};
+use super::format::bank_time;
+use super::i18n::Messages;
+use super::{Chrome, LangPrefs, Page, url_encode};
+use crate::AppState;
+use crate::auth::{Desk, Service};
+use crate::view;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use bankdesk_domain::access::AccessDenied;
+use bankdesk_store::StoreError;
+
+/// The page of a contact waiting for its wrap-up.
+pub fn url(contact_id: &str) -> String {
+    format!("/contacts/{}", url_encode(contact_id))
+}
+
+struct NoteLine {
+    at: String,
+    author: String,
+    text: String,
+}
+
+#[derive(Template)]
+#[template(path = "after_call.html")]
+struct AfterCallTpl<'a> {
+    t: &'static Messages,
+    chrome: &'a Chrome,
+    csrf: &'a str,
+    contact_id: &'a str,
+    channel: String,
+    opened: String,
+    closed: Option<String>,
+    notes: Vec<NoteLine>,
+    note_action: String,
+    wrap_action: String,
+    categories: Vec<CategoryGroup>,
+}
+
+/// Only the contact's handler sees it, and only until the contact is wrapped up.
+pub async fn page(
+    State(state): State<AppState>,
+    desk: Desk<Service>,
+    prefs: LangPrefs,
+    Path(id): Path<String>,
+) -> Response {
+    let page = Page::user(&state, &prefs, &desk).await;
+    let contact = match state.store.contact(&id).await {
+        Ok(c) => c,
+        Err(e) => return page.store_error(e, Some("/".into())),
+    };
+    if contact.handler_id.as_deref() != Some(desk.user().id.as_str()) {
+        return page.store_error(
+            StoreError::Denied(AccessDenied::NotHandler),
+            Some("/".into()),
+        );
+    }
+    if !contact.awaits_wrap_up() && contact.status != "open" {
+        return page.store_error(
+            StoreError::Conflict("the contact is already wrapped up".into()),
+            Some("/".into()),
+        );
+    }
+    let notes = match state.store.contact_notes(&id).await {
+        Ok(n) => n,
+        Err(e) => return page.store_error(e, Some("/".into())),
+    };
+    let lang = page.lang;
+    page.html(
+        StatusCode::OK,
+        &AfterCallTpl {
+            t: page.t,
+            chrome: &page.chrome,
+            csrf: &desk.session.csrf_token,
+            contact_id: &contact.id,
+            channel: lang.contact_channel(&contact.channel),
+            opened: bank_time(&view::rfc3339(contact.opened_at_ms, None)),
+            closed: contact
+                .closed_at_ms
+                .map(|ms| bank_time(&view::rfc3339(ms, None))),
+            notes: notes
+                .into_iter()
+                .map(|n| NoteLine {
+                    at: bank_time(&view::rfc3339(n.at_ms, None)),
+                    author: n.author_name,
+                    text: n.text,
+                })
+                .collect(),
+            note_action: format!("/contacts/{}/notes", url_encode(&contact.id)),
+            wrap_action: format!("/contacts/{}/wrap-up", url_encode(&contact.id)),
+            categories: category_groups(&state.store.wrap_up, lang),
+        },
+    )
+}
