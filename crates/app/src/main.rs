@@ -6,6 +6,7 @@ mod bench_cases;
 mod bench_chat;
 mod bench_cti;
 mod bench_kb;
+mod bench_routing;
 mod config;
 mod import;
 mod knowledge;
@@ -130,6 +131,13 @@ enum BenchName {
     Kb {
         #[command(flatten)]
         args: bench_kb::KbArgs,
+    },
+    /// A burst of chats through the router while every agent is full.
+    Routing {
+        #[command(flatten)]
+        args: bench_routing::RoutingArgs,
+        #[command(flatten)]
+        o: Overrides,
     },
     /// Many concurrent customer chat sockets: message delivery latency and memory.
     Chat {
@@ -447,6 +455,10 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 BenchName::Cti { args, o } => {
                     let c = Config::load(&o, None)?;
                     bench_cti::cti(&open_store(&c).await?, &args).await?
+                }
+                BenchName::Routing { args, o } => {
+                    let c = Config::load(&o, None)?;
+                    bench_routing::routing(&open_store(&c).await?, &args).await?
                 }
                 BenchName::Kb { args } => bench_kb::kb(&args).await?,
                 BenchName::Chat { args } => bench_chat::chat(&args).await?,

@@ -166,6 +166,9 @@ pub struct WorkItem {
     pub lane: Lane,
     pub base_priority: u32,
     pub enqueued_at_ms: i64,
+    /// Order of arrival, which keeps FIFO among items enqueued in the same millisecond (a
+    /// burst of chats is many a millisecond).
+    pub arrival: u64,
 }
 
 impl WorkItem {
@@ -178,10 +181,11 @@ impl WorkItem {
 
     /// The serving order: higher effective priority, then the earlier arrival, then the
     /// id (so the order is total and stable).
-    fn serving_key(&self, now_ms: i64, policy: &Policy) -> (Reverse<u64>, i64, &str) {
+    fn serving_key(&self, now_ms: i64, policy: &Policy) -> (Reverse<u64>, i64, u64, &str) {
         (
             Reverse(self.effective_priority(now_ms, policy)),
             self.enqueued_at_ms,
+            self.arrival,
             self.id.as_str(),
         )
     }
@@ -301,6 +305,7 @@ mod tests {
             lane,
             base_priority: prio,
             enqueued_at_ms: at,
+            arrival: 0,
         }
     }
 
@@ -381,6 +386,23 @@ mod tests {
     }
 
     #[test]
+    fn in_one_millisecond_the_first_to_arrive_is_served_first() {
+        let p = Policy::default();
+        let mut first = item("z", "chat", Lane::Text, 0, 100);
+        first.arrival = 7;
+        let mut second = item("a", "chat", Lane::Text, 0, 100);
+        second.arrival = 8;
+        let d = route(
+            &[agent("x", &["chat"], 2, 0)],
+            &[second.clone(), first.clone()],
+            100,
+            &p,
+        );
+        assert_eq!(d.assigned, vec![("z".into(), "x".into())]);
+        assert_eq!(queue_position(&second, [&first], 100, &p), 2);
+    }
+
+    #[test]
     fn open_work_lists_only_what_someone_can_take() {
         let p = Policy::default();
         let mut full = agent("f", &["card"], 3, 0);
@@ -442,7 +464,9 @@ mod tests {
                 .enumerate()
                 .map(|(i, (skill, voice, prio, at))| {
                     let lane = if voice { Lane::Voice } else { Lane::Text };
-                    item(&format!("i{i:02}"), skill, lane, prio, at)
+                    let mut it = item(&format!("i{i:02}"), skill, lane, prio, at);
+                    it.arrival = (20 - i) as u64;
+                    it
                 })
                 .collect()
         })

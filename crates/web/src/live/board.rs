@@ -30,15 +30,19 @@ pub struct Board {
     queues: Vec<QueueRow>,
     waiting: HashMap<String, Waiting>,
     held: HashMap<String, EntryRow>,
+    /// Counts arrivals, for FIFO within a millisecond. After a restart the order within a
+    /// millisecond is the store's (by contact id).
+    arrivals: u64,
 }
 
-fn work_item(e: &EntryRow) -> WorkItem {
+fn work_item(e: &EntryRow, arrival: u64) -> WorkItem {
     WorkItem {
         id: e.contact_id.clone(),
         skill: e.skill.clone(),
         lane: e.lane(),
         base_priority: u32::try_from(e.priority).unwrap_or(0),
         enqueued_at_ms: e.enqueued_at_ms,
+        arrival,
     }
 }
 
@@ -60,10 +64,18 @@ impl Board {
     /// Takes the store's row of an entry: waiting, held, or (done) gone.
     pub fn put_entry(&mut self, e: EntryRow) {
         let id = e.contact_id.clone();
-        self.waiting.remove(&id);
+        let before = self.waiting.remove(&id);
         self.held.remove(&id);
         if e.status == EntryStatus::Waiting.as_str() {
-            let item = work_item(&e);
+            // The same wait read again keeps its place; a new one goes to the back.
+            let arrival = match before {
+                Some(w) if w.row.enqueued_at_ms == e.enqueued_at_ms => w.item.arrival,
+                _ => {
+                    self.arrivals += 1;
+                    self.arrivals
+                }
+            };
+            let item = work_item(&e, arrival);
             self.waiting.insert(id, Waiting { row: e, item });
         } else if e.status == EntryStatus::Assigned.as_str() {
             self.held.insert(id, e);
@@ -376,6 +388,20 @@ mod tests {
         assert!(b.entry("w2").is_none());
         b.forget_entry("w1");
         assert!(b.work_items().is_empty());
+    }
+
+    #[test]
+    fn within_a_millisecond_the_first_put_is_first_in_line() {
+        let mut b = board();
+        b.forget_entry("w1");
+        b.forget_entry("w2");
+        b.put_entry(entry("zz", EntryStatus::Waiting, None, 0, 500));
+        b.put_entry(entry("aa", EntryStatus::Waiting, None, 0, 500));
+        // Read back again (a refresh), the first keeps its place.
+        b.put_entry(entry("zz", EntryStatus::Waiting, None, 0, 500));
+        let p = Policy::default();
+        assert_eq!(b.position("zz", 600, &p), Some(("chat".into(), 1)));
+        assert_eq!(b.position("aa", 600, &p), Some(("chat".into(), 2)));
     }
 
     #[test]
