@@ -360,7 +360,11 @@ impl Clients {
             }
         };
         let stderr = self.stderr.await.unwrap_or_default();
-        (status, String::from_utf8_lossy(&stderr).trim().to_string())
+        let stderr = String::from_utf8_lossy(&stderr).trim().to_string();
+        if stderr.is_empty() {
+            return (status, "(nothing)".to_string());
+        }
+        (status, stderr)
     }
 
     /// Reaps the child after a success; its failure to exit cleanly is still a failure.
