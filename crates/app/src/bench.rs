@@ -11,7 +11,7 @@ use rand::seq::SliceRandom;
 use std::time::{Duration, Instant};
 
 /// Latency summary in milliseconds.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Latency {
     pub p50_ms: f64,
     pub p99_ms: f64,

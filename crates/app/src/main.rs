@@ -144,6 +144,12 @@ enum BenchName {
         #[command(flatten)]
         args: bench_chat::ChatArgs,
     },
+    /// The customer end of `bench chat`, which runs it as a second process.
+    #[command(hide = true)]
+    ChatClients {
+        #[command(flatten)]
+        args: bench_chat::ClientArgs,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -462,6 +468,11 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 }
                 BenchName::Kb { args } => bench_kb::kb(&args).await?,
                 BenchName::Chat { args } => bench_chat::chat(&args).await?,
+                // Speaks to its parent on stdout itself, so prints no figures here.
+                BenchName::ChatClients { args } => {
+                    bench_chat::clients(&args).await?;
+                    return Ok(std::process::ExitCode::SUCCESS);
+                }
             };
             println!("{figures}");
         }
