@@ -69,6 +69,9 @@ pub struct Config {
     pub outbox_interval_ms: u64,
     /// Route a skill's contacts only to agents who passed that skill's current exam.
     pub routing_exam_gate: bool,
+    /// Waiting this long raises a contact one priority level, so nobody starves behind
+    /// later VIP and urgent arrivals (1 to 3,600 seconds).
+    pub routing_aging_step_s: u32,
 }
 
 impl Default for Config {
@@ -105,6 +108,7 @@ impl Default for Config {
             outbox_retry_base_s: 30,
             outbox_interval_ms: 1000,
             routing_exam_gate: false,
+            routing_aging_step_s: 30,
         }
     }
 }
@@ -147,6 +151,7 @@ impl std::fmt::Debug for Config {
             .field("outbox_retry_base_s", &self.outbox_retry_base_s)
             .field("outbox_interval_ms", &self.outbox_interval_ms)
             .field("routing_exam_gate", &self.routing_exam_gate)
+            .field("routing_aging_step_s", &self.routing_aging_step_s)
             .finish()
     }
 }
@@ -217,6 +222,11 @@ impl Config {
         if let Ok(v) = std::env::var("BANKDESK_LOG_JSON") {
             c.log_json = v == "1" || v.eq_ignore_ascii_case("true");
         }
+        anyhow::ensure!(
+            (1..=3_600).contains(&c.routing_aging_step_s),
+            "routing_aging_step_s is 1 to 3600 seconds, not {}",
+            c.routing_aging_step_s
+        );
         Ok(c)
     }
 }
@@ -263,5 +273,10 @@ mod tests {
         assert_eq!(c.data, PathBuf::from("/var/lib/bankdesk"));
         std::fs::write(&path, "adr = \"x\"\n").unwrap();
         assert!(Config::load(&o, None).is_err(), "unknown keys are refused");
+        std::fs::write(&path, "routing_aging_step_s = 0\n").unwrap();
+        let e = Config::load(&o, None).unwrap_err().to_string();
+        assert!(e.contains("routing_aging_step_s"), "{e}");
+        std::fs::write(&path, "routing_aging_step_s = 45\n").unwrap();
+        assert_eq!(Config::load(&o, None).unwrap().routing_aging_step_s, 45);
     }
 }

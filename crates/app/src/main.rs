@@ -299,6 +299,10 @@ fn web_config(c: &Config) -> bankdesk_web::WebConfig {
             mail_gateway_secret: c.mail_gateway_secret.clone(),
         },
         routing_exam_gate: c.routing_exam_gate,
+        routing_policy: bankdesk_domain::routing::Policy {
+            aging_step_ms: i64::from(c.routing_aging_step_s) * 1000,
+            ..bankdesk_domain::routing::Policy::default()
+        },
     }
 }
 

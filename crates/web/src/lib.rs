@@ -47,6 +47,8 @@ pub struct WebConfig {
     pub messaging: messaging::MessagingConfig,
     /// Route a skill's contacts only to agents who passed its current exam (issue 6).
     pub routing_exam_gate: bool,
+    /// The router's tunables (the aging step).
+    pub routing_policy: bankdesk_domain::routing::Policy,
 }
 
 impl Default for WebConfig {
@@ -63,6 +65,7 @@ impl Default for WebConfig {
             chat_demo_codes: false,
             messaging: messaging::MessagingConfig::default(),
             routing_exam_gate: false,
+            routing_policy: bankdesk_domain::routing::Policy::default(),
         }
     }
 }
@@ -88,7 +91,10 @@ impl AppState {
     pub fn new(store: Store, config: WebConfig) -> Result<AppState, error::ApiError> {
         let demo_codes = config.chat_demo_codes;
         Ok(AppState {
-            live: Arc::new(live::Live::new(store.clone(), config.routing_exam_gate)),
+            live: Arc::new(
+                live::Live::new(store.clone(), config.routing_exam_gate)
+                    .with_policy(config.routing_policy),
+            ),
             store,
             config: Arc::new(config),
             metrics: Arc::new(ops::Metrics::default()),
