@@ -67,6 +67,11 @@ pub struct Config {
     pub outbox_retry_base_s: u64,
     /// How often the outbox worker looks for due replies, in milliseconds.
     pub outbox_interval_ms: u64,
+    /// The bank's SMS gateway for the chat's one-time codes, and the secret it expects in
+    /// `X-Gateway-Secret` (`BANKDESK_SMS_GATEWAY_SECRET`); unset, identity cannot be
+    /// checked in the chat (outside a demo).
+    pub sms_gateway_url: Option<String>,
+    pub sms_gateway_secret: Option<String>,
     /// Route a skill's contacts only to agents who passed that skill's current exam.
     pub routing_exam_gate: bool,
     /// Waiting this long raises a contact one priority level, so nobody starves behind
@@ -107,6 +112,8 @@ impl Default for Config {
             outbox_max_attempts: 8,
             outbox_retry_base_s: 30,
             outbox_interval_ms: 1000,
+            sms_gateway_url: None,
+            sms_gateway_secret: None,
             routing_exam_gate: false,
             routing_aging_step_s: 30,
         }
@@ -150,6 +157,8 @@ impl std::fmt::Debug for Config {
             .field("outbox_max_attempts", &self.outbox_max_attempts)
             .field("outbox_retry_base_s", &self.outbox_retry_base_s)
             .field("outbox_interval_ms", &self.outbox_interval_ms)
+            .field("sms_gateway_url", &self.sms_gateway_url)
+            .field("sms_gateway_secret", &secret(&self.sms_gateway_secret))
             .field("routing_exam_gate", &self.routing_exam_gate)
             .field("routing_aging_step_s", &self.routing_aging_step_s)
             .finish()
@@ -214,6 +223,7 @@ impl Config {
             ("BANKDESK_WECHAT_TOKEN", &mut c.wechat_token),
             ("BANKDESK_MAIL_GATEWAY_SECRET", &mut c.mail_gateway_secret),
             ("BANKDESK_WECHAT_SECRET", &mut c.wechat_secret),
+            ("BANKDESK_SMS_GATEWAY_SECRET", &mut c.sms_gateway_secret),
         ] {
             if let Ok(v) = std::env::var(var) {
                 *slot = Some(v).filter(|s| !s.is_empty());
@@ -222,6 +232,10 @@ impl Config {
         if let Ok(v) = std::env::var("BANKDESK_LOG_JSON") {
             c.log_json = v == "1" || v.eq_ignore_ascii_case("true");
         }
+        anyhow::ensure!(
+            c.sms_gateway_url.is_none() || c.sms_gateway_secret.is_some(),
+            "sms_gateway_url is set without sms_gateway_secret (or BANKDESK_SMS_GATEWAY_SECRET)"
+        );
         anyhow::ensure!(
             (1..=3_600).contains(&c.routing_aging_step_s),
             "routing_aging_step_s is 1 to 3600 seconds, not {}",

@@ -294,6 +294,15 @@ fn web_config(c: &Config) -> bankdesk_web::WebConfig {
         reveals_per_hour: c.reveals_per_hour,
         exam_pass_mark: c.exam_pass_mark,
         chat_demo_codes: false,
+        sms: c
+            .sms_gateway_url
+            .clone()
+            .zip(c.sms_gateway_secret.clone())
+            .map(|(url, secret)| bankdesk_web::chat::codes::SmsConfig {
+                url,
+                secret,
+                timeout: std::time::Duration::from_secs(5),
+            }),
         messaging: bankdesk_web::messaging::MessagingConfig {
             wechat_token: c.wechat_token.clone(),
             mail_gateway_secret: c.mail_gateway_secret.clone(),

@@ -25,6 +25,11 @@ pub const CODE_DIGITS: usize = 6;
 pub const CODE_TTL_MS: i64 = 5 * 60_000;
 /// Wrong codes allowed before the code is void and a new one must be asked for.
 pub const MAX_CODE_ATTEMPTS: i64 = 5;
+/// One-time codes one chat may ask for: each is a text message to a customer's phone, so a
+/// chat must not be able to flood one.
+pub const MAX_CODES_PER_CHAT: i64 = 3;
+/// The least time between two codes of one chat.
+pub const CODE_RESEND_MS: i64 = 60_000;
 /// The most messages a resend or a transcript carries at once.
 pub const MAX_RESEND: i64 = 1_000;
 
@@ -156,6 +161,26 @@ pub enum CodeCheck {
     Wrong,
     /// Expired, used up by wrong tries, or never asked for: ask for a new code.
     Void,
+}
+
+/// Why a chat may not have another one-time code now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CodeRefused {
+    #[error("this chat has asked for {MAX_CODES_PER_CHAT} codes; the agent can verify you instead")]
+    TooMany,
+    #[error("a code was sent less than a minute ago; wait for it, or ask again in a minute")]
+    TooSoon,
+}
+
+/// Whether a chat that has had `sent` codes, the last at `last_at_ms`, may have another.
+pub fn may_send_code(sent: i64, last_at_ms: Option<i64>, now_ms: i64) -> Result<(), CodeRefused> {
+    if sent >= MAX_CODES_PER_CHAT {
+        return Err(CodeRefused::TooMany);
+    }
+    if last_at_ms.is_some_and(|at| now_ms < at.saturating_add(CODE_RESEND_MS)) {
+        return Err(CodeRefused::TooSoon);
+    }
+    Ok(())
 }
 
 /// A pending one-time code as stored.
@@ -404,6 +429,27 @@ impl ServerEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn codes_are_rationed_per_chat() {
+        assert_eq!(may_send_code(0, None, 0), Ok(()));
+        assert_eq!(
+            may_send_code(1, Some(1_000), 1_000 + CODE_RESEND_MS - 1),
+            Err(CodeRefused::TooSoon)
+        );
+        assert_eq!(
+            may_send_code(1, Some(1_000), 1_000 + CODE_RESEND_MS),
+            Ok(())
+        );
+        assert_eq!(
+            may_send_code(MAX_CODES_PER_CHAT, Some(0), i64::MAX),
+            Err(CodeRefused::TooMany)
+        );
+        assert_eq!(
+            may_send_code(1, Some(i64::MAX), 0),
+            Err(CodeRefused::TooSoon)
+        );
+    }
     use proptest::prelude::*;
 
     #[test]

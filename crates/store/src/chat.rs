@@ -2,10 +2,11 @@
 //! every message is committed, with its number, before either side hears of it.
 
 use crate::{Store, StoreError, Tx, args, new_id, now_ms};
+use bankdesk_domain::ErrorCode;
 use bankdesk_domain::audit::NewAuditEntry;
 use bankdesk_domain::chat::{
-    CODE_TTL_MS, ChatMessage, ChatState, ClientId, CodeCheck, Csat, MAX_RESEND, MessageText,
-    PendingCode, Sender, advance_mark, check_code,
+    CODE_TTL_MS, ChatMessage, ChatState, ClientId, CodeCheck, CodeRefused, Csat, MAX_RESEND,
+    MessageText, PendingCode, Sender, advance_mark, check_code, may_send_code,
 };
 use bankdesk_domain::contact::{ContactChannel, Direction, VerificationMethod, VerificationResult};
 use bankdesk_domain::error::FieldError;
@@ -405,33 +406,52 @@ impl Store {
     /// Stores a new one-time code for the chat (replacing any earlier one). `customer_id`
     /// is the customer whose registered phone was given, if any: a code for a number the
     /// bank does not know is stored all the same, so the answer does not reveal which
-    /// numbers are customers', and can never pass.
+    /// numbers are customers', and can never pass. A chat gets only a few codes, a minute
+    /// apart ([`may_send_code`]): each one is a text message to someone's phone.
     pub async fn set_chat_code(
         &self,
         contact_id: &str,
         customer_id: Option<&str>,
         code_hash: &str,
         salt: &str,
+        now_ms: i64,
     ) -> Result<(), StoreError> {
-        let n = self
-            .db
+        let mut tx = self.db.begin().await?;
+        let row: Option<(String, i64, Option<i64>)> = tx
+            .fetch_optional(
+                "SELECT state, codes_sent, code_sent_at_ms FROM chat_sessions WHERE contact_id = $1",
+                &args![contact_id],
+            )
+            .await?;
+        let Some((_, sent, last)) = row.filter(|r| r.0 != ChatState::Closed.as_str()) else {
+            return Err(StoreError::Conflict("the chat is closed or unknown".into()));
+        };
+        let rationed = |e: CodeRefused| StoreError::Refused {
+            code: ErrorCode::RateLimited,
+            message: e.to_string(),
+        };
+        may_send_code(sent, last, now_ms).map_err(rationed)?;
+        // Conditional on the count read, so two requests at once cannot both pass.
+        let n = tx
             .execute(
                 "UPDATE chat_sessions SET code_customer_id = $1, code_hash = $2, code_salt = $3, \
-                 code_expires_at_ms = $4, code_attempts = 0 WHERE contact_id = $5 AND state <> $6",
+                 code_expires_at_ms = $4, code_attempts = 0, codes_sent = codes_sent + 1, code_sent_at_ms = $5 \
+                 WHERE contact_id = $6 AND codes_sent = $7",
                 &args![
                     customer_id,
                     code_hash,
                     salt,
-                    now_ms() + CODE_TTL_MS,
+                    now_ms + CODE_TTL_MS,
+                    now_ms,
                     contact_id,
-                    ChatState::Closed.as_str()
+                    sent
                 ],
             )
             .await?;
         if n == 0 {
-            return Err(StoreError::Conflict("the chat is closed or unknown".into()));
+            return Err(rationed(CodeRefused::TooSoon));
         }
-        Ok(())
+        tx.commit().await
     }
 
     /// Checks a typed code. Passing links the chat's contact to the customer and records

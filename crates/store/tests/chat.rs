@@ -5,7 +5,7 @@ use bankdesk_domain::role::Role;
 use bankdesk_store::chat::{Author, CHAT_VERIFIER, CodeOutcome};
 use bankdesk_store::testing::{TestStore, backends, fixture, fresh};
 use bankdesk_store::users::NewUser;
-use bankdesk_store::{StoreError, args};
+use bankdesk_store::{StoreError, args, now_ms};
 
 async fn bank(backend: &str) -> (TestStore, String) {
     let t = fresh(backend).await;
@@ -228,9 +228,15 @@ async fn a_right_code_links_the_customer_and_wrong_ones_run_out() {
             "{b}: no code asked"
         );
 
-        s.set_chat_code(&id, Some("C1"), &code_hash(&id, "salt", "123456"), "salt")
-            .await
-            .unwrap();
+        s.set_chat_code(
+            &id,
+            Some("C1"),
+            &code_hash(&id, "salt", "123456"),
+            "salt",
+            now_ms(),
+        )
+        .await
+        .unwrap();
         assert_eq!(
             s.check_chat_code(&id, "654321").await.unwrap(),
             CodeOutcome::Wrong
@@ -267,9 +273,15 @@ async fn a_right_code_links_the_customer_and_wrong_ones_run_out() {
 
         // Five wrong tries void the code, even the right one after them.
         let id2 = s.start_chat("h2").await.unwrap().contact_id;
-        s.set_chat_code(&id2, Some("C1"), &code_hash(&id2, "s2", "111111"), "s2")
-            .await
-            .unwrap();
+        s.set_chat_code(
+            &id2,
+            Some("C1"),
+            &code_hash(&id2, "s2", "111111"),
+            "s2",
+            now_ms(),
+        )
+        .await
+        .unwrap();
         for _ in 0..5 {
             assert_eq!(
                 s.check_chat_code(&id2, "000000").await.unwrap(),
@@ -285,7 +297,7 @@ async fn a_right_code_links_the_customer_and_wrong_ones_run_out() {
 
         // A number the bank does not know gets a code that never passes.
         let id3 = s.start_chat("h3").await.unwrap().contact_id;
-        s.set_chat_code(&id3, None, &code_hash(&id3, "s3", "222222"), "s3")
+        s.set_chat_code(&id3, None, &code_hash(&id3, "s3", "222222"), "s3", now_ms())
             .await
             .unwrap();
         assert_eq!(
@@ -294,5 +306,32 @@ async fn a_right_code_links_the_customer_and_wrong_ones_run_out() {
             "{b}"
         );
         assert!(s.contact(&id3).await.unwrap().customer_id.is_none());
+
+        // Codes are text messages: a minute apart, three to a chat.
+        let id4 = s.start_chat("h4").await.unwrap().contact_id;
+        let at = now_ms();
+        let ask = |n: i64| {
+            let id4 = id4.clone();
+            async move {
+                s.set_chat_code(&id4, None, &code_hash(&id4, "s4", "333333"), "s4", at + n)
+                    .await
+            }
+        };
+        ask(0).await.unwrap();
+        assert!(
+            matches!(ask(59_999).await, Err(StoreError::Refused { message, .. }) if message.contains("minute")),
+            "{b}"
+        );
+        ask(60_000).await.unwrap();
+        ask(120_000).await.unwrap();
+        assert!(
+            matches!(ask(600_000).await, Err(StoreError::Refused { message, .. }) if message.contains("3 codes")),
+            "{b}"
+        );
+        s.close_chat(&id4, Sender::Customer).await.unwrap();
+        assert!(
+            matches!(ask(900_000).await, Err(StoreError::Conflict(m)) if m.contains("closed")),
+            "{b}: none for a closed chat"
+        );
     }
 }

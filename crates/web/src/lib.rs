@@ -43,6 +43,9 @@ pub struct WebConfig {
     /// Demo only: with no SMS gateway, the chat's one-time codes are shown to the
     /// customer in the chat (and logged) instead of being texted.
     pub chat_demo_codes: bool,
+    /// The bank's SMS gateway for the chat's one-time codes; unset (outside a demo) means
+    /// identity cannot be checked in the chat.
+    pub sms: Option<chat::codes::SmsConfig>,
     /// Secrets of the email and WeChat webhooks.
     pub messaging: messaging::MessagingConfig,
     /// Route a skill's contacts only to agents who passed its current exam (issue 6).
@@ -63,6 +66,7 @@ impl Default for WebConfig {
             reveals_per_hour: 20,
             exam_pass_mark: bankdesk_domain::exam::DEFAULT_PASS_MARK,
             chat_demo_codes: false,
+            sms: None,
             messaging: messaging::MessagingConfig::default(),
             routing_exam_gate: false,
             routing_policy: bankdesk_domain::routing::Policy::default(),
@@ -89,7 +93,8 @@ impl AppState {
     /// State with an in-memory knowledge index (filled from the database on first use);
     /// [`AppState::with_knowledge`] puts in the one kept in the data directory.
     pub fn new(store: Store, config: WebConfig) -> Result<AppState, error::ApiError> {
-        let demo_codes = config.chat_demo_codes;
+        let codes = chat::codes::CodeDelivery::new(config.chat_demo_codes, config.sms.as_ref())
+            .map_err(|e| error::ApiError::new(bankdesk_domain::ErrorCode::Internal, e))?;
         Ok(AppState {
             live: Arc::new(
                 live::Live::new(store.clone(), config.routing_exam_gate)
@@ -100,7 +105,7 @@ impl AppState {
             metrics: Arc::new(ops::Metrics::default()),
             dummy_hash: auth::hash_password(&auth::random_token())?.into(),
             kb: Arc::new(kb::Knowledge::in_memory()?),
-            chat: Arc::new(chat::Hub::new(demo_codes)),
+            chat: Arc::new(chat::Hub::new(codes)),
         })
     }
 

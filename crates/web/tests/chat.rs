@@ -434,3 +434,139 @@ async fn closing_asks_for_a_score_stores_it_and_frees_the_agent() {
         assert_eq!(entry.status, "done", "{b}");
     }
 }
+
+/// The bank's SMS platform, as far as bankdesk sees it: an HTTP endpoint that records
+/// each message posted to it and answers with `status`.
+async fn sms_gateway(
+    status: u16,
+) -> (
+    String,
+    tokio::sync::mpsc::UnboundedReceiver<(Option<String>, Value)>,
+) {
+    use axum::http::{HeaderMap, StatusCode};
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let app = axum::Router::new().route(
+        "/sms",
+        axum::routing::post(
+            move |headers: HeaderMap, axum::Json(body): axum::Json<Value>| {
+                let tx = tx.clone();
+                async move {
+                    let secret = headers
+                        .get("x-gateway-secret")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string);
+                    let _ = tx.send((secret, body));
+                    StatusCode::from_u16(status).unwrap()
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}/sms"), rx)
+}
+
+/// A new chat whose customer asks for a code for C1's number; its socket and id.
+async fn asking_for_a_code(app: &TestApp) -> (Ws, String) {
+    let mut customer = Ws::customer(app).await;
+    customer.send(json!({"type": "start"})).await;
+    let id = customer.of_type("welcome").await["contact_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    customer
+        .send(json!({"type": "verify_phone", "phone": "138-0000-0002"}))
+        .await;
+    (customer, id)
+}
+
+fn with_gateway(url: &str) -> WebConfig {
+    WebConfig {
+        sms: Some(bankdesk_web::chat::codes::SmsConfig {
+            url: url.to_string(),
+            secret: "gw-secret".into(),
+            timeout: Duration::from_secs(5),
+        }),
+        ..WebConfig::default()
+    }
+}
+
+#[tokio::test]
+async fn codes_are_texted_through_the_gateway_to_customers_numbers_only() {
+    for b in backends() {
+        let (url, mut texts) = sms_gateway(200).await;
+        let app = TestApp::start_with(b, with_gateway(&url)).await;
+        let (_agent, mut customer, id, _) = routed_chat(&app).await;
+
+        // A number no customer has: the same answer, and nothing is texted.
+        customer
+            .send(json!({"type": "verify_phone", "phone": "13911112222"}))
+            .await;
+        let sent = customer.of_type("code_sent").await;
+        assert!(sent["demo_code"].is_null(), "{b}: {sent}");
+        assert!(texts.try_recv().is_err(), "{b}: no text to a stranger");
+        // A second code within the minute is refused.
+        customer
+            .send(json!({"type": "verify_phone", "phone": "138-0000-0002"}))
+            .await;
+        assert_eq!(
+            customer.of_type("error").await["code"],
+            "rate_limited",
+            "{b}"
+        );
+        assert!(texts.try_recv().is_err(), "{b}");
+
+        // The customer's own number, in a new chat: the code arrives by text, not in the chat.
+        let (mut again, chat2) = asking_for_a_code(&app).await;
+        let sent = again.of_type("code_sent").await;
+        assert!(sent["demo_code"].is_null(), "{b}: the chat never shows it");
+        let (secret, text) = texts.try_recv().expect("the gateway got the code");
+        assert_eq!(secret.as_deref(), Some("gw-secret"), "{b}");
+        assert_eq!(
+            (text["phone"].as_str(), text["contact_id"].as_str()),
+            (Some("13800000002"), Some(chat2.as_str())),
+            "{b}"
+        );
+        let body = text["text"].as_str().unwrap();
+        let code: String = body.chars().filter(char::is_ascii_digit).take(6).collect();
+        assert!(body.contains("请勿告诉任何人"), "{b}: {body}");
+        again
+            .send(json!({"type": "verify_code", "code": code}))
+            .await;
+        again.of_type("verified").await;
+        let c = app.store.store.contact(&chat2).await.unwrap();
+        assert_eq!(c.customer_id.as_deref(), Some("C1"), "{b}");
+        assert!(
+            app.store
+                .store
+                .contact(&id)
+                .await
+                .unwrap()
+                .customer_id
+                .is_none(),
+            "{b}: the stranger's chat is not linked"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_gateway_that_refuses_is_told_to_the_customer() {
+    for b in backends() {
+        let (url, mut texts) = sms_gateway(503).await;
+        let app = TestApp::start_with(b, with_gateway(&url)).await;
+        let (mut customer, _) = asking_for_a_code(&app).await;
+        let e = customer.of_type("error").await;
+        assert_eq!(e["code"], "unavailable", "{b}: {e}");
+        assert!(texts.try_recv().is_ok(), "{b}: it was tried");
+
+        // With no gateway at all (outside a demo), the chat says so.
+        let bare = TestApp::start(b).await;
+        let (mut customer, _) = asking_for_a_code(&bare).await;
+        assert_eq!(
+            customer.of_type("error").await["code"],
+            "unavailable",
+            "{b}"
+        );
+    }
+}

@@ -2,6 +2,7 @@
 //! bank's public pages); a chat is reached only through the token its start handed out.
 
 use super::Side;
+use super::codes::CodeDelivery;
 use crate::AppState;
 use crate::auth::{random_token, token_hash};
 use axum::extract::State;
@@ -227,6 +228,7 @@ fn store_error(e: StoreError) -> Message {
         StoreError::Conflict(m) => error("conflict", m),
         StoreError::Invalid(f) => error("invalid_field", f.to_string()),
         StoreError::NotFound => error("not_found", "no such chat"),
+        StoreError::Refused { code, message } => error(code.code(), message),
         other => {
             tracing::error!(error = %other, "chat command failed");
             error("internal", "internal error; it has been logged")
@@ -235,8 +237,9 @@ fn store_error(e: StoreError) -> Message {
 }
 
 /// A one-time code for the phone number the customer gives. The code is generated and
-/// stored hashed whether or not the number is a customer's (the answer is the same
-/// either way). Without an SMS gateway the demo shows it to the customer and logs it.
+/// stored hashed whether or not the number is a customer's, and the answer is the same
+/// either way; but only a customer's registered number is texted, so the chat cannot be
+/// used to send messages to anyone else. In a demo the code is shown and logged instead.
 async fn send_code(
     state: &AppState,
     contact_id: &str,
@@ -246,7 +249,8 @@ async fn send_code(
         Ok(p) => p,
         Err(e) => return Ok(Some(error("invalid_field", e.to_string()))),
     };
-    if !state.chat.demo_codes() {
+    let delivery = state.chat.codes();
+    if matches!(delivery, CodeDelivery::Unavailable) {
         return Ok(Some(error(
             "unavailable",
             "no SMS gateway is configured for one-time codes",
@@ -267,16 +271,35 @@ async fn send_code(
             customer.as_deref(),
             &code_hash(contact_id, &salt, &code),
             &salt,
+            bankdesk_store::now_ms(),
         )
         .await?;
-    tracing::info!(
-        contact_id,
-        code,
-        "demo mode: chat one-time code (no SMS gateway)"
-    );
+    let demo_code = match delivery {
+        CodeDelivery::Demo => {
+            tracing::info!(
+                contact_id,
+                code,
+                "demo mode: chat one-time code (no SMS gateway)"
+            );
+            Some(code)
+        }
+        CodeDelivery::Sms(gateway) => {
+            if customer.is_some()
+                && let Err(e) = gateway.send(phone.as_str(), &code, contact_id).await
+            {
+                tracing::warn!(contact_id, error = %e, "one-time code not sent");
+                return Ok(Some(error(
+                    "unavailable",
+                    "the code could not be sent just now; try again, or the agent can verify you",
+                )));
+            }
+            None
+        }
+        CodeDelivery::Unavailable => None,
+    };
     Ok(Some(event(&ServerEvent::CodeSent {
         contact_id: contact_id.to_string(),
-        demo_code: Some(code),
+        demo_code,
     })))
 }
 

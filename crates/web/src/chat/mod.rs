@@ -11,6 +11,7 @@
 
 pub(crate) mod agent;
 mod assets;
+pub mod codes;
 pub(crate) mod customer;
 
 use crate::AppState;
@@ -85,8 +86,8 @@ pub struct Hub {
     conns: Mutex<Conns>,
     next_id: AtomicU64,
     listening: AtomicBool,
-    /// No SMS gateway: one-time codes are shown to the customer and logged (demo only).
-    demo_codes: bool,
+    /// How one-time codes reach the customer.
+    codes: codes::CodeDelivery,
 }
 
 /// A registered socket: frames for it arrive on `rx`; dropping it unregisters.
@@ -111,17 +112,17 @@ enum Side {
 }
 
 impl Hub {
-    pub fn new(demo_codes: bool) -> Hub {
+    pub fn new(codes: codes::CodeDelivery) -> Hub {
         Hub {
             conns: Mutex::new(Conns::default()),
             next_id: AtomicU64::new(1),
             listening: AtomicBool::new(false),
-            demo_codes,
+            codes,
         }
     }
 
-    pub fn demo_codes(&self) -> bool {
-        self.demo_codes
+    pub fn codes(&self) -> &codes::CodeDelivery {
+        &self.codes
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Conns> {
