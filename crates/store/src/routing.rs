@@ -11,7 +11,7 @@ use bankdesk_domain::error::FieldError;
 use bankdesk_domain::routing::{
     AgentLoad, AgentState, EntryStatus, Lane, Policy, Urgency, check_name,
 };
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 /// An agent's presence row with their user name.
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow, serde::Serialize)]
@@ -65,50 +65,6 @@ pub struct RoutingSnapshot {
     pub queues: Vec<QueueRow>,
     /// Waiting and assigned entries.
     pub entries: Vec<EntryRow>,
-}
-
-impl RoutingSnapshot {
-    /// The router's view of each agent; `gate` may withdraw a skill (the exam gate).
-    pub fn loads(&self, mut gate: impl FnMut(&str, &str) -> bool) -> Vec<AgentLoad> {
-        let mut skills: HashMap<&str, BTreeSet<String>> = HashMap::new();
-        for (u, s) in &self.skills {
-            if gate(u, s) {
-                skills.entry(u.as_str()).or_default().insert(s.clone());
-            }
-        }
-        self.agents
-            .iter()
-            .map(|a| {
-                let mut load = AgentLoad {
-                    agent_id: a.user_id.clone(),
-                    state: AgentState::parse(&a.state).unwrap_or(AgentState::Offline),
-                    skills: skills.remove(a.user_id.as_str()).unwrap_or_default(),
-                    chat_capacity: u32::try_from(a.chat_capacity).unwrap_or(0),
-                    voice: 0,
-                    text: 0,
-                    idle_since_ms: a.idle_since_ms,
-                };
-                for e in self.entries.iter().filter(|e| {
-                    e.status == EntryStatus::Assigned.as_str()
-                        && e.agent_id.as_deref() == Some(a.user_id.as_str())
-                }) {
-                    match e.lane() {
-                        Lane::Voice => load.voice += 1,
-                        Lane::Text => load.text += 1,
-                    }
-                }
-                load
-            })
-            .collect()
-    }
-
-    /// The queue serving `skill`: the first by name, or one named after the skill.
-    pub fn queue_for(&self, skill: &str) -> String {
-        self.queues
-            .iter()
-            .find(|q| q.skill == skill)
-            .map_or_else(|| skill.to_string(), |q| q.name.clone())
-    }
 }
 
 /// A new routing entry.

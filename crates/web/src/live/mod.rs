@@ -147,13 +147,6 @@ impl Live {
         Ok(guard)
     }
 
-    /// Forgets the board; the next pass reads it again. For changes to queues or agents'
-    /// skills made in the store directly.
-    pub async fn reload(&self) {
-        *self.board.lock().await = None;
-        self.changed();
-    }
-
     /// Persists the request, assigns now if an agent is free, else queues it.
     /// Assigning sets the contact's handler (so `contact:<id>` becomes that agent's purpose).
     pub async fn request(&self, req: WorkRequest) -> Result<Placement, ApiError> {
