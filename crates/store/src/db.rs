@@ -8,6 +8,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use std::fmt::Write as _;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -386,11 +387,22 @@ pub fn param(dialect: Dialect, n: usize) -> String {
 }
 
 /// `p_from, p_from+1, ...` for `count` parameters (an `IN (...)` list), per [`param`].
+/// Written into one string: a CTI delivery's statements have tens of thousands of
+/// placeholders, and a string for each was a visible part of the profile.
 pub fn param_list(dialect: Dialect, from: usize, count: usize) -> String {
-    (from..from + count)
-        .map(|n| param(dialect, n))
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut out = String::with_capacity(count * 4);
+    for n in from..from + count {
+        if n > from {
+            out.push_str(", ");
+        }
+        match dialect {
+            Dialect::Sqlite => out.push('?'),
+            Dialect::Postgres => {
+                let _ = write!(out, "${n}");
+            }
+        }
+    }
+    out
 }
 
 /// [`multi_insert`] with the placeholders of [`param`], for statements of many rows.
