@@ -2,7 +2,7 @@
 //! from all its events so late and repeated deliveries reconcile, and every call kept as
 //! a phone contact of the customer its caller's number (ANI) identifies.
 
-use crate::db::{Arg, multi_insert_in, param, param_list};
+use crate::db::{Arg, json_list, json_rows, json_text_list, multi_insert_in, param};
 use crate::{Store, StoreError, Tx, args, new_id};
 use bankdesk_domain::audit::NewAuditEntry;
 use bankdesk_domain::cti::{CallEvent, CallEventType, CallState, fold};
@@ -51,7 +51,8 @@ pub struct CallRow {
     pub events: i64,
 }
 
-#[derive(sqlx::FromRow)]
+/// A stored event, read back as one row of a [`json_rows`] aggregate.
+#[derive(serde::Deserialize)]
 struct EventRow {
     call_id: String,
     seq: i64,
@@ -65,11 +66,24 @@ struct EventRow {
     recording_ref: Option<String>,
 }
 
-/// The stored call with what it is joined to, for change detection.
-#[derive(sqlx::FromRow)]
+/// The stored call with what it is joined to, for change detection; the fields are in
+/// the order of [`EXISTING`].
+#[derive(serde::Deserialize)]
 struct Existing {
-    #[sqlx(flatten)]
-    call: CallRow,
+    call_id: String,
+    contact_id: String,
+    status: String,
+    ani: Option<String>,
+    dnis: Option<String>,
+    queue: Option<String>,
+    agent: Option<String>,
+    ivr_path: Option<String>,
+    recording_ref: Option<String>,
+    vip_tier: Option<String>,
+    offered_at_ms: i64,
+    answered_at_ms: Option<i64>,
+    ended_at_ms: Option<i64>,
+    events: i64,
     customer_id: Option<String>,
     handler_id: Option<String>,
     contact_status: String,
@@ -78,6 +92,10 @@ struct Existing {
     entry_agent: Option<String>,
     entry_status: Option<String>,
 }
+
+const EXISTING: &str = "k.call_id, k.contact_id, k.status, k.ani, k.dnis, k.queue, k.agent, k.ivr_path, k.recording_ref, \
+     k.vip_tier, k.offered_at_ms, k.answered_at_ms, k.ended_at_ms, k.events, c.customer_id, c.handler_id, c.status, \
+     c.opened_at_ms, c.closed_at_ms, r.agent_id, r.status";
 
 const CALL_COLUMNS: &str = "call_id, contact_id, status, ani, dnis, queue, agent, ivr_path, recording_ref, vip_tier, \
      offered_at_ms, answered_at_ms, ended_at_ms, events";
@@ -95,7 +113,7 @@ const EVENT_COLUMNS: [&str; 11] = [
     "received_at_ms",
 ];
 
-fn same(call: &CallRow, s: &CallState) -> bool {
+fn same(call: &Existing, s: &CallState) -> bool {
     call.status == s.status.as_str()
         && call.ani == s.ani
         && call.dnis == s.dnis
@@ -158,10 +176,7 @@ impl Store {
             }
             let mut ids: Vec<&str> = delivered.keys().copied().collect();
             ids.sort_unstable();
-            for chunk in ids.chunks(CHUNK) {
-                tx.refold_calls(chunk, &delivered, now_ms, &mut out.changes)
-                    .await?;
-            }
+            out.changes = tx.refold_calls(&ids, &delivered, now_ms).await?;
         }
         tx.commit().await?;
         Ok(out)
@@ -194,44 +209,42 @@ impl Store {
 
 impl Tx {
     /// Refolds the calls `ids` from all their stored events and writes what changed, in
-    /// a few multi-row statements per delivery rather than several per call.
-    /// `delivered` holds this delivery's events by call, in delivery order.
+    /// a few statements per delivery rather than several per call. `delivered` holds this
+    /// delivery's events by call, in delivery order.
     async fn refold_calls(
         &mut self,
         ids: &[&str],
         delivered: &HashMap<&str, Vec<&CallEvent>>,
         now_ms: i64,
-        changes: &mut Vec<CallChange>,
-    ) -> Result<(), StoreError> {
-        let id_args: Vec<Arg> = ids.iter().map(|i| Arg::from(*i)).collect();
-        let list = param_list(self.dialect(), 1, ids.len());
+    ) -> Result<Vec<CallChange>, StoreError> {
+        let d = self.dialect();
         let existing: Vec<Existing> = self
-            .fetch_all(
+            .fetch_json(
                 &format!(
-                    "SELECT k.call_id, k.contact_id, k.status, k.ani, k.dnis, k.queue, k.agent, k.ivr_path, k.recording_ref, \
-                     k.vip_tier, k.offered_at_ms, k.answered_at_ms, k.ended_at_ms, k.events, c.customer_id, c.handler_id, \
-                     c.status AS contact_status, c.opened_at_ms AS contact_opened_at_ms, \
-                     c.closed_at_ms AS contact_closed_at_ms, r.agent_id AS entry_agent, r.status AS entry_status \
-                     FROM calls k JOIN contacts c ON c.id = k.contact_id LEFT JOIN routing_entries r ON r.contact_id = k.contact_id \
-                     WHERE k.call_id IN ({list})"
+                    "SELECT {} FROM calls k JOIN contacts c ON c.id = k.contact_id \
+                     LEFT JOIN routing_entries r ON r.contact_id = k.contact_id WHERE k.call_id IN ({})",
+                    json_rows(d, EXISTING),
+                    json_text_list(d, 1)
                 ),
-                &id_args,
+                &[json_list(ids.iter().copied())],
             )
             .await?;
         // A call without a row has all its events in this delivery (every delivery creates
         // the rows of its calls), so only known calls' events are read back; of a repeated
         // seq the first delivered counts, as in the table.
         let mut by_call: BTreeMap<String, Vec<CallEvent>> = BTreeMap::new();
-        let known: Vec<&str> = existing.iter().map(|e| e.call.call_id.as_str()).collect();
-        if !known.is_empty() {
+        if !existing.is_empty() {
             let rows: Vec<EventRow> = self
-                .fetch_all(
+                .fetch_json(
                     &format!(
-                        "SELECT call_id, seq, event_type, at_ms, ani, dnis, queue, agent, ivr_path, recording_ref \
-                         FROM cti_events WHERE call_id IN ({})",
-                        param_list(self.dialect(), 1, known.len())
+                        "SELECT {} FROM cti_events WHERE call_id IN ({})",
+                        json_rows(
+                            d,
+                            "call_id, seq, event_type, at_ms, ani, dnis, queue, agent, ivr_path, recording_ref"
+                        ),
+                        json_text_list(d, 1)
                     ),
-                    &known.iter().map(|i| Arg::from(*i)).collect::<Vec<_>>(),
+                    &[json_list(existing.iter().map(|e| e.call_id.as_str()))],
                 )
                 .await?;
             for r in rows {
@@ -268,19 +281,20 @@ impl Tx {
         }
         let mut existing: HashMap<String, Existing> = existing
             .into_iter()
-            .map(|e| (e.call.call_id.clone(), e))
+            .map(|e| (e.call_id.clone(), e))
             .collect();
         let states: Vec<CallState> = by_call
             .iter()
             .filter_map(|(id, evs)| fold(id, evs))
-            .filter(|s| existing.get(&s.call_id).is_none_or(|e| !same(&e.call, s)))
+            .filter(|s| existing.get(&s.call_id).is_none_or(|e| !same(e, s)))
             .collect();
         if states.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let callers = self.callers(&states, &existing).await?;
         let agents = self.agent_ids(&states).await?;
         let mut w = Writes::default();
+        let mut changes = Vec::with_capacity(states.len());
         for s in &states {
             let agent = s
                 .agent
@@ -295,7 +309,8 @@ impl Tx {
             };
             changes.push(change);
         }
-        w.apply(self, now_ms).await
+        w.apply(self, now_ms).await?;
+        Ok(changes)
     }
 
     /// Customers recognised by the callers' numbers of new calls: (customer id, VIP tier),
@@ -310,26 +325,25 @@ impl Tx {
             .filter(|s| !existing.contains_key(&s.call_id))
             .filter_map(|s| s.ani.as_deref())
             .collect();
+        if anis.is_empty() {
+            return Ok(HashMap::new());
+        }
         anis.sort_unstable();
         anis.dedup();
+        let d = self.dialect();
+        let rows: Vec<(String, String, String)> = self
+            .fetch_json(
+                &format!(
+                    "SELECT {} FROM customer_phones p JOIN customers c ON c.id = p.customer_id WHERE p.phone IN ({})",
+                    json_rows(d, "p.phone, p.customer_id, c.vip_tier"),
+                    json_text_list(d, 1)
+                ),
+                &[json_list(anis)],
+            )
+            .await?;
         let mut found: HashMap<String, Vec<(String, String)>> = HashMap::new();
-        for chunk in anis.chunks(CHUNK) {
-            let rows: Vec<(String, String, String)> = self
-                .fetch_all(
-                    &format!(
-                        "SELECT p.phone, p.customer_id, c.vip_tier FROM customer_phones p JOIN customers c ON c.id = p.customer_id \
-                         WHERE p.phone IN ({})",
-                        param_list(self.dialect(), 1, chunk.len())
-                    ),
-                    &chunk
-                        .iter()
-                        .map(|a| Arg::from(*a))
-                        .collect::<Vec<_>>(),
-                )
-                .await?;
-            for (phone, id, tier) in rows {
-                found.entry(phone).or_default().push((id, tier));
-            }
+        for (phone, id, tier) in rows {
+            found.entry(phone).or_default().push((id, tier));
         }
         Ok(found
             .into_iter()
@@ -343,22 +357,22 @@ impl Tx {
         states: &[CallState],
     ) -> Result<HashMap<String, String>, StoreError> {
         let mut names: Vec<&str> = states.iter().filter_map(|s| s.agent.as_deref()).collect();
+        if names.is_empty() {
+            return Ok(HashMap::new());
+        }
         names.sort_unstable();
         names.dedup();
-        let mut out = HashMap::new();
-        for chunk in names.chunks(CHUNK) {
-            let rows: Vec<(String, String)> = self
-                .fetch_all(
-                    &format!(
-                        "SELECT username, id FROM users WHERE username IN ({})",
-                        param_list(self.dialect(), 1, chunk.len())
-                    ),
-                    &chunk.iter().map(|a| Arg::from(*a)).collect::<Vec<_>>(),
-                )
-                .await?;
-            out.extend(rows);
-        }
-        Ok(out)
+        let d = self.dialect();
+        let rows: Vec<(String, String)> = self
+            .fetch_all(
+                &format!(
+                    "SELECT username, id FROM users WHERE username IN ({})",
+                    json_text_list(d, 1)
+                ),
+                &[json_list(names)],
+            )
+            .await?;
+        Ok(rows.into_iter().collect())
     }
 }
 
@@ -474,7 +488,7 @@ impl Writes {
         agent: Option<(String, String)>,
         now_ms: i64,
     ) -> CallChange {
-        let contact_id = e.call.contact_id.clone();
+        let contact_id = e.contact_id.clone();
         let handler = agent.as_ref().map(|a| a.0.clone()).or(e.handler_id.clone());
         // A call's contact closes when the call is over and stays closed; its times follow
         // the events, so a late event with an earlier time reconciles them.
@@ -536,7 +550,7 @@ impl Writes {
                 &contact_id,
                 s,
                 e.customer_id.clone(),
-                e.call.vip_tier.clone(),
+                e.vip_tier.clone(),
                 id,
                 now_ms,
             );
@@ -545,8 +559,7 @@ impl Writes {
             }
             change.assigned_to = agent.clone();
         }
-        self.calls
-            .push((s.clone(), contact_id, e.call.vip_tier.clone()));
+        self.calls.push((s.clone(), contact_id, e.vip_tier.clone()));
         change
     }
 
@@ -684,24 +697,31 @@ impl Writes {
                 .collect();
             tx.execute(&sql, &args).await?;
         }
-        for chunk in self.finished.chunks(CHUNK) {
-            let mut args = args![EntryStatus::Done.as_str(), now_ms].to_vec();
-            args.extend(chunk.iter().map(|c| Arg::from(c.as_str())));
+        if !self.finished.is_empty() {
             let d = tx.dialect();
-            let sql = format!(
-                "UPDATE routing_entries SET status = {}, done_at_ms = {} WHERE contact_id IN ({})",
-                param(d, 1),
-                param(d, 2),
-                param_list(d, 3, chunk.len())
-            );
-            tx.execute(&sql, &args).await?;
+            tx.execute(
+                &format!(
+                    "UPDATE routing_entries SET status = {}, done_at_ms = {} WHERE contact_id IN ({})",
+                    param(d, 1),
+                    param(d, 2),
+                    json_text_list(d, 3)
+                ),
+                &[
+                    Arg::from(EntryStatus::Done.as_str()),
+                    Arg::from(now_ms),
+                    json_list(self.finished.iter().map(String::as_str)),
+                ],
+            )
+            .await?;
         }
-        for agent in self.freed.iter().chain(&self.touched) {
-            if self.freed.contains(agent) {
-                tx.touch_idle(agent, now_ms).await?;
-            }
-            tx.refresh_presence(agent, now_ms).await?;
-        }
+        let freed: Vec<&str> = self.freed.iter().map(String::as_str).collect();
+        tx.touch_idle(&freed, now_ms).await?;
+        let agents: Vec<&str> = self
+            .freed
+            .union(&self.touched)
+            .map(String::as_str)
+            .collect();
+        tx.refresh_presence(&agents, now_ms).await?;
         tx.audit_many(self.audits).await
     }
 }

@@ -8,6 +8,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use std::fmt::Write as _;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -336,6 +337,17 @@ impl Tx {
             .ok_or(StoreError::NotFound)
     }
 
+    /// The rows of a query that selects one [`json_rows`] aggregate, decoded in column
+    /// order into `T` (a tuple or a struct).
+    pub async fn fetch_json<T: serde::de::DeserializeOwned>(
+        &mut self,
+        sql: &str,
+        args: &[Arg],
+    ) -> Result<Vec<T>, StoreError> {
+        let (text,): (String,) = self.fetch_one(sql, args).await?;
+        serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("json rows: {e}")))
+    }
+
     pub async fn commit(self) -> Result<(), StoreError> {
         on_each!(self, TxSq, TxPg, |t| Ok(t.commit().await?))
     }
@@ -375,11 +387,22 @@ pub fn param(dialect: Dialect, n: usize) -> String {
 }
 
 /// `p_from, p_from+1, ...` for `count` parameters (an `IN (...)` list), per [`param`].
+/// Written into one string: a CTI delivery's statements have tens of thousands of
+/// placeholders, and a string for each was a visible part of the profile.
 pub fn param_list(dialect: Dialect, from: usize, count: usize) -> String {
-    (from..from + count)
-        .map(|n| param(dialect, n))
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut out = String::with_capacity(count * 4);
+    for n in from..from + count {
+        if n > from {
+            out.push_str(", ");
+        }
+        match dialect {
+            Dialect::Sqlite => out.push('?'),
+            Dialect::Postgres => {
+                let _ = write!(out, "${n}");
+            }
+        }
+    }
+    out
 }
 
 /// [`multi_insert`] with the placeholders of [`param`], for statements of many rows.
@@ -394,6 +417,34 @@ pub fn multi_insert_in(dialect: Dialect, table: &str, columns: &[&str], rows: us
         sql.push(')');
     }
     sql
+}
+
+/// A list of strings bound as one JSON array, for [`json_text_list`].
+pub fn json_list<'a>(items: impl IntoIterator<Item = &'a str>) -> Arg {
+    Arg::Text(Some(serde_json::Value::from_iter(items).to_string()))
+}
+
+/// A subquery of the strings of the [`json_list`] bound at parameter `n`, for `IN (...)`:
+/// one placeholder whatever the list's length, so the statement text stays the same and
+/// is prepared once per connection instead of once per list length.
+pub fn json_text_list(dialect: Dialect, n: usize) -> String {
+    match dialect {
+        Dialect::Sqlite => format!("SELECT value FROM json_each({})", param(dialect, n)),
+        Dialect::Postgres => format!("SELECT json_array_elements_text(${n}::json)"),
+    }
+}
+
+/// An aggregate of all rows as one JSON array of arrays of `exprs` (comma-separated), for
+/// [`Tx::fetch_json`]. sqlx's SQLite driver copies every value of every row on its worker
+/// thread and frees it on the caller's, both under SQLite's allocator lock, which made
+/// reading back a thousand rows cost more than the query; one text value does not.
+pub fn json_rows(dialect: Dialect, exprs: &str) -> String {
+    match dialect {
+        Dialect::Sqlite => format!("json_group_array(json_array({exprs}))"),
+        Dialect::Postgres => {
+            format!("COALESCE(json_agg(json_build_array({exprs})), '[]'::json)::text")
+        }
+    }
 }
 
 #[cfg(test)]

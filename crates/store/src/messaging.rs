@@ -398,7 +398,7 @@ impl Store {
             )
             .await?;
         if held > 0 {
-            tx.refresh_presence(actor.user_id, now).await?;
+            tx.refresh_presence(&[actor.user_id], now).await?;
         }
         tx.audit(entry(
             actor.username,

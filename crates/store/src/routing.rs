@@ -3,7 +3,7 @@
 //! ([`bankdesk_domain::routing`]); this module loads its input and applies its decisions,
 //! each assignment in one transaction with the contact's handler and its audit record.
 
-use crate::db::{Arg, param_list};
+use crate::db::{Arg, json_list, json_text_list, param, param_list};
 use crate::{Store, StoreError, Tx, args, new_id};
 use bankdesk_domain::audit::NewAuditEntry;
 use bankdesk_domain::contact::{ContactChannel, Direction};
@@ -11,7 +11,7 @@ use bankdesk_domain::error::FieldError;
 use bankdesk_domain::routing::{
     AgentLoad, AgentState, EntryStatus, Lane, Policy, Urgency, check_name,
 };
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// An agent's presence row with their user name.
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow, serde::Serialize)]
@@ -182,7 +182,7 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         // Available but already full (say, back from a break with chats open): busy.
-        tx.refresh_presence(user_id, now_ms).await?;
+        tx.refresh_presence(&[user_id], now_ms).await?;
         tx.commit().await
     }
 
@@ -363,7 +363,7 @@ impl Store {
         }
         tx.hand_contact(contact_id, Some(agent_id), now_ms, "contact.assign")
             .await?;
-        tx.refresh_presence(agent_id, now_ms).await?;
+        tx.refresh_presence(&[agent_id], now_ms).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -402,9 +402,9 @@ impl Store {
         .await?;
         tx.hand_contact(contact_id, None, now_ms, "contact.transfer")
             .await?;
-        if let Some(a) = &entry.agent_id {
-            tx.touch_idle(a, now_ms).await?;
-            tx.refresh_presence(a, now_ms).await?;
+        if let Some(a) = entry.agent_id.as_deref() {
+            tx.touch_idle(&[a], now_ms).await?;
+            tx.refresh_presence(&[a], now_ms).await?;
         }
         tx.commit().await?;
         Ok(previous)
@@ -430,10 +430,10 @@ impl Store {
         tx.hand_contact(contact_id, Some(agent_id), now_ms, "contact.transfer")
             .await?;
         if let Some(a) = entry.agent_id.as_deref().filter(|a| *a != agent_id) {
-            tx.touch_idle(a, now_ms).await?;
-            tx.refresh_presence(a, now_ms).await?;
+            tx.touch_idle(&[a], now_ms).await?;
+            tx.refresh_presence(&[a], now_ms).await?;
         }
-        tx.refresh_presence(agent_id, now_ms).await?;
+        tx.refresh_presence(&[agent_id], now_ms).await?;
         tx.commit().await
     }
 }
@@ -528,73 +528,117 @@ impl Tx {
             &args![EntryStatus::Done.as_str(), now_ms, contact_id],
         )
         .await?;
-        if let Some(a) = &agent {
-            self.touch_idle(a, now_ms).await?;
-            self.refresh_presence(a, now_ms).await?;
+        if let Some(a) = agent.as_deref() {
+            self.touch_idle(&[a], now_ms).await?;
+            self.refresh_presence(&[a], now_ms).await?;
         }
         Ok(agent)
     }
 
+    /// Starts the idle time of the agents (their work just ended).
     pub(crate) async fn touch_idle(
         &mut self,
-        agent_id: &str,
+        agent_ids: &[&str],
         now_ms: i64,
     ) -> Result<(), StoreError> {
+        if agent_ids.is_empty() {
+            return Ok(());
+        }
+        let d = self.dialect();
         self.execute(
-            "UPDATE agent_presence SET idle_since_ms = $1 WHERE user_id = $2",
-            &args![now_ms, agent_id],
+            &format!(
+                "UPDATE agent_presence SET idle_since_ms = {} WHERE user_id IN ({})",
+                param(d, 1),
+                json_text_list(d, 2)
+            ),
+            &[Arg::from(now_ms), json_list(agent_ids.iter().copied())],
         )
         .await?;
         Ok(())
     }
 
-    /// Marks an `available` agent who can take nothing more `busy` (by the desk), and
-    /// returns a desk-busy agent with room again to `available`.
+    /// Marks `available` agents who can take nothing more `busy` (by the desk), and
+    /// returns desk-busy agents with room again to `available`. Takes all the agents at
+    /// once, so a CTI delivery touching many agents reads their loads in two queries.
     pub(crate) async fn refresh_presence(
         &mut self,
-        agent_id: &str,
+        agent_ids: &[&str],
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let Some((state, cap, by_desk)): Option<(String, i64, bool)> = self
-            .fetch_optional(
-                "SELECT state, chat_capacity, busy_by_desk FROM agent_presence WHERE user_id = $1",
-                &args![agent_id],
-            )
-            .await?
-        else {
+        if agent_ids.is_empty() {
             return Ok(());
-        };
-        let channels: Vec<(String,)> = self
+        }
+        let d = self.dialect();
+        let list = json_list(agent_ids.iter().copied());
+        let presence: Vec<(String, String, i64, bool)> = self
             .fetch_all(
-                "SELECT channel FROM routing_entries WHERE agent_id = $1 AND status = $2",
-                &args![agent_id, EntryStatus::Assigned.as_str()],
+                &format!(
+                    "SELECT user_id, state, chat_capacity, busy_by_desk FROM agent_presence WHERE user_id IN ({})",
+                    json_text_list(d, 1)
+                ),
+                std::slice::from_ref(&list),
             )
             .await?;
-        let mut load = AgentLoad {
-            agent_id: agent_id.to_string(),
-            state: AgentState::parse(&state).unwrap_or(AgentState::Offline),
-            skills: BTreeSet::new(),
-            chat_capacity: u32::try_from(cap).unwrap_or(0),
-            voice: 0,
-            text: 0,
-            idle_since_ms: now_ms,
-        };
-        for (c,) in channels {
-            match Lane::of(ContactChannel::parse(&c).unwrap_or(ContactChannel::Chat)) {
-                Lane::Voice => load.voice += 1,
-                Lane::Text => load.text += 1,
+        if presence.is_empty() {
+            return Ok(());
+        }
+        let held: Vec<(String, String, i64)> = self
+            .fetch_all(
+                &format!(
+                    "SELECT agent_id, channel, COUNT(*) FROM routing_entries WHERE status = {} AND agent_id IN ({}) \
+                     GROUP BY agent_id, channel",
+                    param(d, 1),
+                    json_text_list(d, 2)
+                ),
+                &[Arg::from(EntryStatus::Assigned.as_str()), list],
+            )
+            .await?;
+        let mut becomes: BTreeMap<(&'static str, bool), Vec<&str>> = BTreeMap::new();
+        for (agent_id, state, cap, by_desk) in &presence {
+            let mut load = AgentLoad {
+                agent_id: agent_id.clone(),
+                state: AgentState::parse(state).unwrap_or(AgentState::Offline),
+                skills: BTreeSet::new(),
+                chat_capacity: u32::try_from(*cap).unwrap_or(0),
+                voice: 0,
+                text: 0,
+                idle_since_ms: now_ms,
+            };
+            for (_, c, n) in held.iter().filter(|h| h.0 == *agent_id) {
+                let n = u32::try_from(*n).unwrap_or(u32::MAX);
+                match Lane::of(ContactChannel::parse(c).unwrap_or(ContactChannel::Chat)) {
+                    Lane::Voice => load.voice += n,
+                    Lane::Text => load.text += n,
+                }
+            }
+            let full = load.is_full(&Policy::default());
+            let next = match load.state {
+                AgentState::Available if full => Some((AgentState::Busy, true)),
+                AgentState::Busy if *by_desk && !full => Some((AgentState::Available, false)),
+                _ => None,
+            };
+            if let Some((state, desk)) = next {
+                becomes
+                    .entry((state.as_str(), desk))
+                    .or_default()
+                    .push(agent_id);
             }
         }
-        let full = load.is_full(&Policy::default());
-        let next = match load.state {
-            AgentState::Available if full => Some((AgentState::Busy, true)),
-            AgentState::Busy if by_desk && !full => Some((AgentState::Available, false)),
-            _ => None,
-        };
-        if let Some((s, desk)) = next {
+        for ((state, desk), agents) in becomes {
             self.execute(
-                "UPDATE agent_presence SET state = $1, busy_by_desk = $2, changed_at_ms = $3 WHERE user_id = $4",
-                &args![s.as_str(), desk, now_ms, agent_id],
+                &format!(
+                    "UPDATE agent_presence SET state = {}, busy_by_desk = {}, changed_at_ms = {} WHERE user_id IN ({})",
+                    param(d, 1),
+                    param(d, 2),
+                    param(d, 3),
+                    json_text_list(d, 4)
+                ),
+                &[
+                    Arg::from(state),
+                    Arg::from(desk),
+                    Arg::from(now_ms),
+                    json_list(agents),
+                ],
             )
             .await?;
         }

@@ -53,3 +53,80 @@ async fn a_repeated_seq_keeps_the_first_event_in_new_and_known_calls() {
         assert!(s.audit_verify().await.unwrap().ok, "{b}");
     }
 }
+
+fn call_ev(call: &str, seq: i64, kind: &str, agent: Option<&str>) -> CallEvent {
+    let mut e = ev(seq, kind, u32::try_from(seq).unwrap(), agent);
+    e.call_id = call.to_string();
+    e
+}
+
+/// The agents a delivery touches are refreshed together: each one answering a call is
+/// busy (by the desk), and each one the end of their call frees is available and idle.
+#[tokio::test]
+async fn a_delivery_updates_the_presence_of_every_agent_it_touches() {
+    use bankdesk_domain::role::Role;
+    use bankdesk_domain::routing::AgentState;
+    use bankdesk_store::users::NewUser;
+    for b in backends() {
+        let t = fresh(b).await;
+        let s = &t.store;
+        let mut ids = Vec::new();
+        for name in ["agent01", "agent02", "agent03"] {
+            let id = s
+                .create_user(
+                    "system",
+                    &NewUser {
+                        username: name,
+                        display_name: name,
+                        password_hash: "x",
+                        roles: &[Role::Agent],
+                        department: Some("hotline"),
+                    },
+                )
+                .await
+                .unwrap()
+                .id;
+            s.set_agent_profile(&id, &["general"], 3, 0).await.unwrap();
+            s.set_agent_state(&id, AgentState::Available, 0)
+                .await
+                .unwrap();
+            ids.push(id);
+        }
+        // agent01 and agent02 answer; agent03's call ends in the same delivery.
+        let answered = [
+            call_ev("c1", 1, "offered", None),
+            call_ev("c1", 2, "answered", Some("agent01")),
+            call_ev("c2", 1, "offered", None),
+            call_ev("c2", 2, "answered", Some("agent02")),
+            call_ev("c3", 1, "offered", None),
+            call_ev("c3", 2, "answered", Some("agent03")),
+            call_ev("c3", 3, "ended", None),
+        ];
+        let out = s.ingest_cti(&answered, 10).await.unwrap();
+        assert_eq!(out.accepted, 7, "{b}");
+        let state = |i: usize| {
+            let id = ids[i].clone();
+            async move {
+                let p = s.agent_presence(&id).await.unwrap().unwrap();
+                (p.state, p.busy_by_desk, p.idle_since_ms)
+            }
+        };
+        assert_eq!(state(0).await, ("busy".to_string(), true, 0), "{b}");
+        assert_eq!(state(1).await, ("busy".to_string(), true, 0), "{b}");
+        assert_eq!(
+            state(2).await,
+            ("available".to_string(), false, 0),
+            "{b}: a call over on arrival holds no one"
+        );
+        // Both calls end in one delivery: both agents are free, idle from now.
+        let ended = [
+            call_ev("c1", 3, "ended", None),
+            call_ev("c2", 3, "ended", None),
+        ];
+        s.ingest_cti(&ended, 20).await.unwrap();
+        assert_eq!(state(0).await, ("available".to_string(), false, 20), "{b}");
+        assert_eq!(state(1).await, ("available".to_string(), false, 20), "{b}");
+        assert_eq!(state(2).await.0, "available", "{b}");
+        assert!(s.audit_verify().await.unwrap().ok, "{b}");
+    }
+}

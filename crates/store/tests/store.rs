@@ -454,3 +454,37 @@ async fn sessions_expire_and_lockout_counts_failures() {
         ));
     }
 }
+
+#[tokio::test]
+async fn json_rows_read_many_rows_back_as_one_value_on_both_databases() {
+    use bankdesk_store::db::{json_list, json_rows, json_text_list};
+    for b in backends() {
+        let t = fresh(b).await;
+        user(&t.store, "agent01", Some("hotline")).await;
+        user(&t.store, "客服\"二号", None).await;
+        user(&t.store, "agent03", Some("hotline")).await;
+        let d = t.store.db.dialect();
+        let sql = format!(
+            "SELECT {} FROM users WHERE username IN ({})",
+            json_rows(d, "username, department, 7"),
+            json_text_list(d, 1)
+        );
+        let mut tx = t.store.db.begin_read().await.unwrap();
+        let mut rows: Vec<(String, Option<String>, i64)> = tx
+            .fetch_json(&sql, &[json_list(["客服\"二号", "agent01", "nobody"])])
+            .await
+            .unwrap();
+        rows.sort();
+        assert_eq!(
+            rows,
+            [
+                ("agent01".to_string(), Some("hotline".to_string()), 7),
+                ("客服\"二号".to_string(), None, 7)
+            ],
+            "{b}"
+        );
+        let none: Vec<(String, Option<String>, i64)> =
+            tx.fetch_json(&sql, &[json_list([])]).await.unwrap();
+        assert!(none.is_empty(), "{b}: no rows is an empty list");
+    }
+}
