@@ -3,7 +3,7 @@
 //! ([`bankdesk_domain::routing`]); this module loads its input and applies its decisions,
 //! each assignment in one transaction with the contact's handler and its audit record.
 
-use crate::db::{Arg, json_list, json_text_list, param, param_list};
+use crate::db::{Arg, json_list, json_text_list, param};
 use crate::{Store, StoreError, Tx, args, new_id};
 use bankdesk_domain::audit::NewAuditEntry;
 use bankdesk_domain::contact::{ContactChannel, Direction};
@@ -81,8 +81,6 @@ pub struct NewEntry<'a> {
 
 const PRESENCE_SELECT: &str = "SELECT p.user_id, u.username, u.display_name, p.state, p.chat_capacity, \
      p.idle_since_ms, p.changed_at_ms, p.busy_by_desk FROM agent_presence p JOIN users u ON u.id = p.user_id";
-/// Ids per `IN (...)` list, well under SQLite's default limit of bound parameters.
-const IN_CHUNK: usize = 500;
 const ENTRY_COLUMNS: &str = "contact_id, queue, skill, channel, customer_id, vip_tier, urgency, priority, status, \
      enqueued_at_ms, agent_id, assigned_at_ms";
 
@@ -237,22 +235,20 @@ impl Store {
             .await
     }
 
-    /// `select` (ending in the id column) `IN (...)` the ids, a chunk at a time.
+    /// `select` (ending in the id column) `IN` the ids, bound as one JSON list: one
+    /// statement, prepared once, whatever the number of ids.
     async fn fetch_by_ids<T: crate::db::Row>(
         &self,
         select: &str,
         ids: &[&str],
     ) -> Result<Vec<T>, StoreError> {
-        let mut out = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(IN_CHUNK) {
-            let sql = format!(
-                "{select} IN ({})",
-                param_list(self.db.dialect(), 1, chunk.len())
-            );
-            let args: Vec<Arg> = chunk.iter().map(|c| Arg::from(*c)).collect();
-            out.extend(self.db.fetch_all::<T>(&sql, &args).await?);
+        if ids.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(out)
+        let sql = format!("{select} IN ({})", json_text_list(self.db.dialect(), 1));
+        self.db
+            .fetch_all(&sql, &[json_list(ids.iter().copied())])
+            .await
     }
 
     pub async fn routing_entry(&self, contact_id: &str) -> Result<Option<EntryRow>, StoreError> {

@@ -1,5 +1,5 @@
 //! The rows the live desk re-reads after changes made outside it, on every configured
-//! database: entries and presence by id, in lists longer than one `IN (...)` chunk.
+//! database: entries and presence by id, in long lists.
 
 use bankdesk_domain::contact::{ContactChannel, Direction};
 use bankdesk_domain::role::Role;
