@@ -2,7 +2,9 @@
 //! 20,000 events/s). Every call is offered, queued, answered by a demo agent, recorded
 //! and ended (5 events); calls overlap, so a call's events arrive over several
 //! deliveries, and each delivery is validated as the API does and committed before the
-//! next is sent (the API's 202 waits for the same commit).
+//! next is sent (the API's 202 waits for the same commit). `--live` adds what the API
+//! does after the commit: the routing board re-reads the calls' entries and agents, and
+//! routes to the agents the ended calls freed.
 
 use bankdesk_domain::cti::parse_batch;
 use bankdesk_store::Store;
@@ -20,6 +22,11 @@ pub struct CtiArgs {
     /// Calls in progress at once: a call's events are spread over this many others'.
     #[arg(long, default_value_t = 500)]
     pub overlap: u64,
+    /// Deliver through the live desk, as `POST /api/v1/cti/events` does (the store's
+    /// intake, then the routing board brought up to date and a routing pass), instead
+    /// of through the store alone.
+    #[arg(long)]
+    pub live: bool,
 }
 
 const EVENTS_PER_CALL: u64 = 5;
@@ -69,6 +76,9 @@ pub async fn cti(store: &Store, a: &CtiArgs) -> anyhow::Result<Value> {
         .collect();
     order.sort_by_key(|&(i, k)| (i + k * overlap, k));
     let run = u64::try_from(bankdesk_store::now_ms()).unwrap_or(0);
+    let live = a
+        .live
+        .then(|| bankdesk_web::live::Live::new(store.clone(), false));
     let before = store.count_calls().await?;
     let mut latencies = Vec::new();
     let (mut accepted, mut duplicates) = (0, 0);
@@ -79,7 +89,13 @@ pub async fn cti(store: &Store, a: &CtiArgs) -> anyhow::Result<Value> {
             json!({"events": chunk.iter().map(|&(i, k)| event(run, i, k)).collect::<Vec<_>>()});
         let events =
             parse_batch(&body).map_err(|(field, reason)| anyhow::anyhow!("{field}: {reason}"))?;
-        let out = store.ingest_cti(&events, bankdesk_store::now_ms()).await?;
+        let out = match &live {
+            Some(live) => live
+                .ingest_cti(&events)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message))?,
+            None => store.ingest_cti(&events, bankdesk_store::now_ms()).await?,
+        };
         accepted += out.accepted;
         duplicates += out.duplicates;
         latencies.push(t.elapsed().as_secs_f64() * 1000.0);
@@ -103,6 +119,7 @@ pub async fn cti(store: &Store, a: &CtiArgs) -> anyhow::Result<Value> {
         "events": events,
         "calls": calls,
         "batch": a.batch,
+        "through": if a.live { "live" } else { "store" },
         "overlap": overlap,
         "accepted": accepted,
         "duplicates": duplicates,
