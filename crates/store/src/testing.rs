@@ -2,11 +2,31 @@
 //! always and on PostgreSQL whenever `BANKDESK_TEST_POSTGRES` holds a server URL.
 
 use crate::bank::BankBatch;
+use crate::users::{NewUser, User};
 use crate::{Db, SqliteSync, Store};
 use bankdesk_domain::bank::*;
 use bankdesk_domain::ident::{CardNumber, IdNumber, Phone, id_check_char, luhn_check_digit};
 use bankdesk_domain::money::Currency;
+use bankdesk_domain::role::Role;
 use chrono::{NaiveDate, TimeZone};
+
+/// A staff account with one role, its username also its display name (the password
+/// hash is a placeholder: store tests do not log in).
+pub async fn staff(store: &Store, username: &str, role: Role, department: Option<&str>) -> User {
+    store
+        .create_user(
+            "system",
+            &NewUser {
+                username,
+                display_name: username,
+                password_hash: "x",
+                roles: &[role],
+                department,
+            },
+        )
+        .await
+        .expect("a test user")
+}
 
 /// A store on a throwaway database; the database goes away with it.
 pub struct TestStore {

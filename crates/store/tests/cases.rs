@@ -8,8 +8,8 @@ use bankdesk_domain::contact::{ContactChannel, Direction};
 use bankdesk_domain::role::Role;
 use bankdesk_store::cases::{CaseFilter, NewCase, NewComplaint, Reply, Staff};
 use bankdesk_store::complaints::{ComplaintUpdate, Decision};
-use bankdesk_store::testing::{TestStore, backends, fixture, fresh};
-use bankdesk_store::users::{NewUser, User};
+use bankdesk_store::testing::{TestStore, backends, fixture, fresh, staff};
+use bankdesk_store::users::User;
 use bankdesk_store::{Store, StoreError, args, now_ms};
 use chrono::NaiveDate;
 
@@ -29,22 +29,6 @@ impl Bank {
     }
 }
 
-async fn user(store: &Store, name: &str, role: Role, dept: &str) -> User {
-    store
-        .create_user(
-            "system",
-            &NewUser {
-                username: name,
-                display_name: name,
-                password_hash: "x",
-                roles: &[role],
-                department: Some(dept),
-            },
-        )
-        .await
-        .unwrap()
-}
-
 async fn bank(b: &'static str) -> Bank {
     let t = fresh(b).await;
     let mut tx = t.store.db.begin().await.unwrap();
@@ -52,12 +36,12 @@ async fn bank(b: &'static str) -> Bank {
     tx.commit().await.unwrap();
     let s = &t.store;
     Bank {
-        agent: user(s, "agent01", Role::Agent, "hotline").await,
-        bo1: user(s, "backoffice01", Role::Backoffice, "card_center").await,
-        bo2: user(s, "backoffice02", Role::Backoffice, "card_center").await,
-        sup: user(s, "supervisor01", Role::Supervisor, "hotline").await,
-        comp1: user(s, "compliance01", Role::Compliance, "compliance").await,
-        comp2: user(s, "compliance02", Role::Compliance, "compliance").await,
+        agent: staff(s, "agent01", Role::Agent, Some("hotline")).await,
+        bo1: staff(s, "backoffice01", Role::Backoffice, Some("card_center")).await,
+        bo2: staff(s, "backoffice02", Role::Backoffice, Some("card_center")).await,
+        sup: staff(s, "supervisor01", Role::Supervisor, Some("hotline")).await,
+        comp1: staff(s, "compliance01", Role::Compliance, Some("compliance")).await,
+        comp2: staff(s, "compliance02", Role::Compliance, Some("compliance")).await,
         t,
     }
 }

@@ -2,7 +2,7 @@
 //! keeps its first event, whether the call is new or known, so later refolds agree.
 
 use bankdesk_domain::cti::CallEvent;
-use bankdesk_store::testing::{backends, fresh};
+use bankdesk_store::testing::{backends, fresh, staff};
 use serde_json::json;
 
 fn ev(seq: i64, kind: &str, minute: u32, agent: Option<&str>) -> CallEvent {
@@ -66,26 +66,12 @@ fn call_ev(call: &str, seq: i64, kind: &str, agent: Option<&str>) -> CallEvent {
 async fn a_delivery_updates_the_presence_of_every_agent_it_touches() {
     use bankdesk_domain::role::Role;
     use bankdesk_domain::routing::AgentState;
-    use bankdesk_store::users::NewUser;
     for b in backends() {
         let t = fresh(b).await;
         let s = &t.store;
         let mut ids = Vec::new();
         for name in ["agent01", "agent02", "agent03"] {
-            let id = s
-                .create_user(
-                    "system",
-                    &NewUser {
-                        username: name,
-                        display_name: name,
-                        password_hash: "x",
-                        roles: &[Role::Agent],
-                        department: Some("hotline"),
-                    },
-                )
-                .await
-                .unwrap()
-                .id;
+            let id = staff(s, name, Role::Agent, Some("hotline")).await.id;
             s.set_agent_profile(&id, &["general"], 3, 0).await.unwrap();
             s.set_agent_state(&id, AgentState::Available, 0)
                 .await

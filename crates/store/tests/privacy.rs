@@ -11,8 +11,7 @@ use bankdesk_domain::role::Role;
 use bankdesk_store::access::Read;
 use bankdesk_store::contacts::Actor;
 use bankdesk_store::privacy::{NewOrder, RevealField};
-use bankdesk_store::testing::{TestStore, backends, card_number, fixture, fresh};
-use bankdesk_store::users::NewUser;
+use bankdesk_store::testing::{self, TestStore, backends, card_number, fixture, fresh};
 use bankdesk_store::{Store, StoreError, now_ms};
 use serde_json::json;
 
@@ -33,19 +32,7 @@ impl Staff {
 }
 
 async fn staff(store: &Store, name: &'static str, role: Role) -> Staff {
-    let u = store
-        .create_user(
-            "system",
-            &NewUser {
-                username: name,
-                display_name: name,
-                password_hash: "x",
-                roles: &[role],
-                department: None,
-            },
-        )
-        .await
-        .unwrap();
+    let u = testing::staff(store, name, role, None).await;
     Staff {
         id: u.id,
         name,

@@ -5,27 +5,14 @@ use bankdesk_domain::contact::{ContactChannel, Direction};
 use bankdesk_domain::role::Role;
 use bankdesk_domain::routing::{AgentState, Urgency};
 use bankdesk_store::routing::NewEntry;
-use bankdesk_store::testing::{backends, fresh};
-use bankdesk_store::users::NewUser;
+use bankdesk_store::testing::{backends, fresh, staff};
 
 #[tokio::test]
 async fn entries_and_presence_are_read_back_by_id() {
     for b in backends() {
         let t = fresh(b).await;
         let s = &t.store;
-        let agent = s
-            .create_user(
-                "test",
-                &NewUser {
-                    username: "agent01",
-                    display_name: "客服一号",
-                    password_hash: "x",
-                    roles: &[Role::Agent],
-                    department: None,
-                },
-            )
-            .await
-            .unwrap();
+        let agent = staff(s, "agent01", Role::Agent, None).await;
         s.set_agent_profile(&agent.id, &["chat"], 3, 1)
             .await
             .unwrap();

@@ -7,7 +7,7 @@ use bankdesk_domain::role::Role;
 use bankdesk_store::access::Read;
 use bankdesk_store::bank::Lookup;
 use bankdesk_store::contacts::Actor;
-use bankdesk_store::testing::{backends, card_number, fixture, fresh, id_number};
+use bankdesk_store::testing::{backends, card_number, fixture, fresh, id_number, staff};
 use bankdesk_store::users::{NewUser, SessionKind};
 use bankdesk_store::{Dialect, Store, StoreError, args};
 
@@ -22,20 +22,7 @@ async fn seeded(backend: &str) -> (bankdesk_store::testing::TestStore, String, S
 }
 
 async fn user(store: &Store, name: &str, dept: Option<&str>) -> String {
-    store
-        .create_user(
-            "system",
-            &NewUser {
-                username: name,
-                display_name: name,
-                password_hash: "x",
-                roles: &[Role::Agent],
-                department: dept,
-            },
-        )
-        .await
-        .unwrap()
-        .id
+    staff(store, name, Role::Agent, dept).await.id
 }
 
 fn actor<'a>(id: &'a str, name: &'a str) -> Actor<'a> {
