@@ -37,6 +37,23 @@ impl ContactRow {
     pub fn awaits_wrap_up(&self) -> bool {
         self.status != "open" && self.category.is_none()
     }
+
+    /// Notes and the wrap-up are the handler's after-call work: allowed while the contact is
+    /// open, and also once the phone system has ended the call (the contact closes with the
+    /// call, and with it the right to read the customer's data) until it is wrapped up.
+    pub fn may_do_after_call_work(&self, user_id: &str) -> Result<(), StoreError> {
+        if self.handler_id.as_deref() != Some(user_id) {
+            return Err(StoreError::Denied(
+                bankdesk_domain::access::AccessDenied::NotHandler,
+            ));
+        }
+        if self.status != "open" && self.category.is_some() {
+            return Err(StoreError::Conflict(
+                "the contact is already wrapped up".into(),
+            ));
+        }
+        Ok(())
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow, serde::Serialize)]
@@ -171,7 +188,7 @@ impl Store {
     }
 
     /// Adds a note; only the handler writes on it, while it is open or in its after-call
-    /// work (see [`Tx::require_wrap_up`]).
+    /// work (see [`ContactRow::may_do_after_call_work`]).
     pub async fn add_contact_note(
         &self,
         actor: &Actor<'_>,
@@ -182,7 +199,7 @@ impl Store {
         let mut tx = self.db.begin().await?;
         tx.lock_audit_chain().await?;
         let c = tx.contact(contact_id).await?;
-        tx.require_wrap_up(&c, actor)?;
+        c.may_do_after_call_work(actor.user_id)?;
         let id = new_id("nt");
         tx.execute(
             "INSERT INTO contact_notes (id, contact_id, author_id, at_ms, text) VALUES ($1, $2, $3, $4, $5)",
@@ -228,7 +245,7 @@ impl Store {
         let mut tx = self.db.begin().await?;
         tx.lock_audit_chain().await?;
         let c = tx.contact(contact_id).await?;
-        tx.require_wrap_up(&c, actor)?;
+        c.may_do_after_call_work(actor.user_id)?;
         tx.execute(
             "UPDATE contacts SET status = 'closed', closed_at_ms = COALESCE(closed_at_ms, $1), category = $2, resolved = $3, summary = $4 WHERE id = $5",
             &args![now_ms(), category, resolved, summary.trim(), contact_id],
@@ -306,23 +323,6 @@ impl Tx {
         self.fetch_optional(&format!("{CONTACT_SELECT} WHERE c.id = $1"), &args![id])
             .await?
             .ok_or(StoreError::NotFound)
-    }
-
-    /// Notes and the wrap-up are the handler's after-call work: allowed while the contact is
-    /// open, and also once the phone system has ended the call (the contact closes with the
-    /// call, and with it the right to read the customer's data) until it is wrapped up.
-    fn require_wrap_up(&self, c: &ContactRow, actor: &Actor<'_>) -> Result<(), StoreError> {
-        if c.handler_id.as_deref() != Some(actor.user_id) {
-            return Err(StoreError::Denied(
-                bankdesk_domain::access::AccessDenied::NotHandler,
-            ));
-        }
-        if c.status != "open" && !c.awaits_wrap_up() {
-            return Err(StoreError::Conflict(
-                "the contact is already wrapped up".into(),
-            ));
-        }
-        Ok(())
     }
 
     fn require_handler(&self, c: &ContactRow, actor: &Actor<'_>) -> Result<(), StoreError> {

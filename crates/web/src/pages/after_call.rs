@@ -13,8 +13,6 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use bankdesk_domain::access::AccessDenied;
-use bankdesk_store::StoreError;
 
 /// The page of a contact waiting for its wrap-up.
 pub fn url(contact_id: &str) -> String {
@@ -55,17 +53,8 @@ pub async fn page(
         Ok(c) => c,
         Err(e) => return page.store_error(e, Some("/".into())),
     };
-    if contact.handler_id.as_deref() != Some(desk.user().id.as_str()) {
-        return page.store_error(
-            StoreError::Denied(AccessDenied::NotHandler),
-            Some("/".into()),
-        );
-    }
-    if !contact.awaits_wrap_up() && contact.status != "open" {
-        return page.store_error(
-            StoreError::Conflict("the contact is already wrapped up".into()),
-            Some("/".into()),
-        );
+    if let Err(e) = contact.may_do_after_call_work(&desk.user().id) {
+        return page.store_error(e, Some("/".into()));
     }
     let notes = match state.store.contact_notes(&id).await {
         Ok(n) => n,
