@@ -23,7 +23,7 @@ use board::Board;
 use serde::Serialize;
 use std::collections::HashSet;
 use std::sync::Arc;
-use tokio::sync::{Mutex, MutexGuard, broadcast, watch};
+use tokio::sync::{Mutex, broadcast, watch};
 
 mod board;
 
@@ -81,20 +81,11 @@ pub struct Live {
     exam_gate: bool,
     clock: Clock,
     /// The routing board, read from the store on first use; holding the lock is a routing
-    /// pass, so passes run one at a time. `None` after a failed pass, so the next re-reads.
+    /// pass ([`Live::in_pass`]), so passes run one at a time.
     board: Mutex<Option<Board>>,
     assignments: broadcast::Sender<Assignment>,
     /// Bumped after every change the live view shows.
     changes: watch::Sender<u64>,
-}
-
-/// Keeps the board only when the pass succeeded: after a failure the store may hold part
-/// of the pass's changes, which the board has not seen.
-fn settle<T>(board: &mut Option<Board>, r: Result<T, ApiError>) -> Result<T, ApiError> {
-    if r.is_err() {
-        *board = None;
-    }
-    r
 }
 
 impl Live {
@@ -138,23 +129,31 @@ impl Live {
         self.changes.send_modify(|n| *n = n.wrapping_add(1));
     }
 
-    /// Starts a routing pass: the board, read from the store if it is not in memory.
-    async fn pass(&self) -> Result<MutexGuard<'_, Option<Board>>, ApiError> {
+    /// Runs `work` as one routing pass on the board, which is read from the store if it is
+    /// not in memory. After a failure the store may hold part of the pass's changes, which
+    /// the board has not seen, so the board is dropped and the next pass reads it afresh.
+    async fn in_pass<T>(
+        &self,
+        work: impl AsyncFnOnce(&mut Board) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
         let mut guard = self.board.lock().await;
-        if guard.is_none() {
-            *guard = Some(Board::new(self.store.routing_snapshot().await?));
+        let board = match guard.as_mut() {
+            Some(b) => b,
+            None => guard.insert(Board::new(self.store.routing_snapshot().await?)),
+        };
+        let r = work(board).await;
+        if r.is_err() {
+            *guard = None;
         }
-        Ok(guard)
+        r
     }
 
     /// Persists the request, assigns now if an agent is free, else queues it.
     /// Assigning sets the contact's handler (so `contact:<id>` becomes that agent's purpose).
     pub async fn request(&self, req: WorkRequest) -> Result<Placement, ApiError> {
         check_name("skill", &req.skill).map_err(|e| ApiError::field(e.field, e.reason))?;
-        let mut guard = self.pass().await?;
-        let board = guard.get_or_insert_with(Board::default);
-        let r = self.request_on(board, &req).await;
-        settle(&mut guard, r)
+        self.in_pass(async |board| self.request_on(board, &req).await)
+            .await
     }
 
     async fn request_on(
@@ -183,10 +182,8 @@ impl Live {
     }
 
     pub async fn set_state(&self, user_id: &str, state: AgentState) -> Result<(), ApiError> {
-        let mut guard = self.pass().await?;
-        let board = guard.get_or_insert_with(Board::default);
-        let r = self.set_state_on(board, user_id, state).await;
-        settle(&mut guard, r)
+        self.in_pass(async |board| self.set_state_on(board, user_id, state).await)
+            .await
     }
 
     async fn set_state_on(
@@ -215,10 +212,8 @@ impl Live {
 
     /// The contact is over for its agent (chat closed, call ended, wrap-up done): frees capacity.
     pub async fn finish(&self, contact_id: &str) -> Result<(), ApiError> {
-        let mut guard = self.pass().await?;
-        let board = guard.get_or_insert_with(Board::default);
-        let r = self.finish_on(board, contact_id).await;
-        settle(&mut guard, r)
+        self.in_pass(async |board| self.finish_on(board, contact_id).await)
+            .await
     }
 
     async fn finish_on(&self, board: &mut Board, contact_id: &str) -> Result<(), ApiError> {
@@ -235,11 +230,12 @@ impl Live {
     /// An agent took the contact from the inbox (committed by the store, which also
     /// makes its waiting entry theirs): the board re-reads the entry and the taker.
     pub async fn taken(&self, contact_id: &str, user_id: &str) -> Result<(), ApiError> {
-        let mut guard = self.pass().await?;
-        let board = guard.get_or_insert_with(Board::default);
-        let r = self.refresh(board, &[contact_id], &[user_id]).await;
-        self.changed();
-        settle(&mut guard, r)
+        self.in_pass(async |board| {
+            let r = self.refresh(board, &[contact_id], &[user_id]).await;
+            self.changed();
+            r
+        })
+        .await
     }
 
     /// Hand a contact to a queue or a named agent, keeping its notes.
@@ -249,10 +245,8 @@ impl Live {
         to: TransferTarget,
         note: Option<&str>,
     ) -> Result<Placement, ApiError> {
-        let mut guard = self.pass().await?;
-        let board = guard.get_or_insert_with(Board::default);
-        let r = self.transfer_on(board, contact_id, to, note).await;
-        settle(&mut guard, r)
+        self.in_pass(async |board| self.transfer_on(board, contact_id, to, note).await)
+            .await
     }
 
     async fn transfer_on(
@@ -355,10 +349,8 @@ impl Live {
     /// Stores a validated CTI delivery (committed before this returns), announces calls
     /// answered by an agent, and routes to agents the ended calls freed.
     pub async fn ingest_cti(&self, events: &[CallEvent]) -> Result<CtiOutcome, ApiError> {
-        let mut guard = self.pass().await?;
-        let board = guard.get_or_insert_with(Board::default);
-        let r = self.ingest_cti_on(board, events).await;
-        settle(&mut guard, r)
+        self.in_pass(async |board| self.ingest_cti_on(board, events).await)
+            .await
     }
 
     async fn ingest_cti_on(
@@ -370,20 +362,20 @@ impl Live {
         // The delivery changed the entries of calls answered or ended, and the presence of
         // their agents, old and new.
         let mut contacts = Vec::new();
-        let mut agents = Vec::new();
+        // Owned: the previous holders are read off the board the refresh then changes.
+        let mut agents: Vec<String> = Vec::new();
         for c in &out.changes {
             let on_board = board.entry(&c.contact_id);
             if c.assigned_to.is_none() && c.freed.is_none() && on_board.is_none() {
                 continue;
             }
             contacts.push(c.contact_id.as_str());
-            agents.extend(on_board.and_then(|e| e.agent_id.as_deref()));
-            agents.extend(c.assigned_to.as_ref().map(|(id, _)| id.as_str()));
-            agents.extend(c.freed.as_deref());
+            agents.extend(on_board.and_then(|e| e.agent_id.clone()));
+            agents.extend(c.assigned_to.as_ref().map(|(id, _)| id.clone()));
+            agents.extend(c.freed.clone());
         }
-        let agents: Vec<String> = agents.into_iter().map(str::to_string).collect();
-        let agent_refs: Vec<&str> = agents.iter().map(String::as_str).collect();
-        self.refresh(board, &contacts, &agent_refs).await?;
+        let agents: Vec<&str> = agents.iter().map(String::as_str).collect();
+        self.refresh(board, &contacts, &agents).await?;
         for c in &out.changes {
             if let Some((agent_id, username)) = &c.assigned_to {
                 let _ = self.assignments.send(Assignment {
@@ -553,7 +545,6 @@ pub struct HeldContact {
 impl Live {
     /// The live view, from the board.
     pub async fn view(&self) -> Result<LiveView, ApiError> {
-        let mut guard = self.pass().await?;
-        Ok(guard.get_or_insert_with(Board::default).view(self.now()))
+        self.in_pass(async |board| Ok(board.view(self.now()))).await
     }
 }
