@@ -410,8 +410,6 @@ pub async fn page(
     page.html(StatusCode::OK, &tpl)
 }
 
-/// The 403 page for a missing or invalid purpose. It names the purposes that would do and
-/// offers the honest way in: a contact with the customer, opened (and audited) now.
 /// The after-call work page, when the refused purpose is the agent's own call that the
 /// phone system has ended (the page they were on closed with the call).
 async fn after_call_of(state: &AppState, desk: &Desk, purpose: Option<&str>) -> Option<String> {
@@ -423,6 +421,8 @@ async fn after_call_of(state: &AppState, desk: &Desk, purpose: Option<&str>) -> 
         .then(|| after_call::url(&id))
 }
 
+/// The 403 page for a missing or invalid purpose. It names the purposes that would do and
+/// offers the honest way in: a contact with the customer, opened (and audited) now.
 async fn refusal(
     state: &AppState,
     page: &Page,
