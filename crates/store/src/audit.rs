@@ -68,13 +68,14 @@ impl Tx {
     }
 
     /// Appends one record to the chain; the caller commits.
-    pub async fn audit(&mut self, entry: NewAuditEntry) -> Result<i64, StoreError> {
-        let (seq, prev): (i64, String) = self
+    pub async fn audit(&mut self, mut entry: NewAuditEntry) -> Result<i64, StoreError> {
+        let (seq, prev, last_ms): (i64, String, i64) = self
             .fetch_one(
-                "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
+                "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash, at_ms",
                 &[],
             )
             .await?;
+        entry.at_ms = entry.at_ms.max(last_ms);
         let e = entry.chain(seq, &prev);
         self.execute(
             &format!(
@@ -94,8 +95,8 @@ impl Tx {
         )
         .await?;
         self.execute(
-            "UPDATE audit_head SET hash = $1 WHERE id = 1",
-            &args![e.hash],
+            "UPDATE audit_head SET hash = $1, at_ms = $2 WHERE id = 1",
+            &args![e.hash, e.at_ms],
         )
         .await?;
         Ok(seq)
@@ -109,12 +110,14 @@ impl Tx {
         if entries.is_empty() {
             return Ok(());
         }
-        let (mut seq, mut prev): (i64, String) = self
-            .fetch_one("SELECT seq, hash FROM audit_head WHERE id = 1", &[])
+        let (mut seq, mut prev, mut last_ms): (i64, String, i64) = self
+            .fetch_one("SELECT seq, hash, at_ms FROM audit_head WHERE id = 1", &[])
             .await?;
         let mut rows = Vec::with_capacity(entries.len());
-        for e in entries {
+        for mut e in entries {
             seq += 1;
+            e.at_ms = e.at_ms.max(last_ms);
+            last_ms = e.at_ms;
             let chained = e.chain(seq, &prev);
             prev.clone_from(&chained.hash);
             rows.push(chained);
@@ -142,8 +145,8 @@ impl Tx {
             self.execute(&sql, &args).await?;
         }
         self.execute(
-            "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1",
-            &args![seq, prev],
+            "UPDATE audit_head SET seq = $1, hash = $2, at_ms = $3 WHERE id = 1",
+            &args![seq, prev, last_ms],
         )
         .await?;
         Ok(())
@@ -160,7 +163,35 @@ impl Store {
         Ok(seq)
     }
 
+    /// Newest first. Time bounds become bounds on seq (the chain's clock never runs
+    /// backwards), so every filter reads one index range in seq order and stops at the
+    /// page's size however long the log.
     pub async fn audit_search(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
+        let first_seq_from = |t: i64| async move {
+            let row: Option<(i64,)> = self
+                .db
+                .fetch_optional(
+                    "SELECT seq FROM audit_log WHERE at_ms >= $1 ORDER BY at_ms, seq LIMIT 1",
+                    &args![t],
+                )
+                .await?;
+            Ok::<_, StoreError>(row.map(|r| r.0))
+        };
+        let from_seq = match q.from_ms {
+            Some(t) => match first_seq_from(t).await? {
+                Some(s) => Some(s),
+                None => return Ok(Vec::new()),
+            },
+            None => None,
+        };
+        let to_seq = match q.to_ms {
+            Some(t) => first_seq_from(t).await?,
+            None => None,
+        };
+        let before = match (to_seq, q.before_seq) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let mut sql = format!("SELECT {COLUMNS} FROM audit_log WHERE 1 = 1");
         let mut a = Vec::new();
         let mut filter = |col: &str, op: &str, v: crate::db::Arg| {
@@ -176,13 +207,10 @@ impl Store {
         if let Some(c) = &q.action {
             filter("action", "=", c.into());
         }
-        if let Some(t) = q.from_ms {
-            filter("at_ms", ">=", t.into());
+        if let Some(s) = from_seq {
+            filter("seq", ">=", s.into());
         }
-        if let Some(t) = q.to_ms {
-            filter("at_ms", "<", t.into());
-        }
-        if let Some(s) = q.before_seq {
+        if let Some(s) = before {
             filter("seq", "<", s.into());
         }
         a.push(i64::from(q.limit.clamp(1, 1000)).into());

@@ -709,65 +709,98 @@ impl Store {
     }
 
     /// A work list: the caller's department, assignments and own cases, or any department
-    /// for supervisors and compliance.
+    /// for supervisors and compliance. Each owner is its own index range read in page
+    /// order and stopped at the page's size; several owners' pages are merged, so the cost
+    /// is that of the page, never of the bank's history of cases.
     pub async fn list_cases(
         &self,
         who: &Staff<'_>,
         f: &CaseFilter,
     ) -> Result<Vec<Case>, StoreError> {
-        let mut sql = format!("{CASE_SELECT} WHERE 1 = 1");
-        let mut a: Vec<crate::db::Arg> = Vec::new();
-        let mut push = |sql: &mut String, clause: &str, v: crate::db::Arg| {
-            a.push(v);
-            sql.push_str(&clause.replace('?', &format!("${}", a.len())));
-        };
-        match (&f.department, who.sees_all_departments()) {
-            (Some(d), true) => push(&mut sql, " AND c.department = ?", d.into()),
-            (None, true) => {}
+        let owners: Vec<(&str, &str)> = match (&f.department, who.sees_all_departments()) {
+            (Some(d), true) => vec![("department", d.as_str())],
+            (None, true) => Vec::new(),
             (Some(d), false) if who.actor.department == Some(d.as_str()) => {
-                push(&mut sql, " AND c.department = ?", d.into());
+                vec![("department", d.as_str())]
             }
             (Some(_), false) => return Err(forbidden("you see your own department's cases")),
-            (None, false) => {
-                push(
-                    &mut sql,
-                    " AND (c.department = ?",
-                    who.actor.department.unwrap_or("").into(),
-                );
-                push(&mut sql, " OR c.assignee_id = ?", who.actor.user_id.into());
-                push(&mut sql, " OR c.created_by = ?)", who.actor.user_id.into());
-            }
-        }
-        if let Some(s) = f.status {
-            push(&mut sql, " AND c.status = ?", s.as_str().into());
-        }
+            (None, false) => who
+                .actor
+                .department
+                .map(|d| ("department", d))
+                .into_iter()
+                .chain([
+                    ("assignee_id", who.actor.user_id),
+                    ("created_by", who.actor.user_id),
+                ])
+                .collect(),
+        };
         let limit = i64::from(f.limit.clamp(1, 500));
-        if f.overdue {
-            // The same predicate as the partial indexes, so both databases use them.
-            sql.push_str(" AND c.status NOT IN ('resolved', 'closed')");
-            push(&mut sql, " AND c.due_at_ms < ?", f.now_ms.into());
-            if let Some((t, id)) = &f.after {
-                push(&mut sql, " AND (c.due_at_ms > ?", (*t).into());
-                push(&mut sql, " OR (c.due_at_ms = ?", (*t).into());
-                push(&mut sql, " AND c.id > ?))", id.into());
-            }
-            push(
-                &mut sql,
-                " ORDER BY c.due_at_ms, c.id LIMIT ?",
-                limit.into(),
-            );
+        let (order, keyset) = if f.overdue {
+            ("c.due_at_ms, c.id", ">")
         } else {
-            if let Some((t, id)) = &f.after {
-                push(&mut sql, " AND (c.opened_at_ms < ?", (*t).into());
-                push(&mut sql, " OR (c.opened_at_ms = ?", (*t).into());
-                push(&mut sql, " AND c.id < ?))", id.into());
+            ("c.opened_at_ms DESC, c.id DESC", "<")
+        };
+        let sort_col = if f.overdue {
+            "c.due_at_ms"
+        } else {
+            "c.opened_at_ms"
+        };
+        let mut a: Vec<crate::db::Arg> = Vec::new();
+        let mut bind = |v: crate::db::Arg| {
+            a.push(v);
+            format!("${}", a.len())
+        };
+        // One owner's page: its conditions in the order of the index that serves them.
+        let mut page = |owner: Option<(&str, &str)>, select: &str| {
+            let mut w = vec!["1 = 1".to_string()];
+            if let Some((col, v)) = owner {
+                w.push(format!("c.{col} = {}", bind(v.into())));
             }
-            push(
-                &mut sql,
-                " ORDER BY c.opened_at_ms DESC, c.id DESC LIMIT ?",
-                limit.into(),
-            );
-        }
+            if f.overdue {
+                // The same predicate as the partial indexes, so both databases use them.
+                w.push("c.status NOT IN ('resolved', 'closed')".into());
+                w.push(format!("c.due_at_ms < {}", bind(f.now_ms.into())));
+            } else if let Some(s) = f.status {
+                w.push(format!("c.status = {}", bind(s.as_str().into())));
+            }
+            if let Some((t, id)) = &f.after {
+                w.push(format!(
+                    "({sort_col}, c.id) {keyset} ({}, {})",
+                    bind((*t).into()),
+                    bind(id.into())
+                ));
+            }
+            format!(
+                "{select} WHERE {} ORDER BY {order} LIMIT {}",
+                w.join(" AND "),
+                bind(limit.into())
+            )
+        };
+        let sql = match owners.as_slice() {
+            [] => page(None, CASE_SELECT),
+            [one] => page(Some(*one), CASE_SELECT),
+            many => {
+                let merged: Vec<String> = many
+                    .iter()
+                    .enumerate()
+                    .map(|(i, o)| {
+                        format!(
+                            "SELECT id FROM ({}) o{i}",
+                            page(
+                                Some(*o),
+                                "SELECT c.id, c.opened_at_ms, c.due_at_ms FROM cases c"
+                            )
+                        )
+                    })
+                    .collect();
+                format!(
+                    "{CASE_SELECT} WHERE c.id IN ({}) ORDER BY {order} LIMIT {}",
+                    merged.join(" UNION "),
+                    bind(limit.into())
+                )
+            }
+        };
         let rows: Vec<CaseDbRow> = self.db.fetch_all(&sql, &a).await?;
         rows.into_iter().map(Case::try_from).collect()
     }

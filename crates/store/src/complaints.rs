@@ -569,7 +569,7 @@ impl Store {
                  p.answered_at_ms, p.merged_into, c.summary \
                  FROM complaints p JOIN cases c ON c.id = p.case_id JOIN customers cu ON cu.id = c.customer_id \
                  LEFT JOIN users a ON a.id = c.assignee_id \
-                 WHERE p.received_at_ms >= $1 AND p.received_at_ms < $2 ORDER BY p.received_at_ms, c.id LIMIT $3",
+                 WHERE p.received_at_ms >= $1 AND p.received_at_ms < $2 ORDER BY p.received_at_ms, p.case_id LIMIT $3",
                 &args![from_ms, to_ms, i64::from(limit.clamp(1, 100_000))],
             )
             .await?;

@@ -281,7 +281,7 @@ impl Store {
             Some(s) => {
                 self.db
                     .fetch_all(
-                        &format!("{CRISIS_SELECT} WHERE k.status = $1 ORDER BY k.opened_at_ms DESC, k.id LIMIT 500"),
+                        &format!("{CRISIS_SELECT} WHERE k.status = $1 ORDER BY k.opened_at_ms DESC, k.id DESC LIMIT 500"),
                         &args![s.as_str()],
                     )
                     .await
@@ -289,7 +289,7 @@ impl Store {
             None => {
                 self.db
                     .fetch_all(
-                        &format!("{CRISIS_SELECT} ORDER BY k.opened_at_ms DESC, k.id LIMIT 500"),
+                        &format!("{CRISIS_SELECT} ORDER BY k.opened_at_ms DESC, k.id DESC LIMIT 500"),
                         &[],
                     )
                     .await
@@ -618,7 +618,7 @@ impl Store {
                 .db
                 .fetch_all(
                     &format!(
-                        "{SIGNAL_SELECT} WHERE status = $1 ORDER BY posted_at_ms DESC, id LIMIT $2"
+                        "{SIGNAL_SELECT} WHERE status = $1 ORDER BY posted_at_ms DESC, id DESC LIMIT $2"
                     ),
                     &args![s.as_str(), limit],
                 )
@@ -626,7 +626,7 @@ impl Store {
             None => {
                 self.db
                     .fetch_all(
-                        &format!("{SIGNAL_SELECT} ORDER BY posted_at_ms DESC, id LIMIT $1"),
+                        &format!("{SIGNAL_SELECT} ORDER BY posted_at_ms DESC, id DESC LIMIT $1"),
                         &args![limit],
                     )
                     .await
@@ -706,7 +706,7 @@ impl Store {
         let mut crises: Vec<CrisisRow> = self
             .db
             .fetch_all(
-                &format!("{CRISIS_SELECT} WHERE k.status IN ('open', 'contained') ORDER BY k.opened_at_ms, k.id LIMIT 500"),
+                &format!("{CRISIS_SELECT} WHERE k.status <> 'closed' ORDER BY k.opened_at_ms, k.id LIMIT 500"),
                 &[],
             )
             .await?;
@@ -714,7 +714,7 @@ impl Store {
         let signals = self
             .db
             .fetch_all(
-                &format!("{SIGNAL_SELECT} WHERE status = 'on_board' ORDER BY reach DESC, posted_at_ms DESC, id LIMIT 200"),
+                &format!("{SIGNAL_SELECT} WHERE status = 'on_board' ORDER BY reach DESC, posted_at_ms DESC, id DESC LIMIT 200"),
                 &[],
             )
             .await?;

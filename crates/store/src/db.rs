@@ -242,6 +242,7 @@ impl Db {
     }
 
     pub async fn execute(&self, sql: &str, args: &[Arg]) -> Result<u64, StoreError> {
+        crate::plans::note(sql, args);
         on_each!(self, DbSq, DbPg, |p| Ok(bind_all!(sqlx::query(sql), args)
             .execute(p)
             .await?
@@ -249,6 +250,7 @@ impl Db {
     }
 
     pub async fn fetch_all<T: Row>(&self, sql: &str, args: &[Arg]) -> Result<Vec<T>, StoreError> {
+        crate::plans::note(sql, args);
         on_each!(self, DbSq, DbPg, |p| Ok(bind_all!(
             sqlx::query_as::<_, T>(sql),
             args
@@ -262,6 +264,7 @@ impl Db {
         sql: &str,
         args: &[Arg],
     ) -> Result<Option<T>, StoreError> {
+        crate::plans::note(sql, args);
         on_each!(self, DbSq, DbPg, |p| Ok(bind_all!(
             sqlx::query_as::<_, T>(sql),
             args
@@ -299,6 +302,7 @@ impl Tx {
     }
 
     pub async fn execute(&mut self, sql: &str, args: &[Arg]) -> Result<u64, StoreError> {
+        crate::plans::note(sql, args);
         on_each!(self, TxSq, TxPg, |t| Ok(bind_all!(sqlx::query(sql), args)
             .execute(&mut **t)
             .await?
@@ -310,6 +314,7 @@ impl Tx {
         sql: &str,
         args: &[Arg],
     ) -> Result<Vec<T>, StoreError> {
+        crate::plans::note(sql, args);
         on_each!(self, TxSq, TxPg, |t| Ok(bind_all!(
             sqlx::query_as::<_, T>(sql),
             args
@@ -323,6 +328,7 @@ impl Tx {
         sql: &str,
         args: &[Arg],
     ) -> Result<Option<T>, StoreError> {
+        crate::plans::note(sql, args);
         on_each!(self, TxSq, TxPg, |t| Ok(bind_all!(
             sqlx::query_as::<_, T>(sql),
             args

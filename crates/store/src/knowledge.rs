@@ -614,8 +614,8 @@ impl Store {
             sql.push_str(&format!(" AND a.status = ${}", a.len()));
         }
         if pending {
-            a.push(VersionStatus::PendingApproval.as_str().into());
-            sql.push_str(&format!(" AND v.status = ${}", a.len()));
+            // A literal, so the review queue's partial index serves it.
+            sql.push_str(" AND v.status = 'pending_approval'");
         }
         if let Some(b) = before_ms {
             a.push(b.into());
@@ -623,7 +623,7 @@ impl Store {
         }
         a.push(i64::from(limit.clamp(1, 500)).into());
         sql.push_str(&format!(
-            " ORDER BY a.updated_at_ms DESC, a.id LIMIT ${}",
+            " ORDER BY a.updated_at_ms DESC, a.id DESC LIMIT ${}",
             a.len()
         ));
         #[derive(sqlx::FromRow)]

@@ -17,6 +17,7 @@ pub mod exams;
 pub mod fts_baseline;
 pub mod knowledge;
 pub mod messaging;
+pub mod plans;
 pub mod privacy;
 pub mod routing;
 #[cfg(feature = "test-support")]

@@ -639,22 +639,26 @@ impl Store {
         before: Option<&PageCursor>,
         limit: u32,
     ) -> Result<Vec<OutboxRow>, StoreError> {
-        let (t, id) = before.map_or((i64::MAX, String::new()), |c| (c.at_ms, c.id.clone()));
-        self.db
-            .fetch_all(
-                &format!(
-                    "{OUTBOX_SELECT} WHERE ($1 = '' OR o.status = $1) \
-                     AND (o.created_at_ms < $2 OR (o.created_at_ms = $2 AND ($3 = '' OR o.id < $3))) \
-                     ORDER BY o.created_at_ms DESC, o.id DESC LIMIT $4"
-                ),
-                &args![
-                    status.map_or("", |s| s.as_str()),
-                    t,
-                    id,
-                    i64::from(limit)
-                ],
-            )
-            .await
+        let mut sql = format!("{OUTBOX_SELECT} WHERE 1 = 1");
+        let mut a: Vec<crate::db::Arg> = Vec::new();
+        if let Some(s) = status {
+            a.push(s.as_str().into());
+            sql.push_str(&format!(" AND o.status = ${}", a.len()));
+        }
+        if let Some(c) = before {
+            a.extend(args![c.at_ms, c.id.as_str()]);
+            sql.push_str(&format!(
+                " AND (o.created_at_ms, o.id) < (${}, ${})",
+                a.len() - 1,
+                a.len()
+            ));
+        }
+        a.push(i64::from(limit).into());
+        sql.push_str(&format!(
+            " ORDER BY o.created_at_ms DESC, o.id DESC LIMIT ${}",
+            a.len()
+        ));
+        self.db.fetch_all(&sql, &a).await
     }
 
     /// The messages of one contact, both ways.
@@ -812,8 +816,7 @@ impl Grant {
         let contacts: Vec<ContactRow> = snapshot
             .fetch_all(
                 &format!(
-                    "{CONTACT_SELECT} WHERE c.customer_id = $1 \
-                     AND (c.opened_at_ms < $2 OR (c.opened_at_ms = $2 AND ($3 = '' OR c.id < $3))) \
+                    "{CONTACT_SELECT} WHERE c.customer_id = $1 AND (c.opened_at_ms, c.id) < ($2, $3) \
                      ORDER BY c.opened_at_ms DESC, c.id DESC LIMIT $4"
                 ),
                 &args![self.customer_id.as_str(), t, id, i64::from(limit)],

@@ -243,14 +243,14 @@ impl Store {
             Some(c) => {
                 self.db
                     .fetch_all(
-                        &format!("{ORDER_SELECT} WHERE o.customer_id = $1 ORDER BY o.registered_at_ms DESC LIMIT $2"),
+                        &format!("{ORDER_SELECT} WHERE o.customer_id = $1 ORDER BY o.registered_at_ms DESC, o.id DESC LIMIT $2"),
                         &args![c, limit],
                     )
                     .await
             }
             None => {
                 self.db
-                    .fetch_all(&format!("{ORDER_SELECT} ORDER BY o.registered_at_ms DESC LIMIT $1"), &args![limit])
+                    .fetch_all(&format!("{ORDER_SELECT} ORDER BY o.registered_at_ms DESC, o.id DESC LIMIT $1"), &args![limit])
                     .await
             }
         }
@@ -455,7 +455,7 @@ impl Store {
             Some(s) => {
                 self.db
                     .fetch_all(
-                        &format!("{COLS} WHERE status = $1 ORDER BY at_ms DESC, id LIMIT $2"),
+                        &format!("{COLS} WHERE status = $1 ORDER BY at_ms DESC, id DESC LIMIT $2"),
                         &args![s.as_str(), limit],
                     )
                     .await
@@ -463,7 +463,7 @@ impl Store {
             None => {
                 self.db
                     .fetch_all(
-                        &format!("{COLS} ORDER BY at_ms DESC, id LIMIT $1"),
+                        &format!("{COLS} ORDER BY at_ms DESC, id DESC LIMIT $1"),
                         &args![limit],
                     )
                     .await

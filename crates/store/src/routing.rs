@@ -208,9 +208,9 @@ impl Store {
                 .db
                 .fetch_all(
                     &format!(
-                        "SELECT {ENTRY_COLUMNS} FROM routing_entries WHERE status <> $1 ORDER BY enqueued_at_ms, contact_id"
+                        "SELECT {ENTRY_COLUMNS} FROM routing_entries WHERE status <> 'done' ORDER BY enqueued_at_ms, contact_id"
                     ),
-                    &args![EntryStatus::Done.as_str()],
+                    &[],
                 )
                 .await?,
         })
