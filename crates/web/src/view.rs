@@ -2,12 +2,15 @@
 //! Both the JSON API and the desktop pages render these, so masking happens in one place.
 
 use bankdesk_domain::bank::{LprTerm, RepricingRule, market_value_fen};
+use bankdesk_domain::case::CaseStatus;
+use bankdesk_domain::contact::{ContactChannel, Direction, VerificationMethod, VerificationResult};
 use bankdesk_domain::{loan, mask};
 use bankdesk_store::access::Overview;
 use bankdesk_store::bank::{CardRow, CaseRow, TransactionRow};
 use bankdesk_store::contacts::{ContactRow, ContactWithNotes};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 pub use bankdesk_domain::bank_tz;
 
@@ -26,7 +29,7 @@ pub fn rfc3339(at_ms: i64, offset_s: Option<i64>) -> String {
         .unwrap_or_default()
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct CustomerView {
     pub id: String,
     pub name_masked: String,
@@ -42,7 +45,7 @@ pub struct CustomerView {
     pub sensitive: bool,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct AccountView {
     pub id: String,
     pub kind: String,
@@ -53,7 +56,7 @@ pub struct AccountView {
     pub branch: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct CardView {
     pub id: String,
     pub number_masked: String,
@@ -70,7 +73,7 @@ pub struct CardView {
     pub expiry: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct LoanView {
     pub id: String,
     pub kind: String,
@@ -93,7 +96,7 @@ pub struct LoanView {
     pub status: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct HoldingView {
     pub id: String,
     pub product_code: String,
@@ -109,7 +112,7 @@ pub struct HoldingView {
     pub gain_bp: i64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct TransactionView {
     pub id: String,
     pub at: String,
@@ -128,11 +131,12 @@ pub struct TransactionView {
     pub description: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct CaseView {
     pub id: String,
     #[serde(rename = "type")]
     pub case_type: String,
+    #[schema(value_type = CaseStatus)]
     pub status: String,
     pub department: Option<String>,
     pub summary: String,
@@ -140,19 +144,22 @@ pub struct CaseView {
     pub due_at: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct NoteView {
     pub author: String,
     pub at: String,
     pub text: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct ContactView {
     pub id: String,
     pub customer_id: Option<String>,
+    #[schema(value_type = ContactChannel)]
     pub channel: String,
+    #[schema(value_type = Direction)]
     pub direction: String,
+    /// `open` or `closed`.
     pub status: String,
     pub handler: Option<String>,
     pub opened_at: String,
@@ -161,12 +168,14 @@ pub struct ContactView {
     pub resolved: Option<bool>,
     pub summary: Option<String>,
     /// Latest identity verification on the contact: `passed`, `failed` or none yet.
+    #[schema(value_type = Option<VerificationResult>)]
     pub identity: Option<String>,
+    #[schema(value_type = Option<VerificationMethod>)]
     pub identity_method: Option<String>,
     pub notes: Vec<NoteView>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct OverviewView {
     pub customer: CustomerView,
     pub accounts: Vec<AccountView>,
