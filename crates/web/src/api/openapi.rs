@@ -30,7 +30,7 @@ use bankdesk_domain::role::Role;
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::borrow::Cow;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::sync::OnceLock;
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn, PathItem, Paths};
@@ -61,22 +61,23 @@ impl Default for Documented {
 
 impl Documented {
     pub fn routes(self, (schemas, paths, router): UtoipaMethodRouter<AppState>) -> Documented {
-        let mut incoming = Components::new();
+        let mut incoming = BTreeMap::new();
         for (name, schema) in schemas {
-            insert_schema(&mut incoming, name, schema);
+            same_schema(&incoming, &name, &schema);
+            incoming.insert(name, schema);
         }
-        check_schemas(self.0.get_openapi(), &incoming);
-        let schemas = incoming.schemas.into_iter().collect();
+        check_names(self.0.get_openapi(), &incoming);
+        let schemas = incoming.into_iter().collect();
         Documented(self.0.routes((schemas, paths, router)))
     }
 
     pub fn merge(self, other: Documented) -> Documented {
-        check_same_names(self.0.get_openapi(), other.0.get_openapi());
+        check_components(self.0.get_openapi(), other.0.get_openapi());
         Documented(self.0.merge(other.0))
     }
 
     pub fn nest(self, prefix: &str, other: Documented) -> Documented {
-        check_same_names(self.0.get_openapi(), other.0.get_openapi());
+        check_components(self.0.get_openapi(), other.0.get_openapi());
         Documented(self.0.nest(prefix, other.0))
     }
 
@@ -95,28 +96,26 @@ impl Documented {
 }
 
 /// Two types must not share a schema name: the second would silently replace the first.
-fn insert_schema(into: &mut Components, name: String, schema: RefOr<Schema>) {
-    if let Some(known) = into.schemas.get(&name) {
+fn same_schema(known: &BTreeMap<String, RefOr<Schema>>, name: &str, schema: &RefOr<Schema>) {
+    if let Some(known) = known.get(name) {
         assert!(
-            *known == schema,
+            known == schema,
             "two different schemas are named {name}; rename one with #[schema(as = ...)]"
         );
     }
-    into.schemas.insert(name, schema);
 }
 
-fn check_schemas(doc: &OpenApi, incoming: &Components) {
+fn check_names(doc: &OpenApi, incoming: &BTreeMap<String, RefOr<Schema>>) {
     if let Some(known) = &doc.components {
-        let mut all = known.clone();
-        for (name, schema) in &incoming.schemas {
-            insert_schema(&mut all, name.clone(), schema.clone());
+        for (name, schema) in incoming {
+            same_schema(&known.schemas, name, schema);
         }
     }
 }
 
-fn check_same_names(a: &OpenApi, b: &OpenApi) {
+fn check_components(a: &OpenApi, b: &OpenApi) {
     if let Some(b) = &b.components {
-        check_schemas(a, b);
+        check_names(a, &b.schemas);
     }
 }
 
@@ -347,9 +346,33 @@ impl<T: IntoParams> Argument for Query<T> {
 }
 
 fn query<T: IntoParams>(op: &mut Operation) {
-    op.parameters
-        .get_or_insert_with(Vec::new)
-        .extend(T::into_params(|| Some(ParameterIn::Query)));
+    let mut params = T::into_params(|| Some(ParameterIn::Query));
+    for p in &mut params {
+        if let Some(schema) = &mut p.schema {
+            without_null(schema);
+        }
+    }
+    op.parameters.get_or_insert_with(Vec::new).extend(params);
+}
+
+/// A query string has no null: an `Option` field is a parameter that may be left out,
+/// which `required: false` says already.
+fn without_null(schema: &mut RefOr<Schema>) {
+    let null = |s: &RefOr<Schema>| matches!(s, RefOr::T(Schema::Object(o)) if o.schema_type == SchemaType::Type(Type::Null));
+    if let RefOr::T(Schema::OneOf(one)) = schema {
+        one.items.retain(|s| !null(s));
+        if one.items.len() == 1 {
+            *schema = one.items.remove(0);
+        }
+    }
+    if let RefOr::T(Schema::Object(o)) = schema
+        && let SchemaType::Array(types) = &mut o.schema_type
+    {
+        types.retain(|t| *t != Type::Null);
+        if let [only] = types.as_slice() {
+            o.schema_type = SchemaType::Type(only.clone());
+        }
+    }
 }
 
 /// The path's ids name something that may not exist.
