@@ -30,6 +30,7 @@ pub fn rfc3339(at_ms: i64, offset_s: Option<i64>) -> String {
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = Customer)]
 pub struct CustomerView {
     pub id: String,
     pub name_masked: String,
@@ -46,6 +47,7 @@ pub struct CustomerView {
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = Account)]
 pub struct AccountView {
     pub id: String,
     pub kind: String,
@@ -57,6 +59,7 @@ pub struct AccountView {
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = Card)]
 pub struct CardView {
     pub id: String,
     pub number_masked: String,
@@ -74,6 +77,7 @@ pub struct CardView {
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = Loan)]
 pub struct LoanView {
     pub id: String,
     pub kind: String,
@@ -97,6 +101,7 @@ pub struct LoanView {
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = Holding)]
 pub struct HoldingView {
     pub id: String,
     pub product_code: String,
@@ -113,6 +118,7 @@ pub struct HoldingView {
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = Transaction)]
 pub struct TransactionView {
     pub id: String,
     pub at: String,
@@ -132,6 +138,7 @@ pub struct TransactionView {
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = CaseSummary)]
 pub struct CaseView {
     pub id: String,
     #[serde(rename = "type")]
@@ -145,6 +152,7 @@ pub struct CaseView {
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = Note)]
 pub struct NoteView {
     pub author: String,
     pub at: String,
@@ -152,6 +160,7 @@ pub struct NoteView {
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = Contact)]
 pub struct ContactView {
     pub id: String,
     pub customer_id: Option<String>,
@@ -176,6 +185,7 @@ pub struct ContactView {
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = Overview)]
 pub struct OverviewView {
     pub customer: CustomerView,
     pub accounts: Vec<AccountView>,
