@@ -251,12 +251,6 @@ impl Truth {
         }
     }
 
-    /// `method path` succeeded, and its answer fits the document.
-    fn ok(&mut self, method: &str, path: &str, status: StatusCode, body: &Value) {
-        assert!(status.is_success(), "{method} {path}: {status} {body}");
-        self.check(method, path, status, body);
-    }
-
     /// `body`, answered with `status` by `method path`, fits the document.
     fn check(&mut self, method: &str, path: &str, status: StatusCode, body: &Value) {
         let op = &self.doc["paths"][path][method];
@@ -302,11 +296,57 @@ async fn start(backend: &'static str) -> TestApp {
     .await
 }
 
-fn id(v: &Value) -> String {
-    v["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no id in {v}"))
-        .to_string()
+/// `template` with its `{...}` filled by `args` in order.
+fn fill(template: &str, args: &[&str]) -> String {
+    let mut out = String::new();
+    let mut args = args.iter();
+    let mut rest = template;
+    while let Some((before, after)) = rest.split_once('{') {
+        out.push_str(before);
+        out.push_str(args.next().expect("an argument for every {...}"));
+        rest = after.split_once('}').map_or("", |(_, r)| r);
+    }
+    out + rest
+}
+
+impl Truth {
+    /// Calls `method template` as `token` (`{...}` filled from `args`, in the path and the
+    /// query), expects a success, checks the answer against the document, returns it.
+    async fn call(
+        &mut self,
+        app: &TestApp,
+        token: &str,
+        method: &str,
+        template: &str,
+        args: &[&str],
+        body: Option<Value>,
+    ) -> Value {
+        let url = format!("{}{}", app.base, fill(template, args));
+        let req = match (method, body) {
+            ("get", _) => app.http.get(url),
+            ("post", body) => app.http.post(url).json(&body.unwrap_or(json!({}))),
+            (m, _) => panic!("{m} is not called here"),
+        };
+        let (s, answer) = app.send(req, token).await;
+        let path = template.split('?').next().unwrap_or_default();
+        assert!(
+            s.is_success(),
+            "{}: {method} {path}: {s} {answer}",
+            app.backend
+        );
+        self.check(method, path, s, &answer);
+        answer
+    }
+}
+
+fn id(v: &Value) -> &str {
+    v["id"].as_str().unwrap_or_else(|| panic!("no id in {v}"))
+}
+
+fn items(v: &Value) -> &Vec<Value> {
+    v["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no items in {v}"))
 }
 
 #[test]
@@ -333,184 +373,225 @@ fn a_field_the_document_does_not_name_fails_the_check() {
 async fn real_answers_fit_the_document() {
     for b in backends() {
         let app = start(b).await;
-        let mut truth = Truth::new();
+        let mut t = Truth::new();
         let agent = app.login("agent01").await;
         let supervisor = app.login("supervisor01").await;
         let compliance = app.login("compliance01").await;
+        let senior = app.login("senior01").await;
 
-        let (s, me) = app.get(&agent, "/api/v1/me").await;
-        truth.ok("get", "/api/v1/me", s, &me);
-
-        let (s, hits) = app.get(&agent, "/api/v1/customers?phone=13800000002").await;
-        truth.ok("get", "/api/v1/customers", s, &hits);
-        let wang = hits["items"][0]["id"].as_str().unwrap().to_string();
-
-        let (s, contact) = app
-            .post(
+        t.call(&app, &agent, "get", "/api/v1/me", &[], None).await;
+        let hits = t
+            .call(
+                &app,
                 &agent,
+                "get",
+                "/api/v1/customers?phone={p}",
+                &["13800000002"],
+                None,
+            )
+            .await;
+        let wang = items(&hits)[0]["id"].as_str().unwrap().to_string();
+        let contact = t
+            .call(
+                &app,
+                &agent,
+                "post",
                 "/api/v1/contacts",
-                json!({"channel": "phone", "customer_id": wang}),
+                &[],
+                Some(json!({"channel": "phone", "customer_id": wang})),
             )
             .await;
-        truth.ok("post", "/api/v1/contacts", s, &contact);
-        let contact = id(&contact);
+        let contact = id(&contact).to_string();
         let purpose = format!("contact:{contact}");
-        let (s, note) = app
-            .post(
+        t.call(
+            &app,
+            &agent,
+            "post",
+            "/api/v1/contacts/{id}/notes",
+            &[&contact],
+            Some(json!({"text": "信用卡丢失，要求退回溢缴款"})),
+        )
+        .await;
+
+        let overview = t
+            .call(
+                &app,
                 &agent,
-                &format!("/api/v1/contacts/{contact}/notes"),
-                json!({"text": "信用卡丢失，要求退回溢缴款"}),
+                "get",
+                "/api/v1/customers/{id}/overview?purpose={p}",
+                &[&wang, &purpose],
+                None,
             )
             .await;
-        truth.ok("post", "/api/v1/contacts/{id}/notes", s, &note);
+        assert!(!overview["cards"].as_array().unwrap().is_empty(), "{b}");
+        t.call(
+            &app,
+            &agent,
+            "get",
+            "/api/v1/customers/{id}/transactions?purpose={p}",
+            &[&wang, &purpose],
+            None,
+        )
+        .await;
 
-        let (s, overview) = app
-            .get(
+        let case = t
+            .call(
+                &app,
                 &agent,
-                &format!("/api/v1/customers/{wang}/overview?purpose={purpose}"),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{b}: {overview}");
-        assert!(!overview["cards"].as_array().unwrap().is_empty());
-        truth.ok("get", "/api/v1/customers/{id}/overview", s, &overview);
-
-        let (s, lines) = app
-            .get(
-                &agent,
-                &format!("/api/v1/customers/{wang}/transactions?purpose={purpose}"),
-            )
-            .await;
-        truth.ok("get", "/api/v1/customers/{id}/transactions", s, &lines);
-
-        let (s, case) = app
-            .post(
-                &agent,
+                "post",
                 "/api/v1/cases",
-                json!({
+                &[],
+                Some(json!({
                     "customer_id": wang,
                     "type": "overpayment_refund",
                     "summary": "信用卡挂失，溢缴款1,280元要求退回",
                     "contact_id": contact,
                     "fields": {"card_id": "K1", "amount_fen": 128000}
-                }),
+                })),
             )
             .await;
-        assert_eq!(s, StatusCode::CREATED, "{b}: {case}");
-        truth.ok("post", "/api/v1/cases", s, &case);
-        let case = id(&case);
-        let (s, detail) = app.get(&agent, &format!("/api/v1/cases/{case}")).await;
-        assert_eq!(s, StatusCode::OK, "{b}: {detail}");
-        truth.ok("get", "/api/v1/cases/{id}", s, &detail);
-        let (s, list) = app.get(&supervisor, "/api/v1/cases?limit=5").await;
-        truth.ok("get", "/api/v1/cases", s, &list);
+        t.call(
+            &app,
+            &agent,
+            "get",
+            "/api/v1/cases/{id}",
+            &[id(&case)],
+            None,
+        )
+        .await;
+        t.call(
+            &app,
+            &supervisor,
+            "get",
+            "/api/v1/cases?limit={n}",
+            &["5"],
+            None,
+        )
+        .await;
 
-        let (s, timeline) = app
-            .get(
+        let timeline = t
+            .call(
+                &app,
                 &agent,
-                &format!("/api/v1/customers/{wang}/timeline?purpose={purpose}"),
+                "get",
+                "/api/v1/customers/{id}/timeline?purpose={p}",
+                &[&wang, &purpose],
+                None,
             )
             .await;
-        assert_eq!(s, StatusCode::OK, "{b}: {timeline}");
-        assert!(!timeline["items"].as_array().unwrap().is_empty());
-        truth.ok("get", "/api/v1/customers/{id}/timeline", s, &timeline);
+        assert!(!items(&timeline).is_empty(), "{b}");
 
         // An email from 王女士, taken from the inbox and answered: the reply waits in the
         // outbox.
         let mail = "From: Wang <wang.lihua@example.com>\r\nTo: service@bank.example\r\n\
                     Subject: card\r\nMessage-ID: <truth-1@example.com>\r\n\
                     Content-Type: text/plain; charset=UTF-8\r\n\r\nplease help\r\n";
-        let (s, ingested) = app
-            .send(
-                app.http
-                    .post(format!("{}/hooks/email", app.base))
-                    .header("x-gateway-secret", GATEWAY)
-                    .header("content-type", "message/rfc822")
-                    .body(mail),
-                "",
-            )
-            .await;
-        truth.ok("post", "/hooks/email", s, &ingested);
+        let (s, ingested) = common::email_post(&app, mail.into(), GATEWAY).await;
+        t.check("post", "/hooks/email", s, &ingested);
         let mailed = ingested["contact_id"].as_str().unwrap().to_string();
-        let (s, inbox) = app.get(&agent, "/api/v1/inbox").await;
-        truth.ok("get", "/api/v1/inbox", s, &inbox);
-        let (s, taken) = app
-            .post(
-                &agent,
-                &format!("/api/v1/contacts/{mailed}/take"),
-                json!({}),
-            )
+        t.call(&app, &agent, "get", "/api/v1/inbox", &[], None)
             .await;
-        truth.ok("post", "/api/v1/contacts/{id}/take", s, &taken);
-        let (s, reply) = app
-            .post(
-                &agent,
-                &format!("/api/v1/contacts/{mailed}/replies"),
-                json!({"text": "已为您办理挂失"}),
-            )
+        t.call(
+            &app,
+            &agent,
+            "post",
+            "/api/v1/contacts/{id}/take",
+            &[&mailed],
+            None,
+        )
+        .await;
+        t.call(
+            &app,
+            &agent,
+            "post",
+            "/api/v1/contacts/{id}/replies",
+            &[&mailed],
+            Some(json!({"text": "已为您办理挂失"})),
+        )
+        .await;
+        t.call(
+            &app,
+            &agent,
+            "get",
+            "/api/v1/contacts/{id}",
+            &[&mailed],
+            None,
+        )
+        .await;
+        let outbox = t
+            .call(&app, &supervisor, "get", "/api/v1/outbox", &[], None)
             .await;
-        truth.ok("post", "/api/v1/contacts/{id}/replies", s, &reply);
-        let (s, mailed_contact) = app.get(&agent, &format!("/api/v1/contacts/{mailed}")).await;
-        truth.ok("get", "/api/v1/contacts/{id}", s, &mailed_contact);
-        let (s, outbox) = app.get(&supervisor, "/api/v1/outbox").await;
-        assert!(
-            !outbox["items"].as_array().unwrap().is_empty(),
-            "{b}: {outbox}"
-        );
-        truth.ok("get", "/api/v1/outbox", s, &outbox);
+        assert!(!items(&outbox).is_empty(), "{b}");
 
-        let (s, audit) = app
-            .get(
+        let audit = t
+            .call(
+                &app,
                 &compliance,
-                &format!("/api/v1/audit?customer_id={wang}&limit=20"),
+                "get",
+                "/api/v1/audit?customer_id={c}&limit={n}",
+                &[&wang, "20"],
+                None,
             )
             .await;
-        assert!(
-            !audit["items"].as_array().unwrap().is_empty(),
-            "{b}: {audit}"
-        );
-        truth.ok("get", "/api/v1/audit", s, &audit);
-        let (s, verified) = app.get(&compliance, "/api/v1/audit/verify").await;
-        truth.ok("get", "/api/v1/audit/verify", s, &verified);
+        assert!(!items(&audit).is_empty(), "{b}");
+        t.call(&app, &compliance, "get", "/api/v1/audit/verify", &[], None)
+            .await;
 
         // A knowledge point written, approved by someone else, and found.
-        let senior = app.login("senior01").await;
-        let (s, saved) = app
-            .post(
+        let saved = t
+            .call(
+                &app,
                 &senior,
+                "post",
                 "/api/v1/kb/articles",
-                json!({"title": "信用卡挂失", "body": "致电客服热线办理信用卡挂失。",
-                       "category": "信用卡/挂失", "audience": "internal", "tags": ["挂失"],
-                       "script": "您好，我来为您办理挂失。", "reason": "新增"}),
+                &[],
+                Some(json!({
+                    "title": "信用卡挂失", "body": "致电客服热线办理信用卡挂失。",
+                    "category": "信用卡/挂失", "audience": "internal", "tags": ["挂失"],
+                    "script": "您好，我来为您办理挂失。", "reason": "新增"
+                })),
             )
             .await;
-        truth.ok("post", "/api/v1/kb/articles", s, &saved);
-        let point = id(&saved);
-        let (s, article) = app
-            .post(
-                &supervisor,
-                &format!("/api/v1/kb/articles/{point}/approve"),
-                json!({"version": saved["version"], "note": "核对无误"}),
+        t.call(
+            &app,
+            &supervisor,
+            "post",
+            "/api/v1/kb/articles/{id}/approve",
+            &[id(&saved)],
+            Some(json!({"version": saved["version"], "note": "核对无误"})),
+        )
+        .await;
+        let found = t
+            .call(
+                &app,
+                &agent,
+                "get",
+                "/api/v1/kb/search?q={q}",
+                &["挂失"],
+                None,
             )
             .await;
-        truth.ok("post", "/api/v1/kb/articles/{id}/approve", s, &article);
-        let (s, found) = app.get(&agent, "/api/v1/kb/search?q=挂失").await;
-        assert!(
-            !found["items"].as_array().unwrap().is_empty(),
-            "{b}: {found}"
-        );
-        truth.ok("get", "/api/v1/kb/search", s, &found);
-        let (s, suggested) = app.get(&agent, "/api/v1/kb/suggest?text=信用卡丢了").await;
-        truth.ok("get", "/api/v1/kb/suggest", s, &suggested);
+        assert!(!items(&found).is_empty(), "{b}");
+        t.call(
+            &app,
+            &agent,
+            "get",
+            "/api/v1/kb/suggest?text={t}",
+            &["信用卡丢了"],
+            None,
+        )
+        .await;
 
         // Errors carry the shared body with a code of the table.
         let (s, refused) = app
             .get(&agent, &format!("/api/v1/customers/{wang}/overview"))
             .await;
-        assert_eq!(s, StatusCode::FORBIDDEN);
-        truth.check("get", "/api/v1/customers/{id}/overview", s, &refused);
+        assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
+        t.check("get", "/api/v1/customers/{id}/overview", s, &refused);
         let (s, refused) = app.get(&agent, "/api/v1/outbox").await;
-        truth.check("get", "/api/v1/outbox", s, &refused);
+        assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
+        t.check("get", "/api/v1/outbox", s, &refused);
 
-        assert!(truth.checked.len() >= 20, "{:?}", truth.checked);
+        assert!(t.checked.len() >= 20, "{:?}", t.checked);
     }
 }
