@@ -379,6 +379,8 @@ async fn real_answers_fit_the_document() {
         let compliance = app.login("compliance01").await;
         let senior = app.login("senior01").await;
 
+        let (s, served) = app.get("", "/api/v1/openapi.json").await;
+        assert_eq!((s, &served), (StatusCode::OK, document()), "{b}");
         t.call(&app, &agent, "get", "/api/v1/me", &[], None).await;
         let hits = t
             .call(

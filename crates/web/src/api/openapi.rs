@@ -172,10 +172,7 @@ pub fn complete<T, H: Signature<T>>(paths: &mut Paths, schemas: &mut Schemas, _h
             for name in &names {
                 path_parameter(op, name);
             }
-            // The first paragraph of the doc comment, wrapped in the source.
-            if let Some(summary) = &mut op.summary {
-                *summary = summary.replace('\n', " ");
-            }
+            summary_first_sentence(op);
             H::describe(op, schemas);
             // The errors of the handler's own rules, declared in its attribute.
             for (status, response) in op.responses.responses.iter_mut() {
@@ -194,6 +191,24 @@ pub fn complete<T, H: Signature<T>>(paths: &mut Paths, schemas: &mut Schemas, _h
                 panic!("{module}::{name}: declare the status of success in #[utoipa::path]");
             }
         }
+    }
+}
+
+/// The doc comment's first sentence as the summary, the rest as the description.
+fn summary_first_sentence(op: &mut Operation) {
+    let Some(text) = op.summary.take().map(|s| s.replace('\n', " ")) else {
+        return;
+    };
+    let (first, rest) = match text.split_once(". ") {
+        Some((first, rest)) => (format!("{first}."), rest.to_string()),
+        None => (text, String::new()),
+    };
+    op.summary = Some(first);
+    if !rest.is_empty() {
+        op.description = Some(match op.description.take() {
+            Some(d) if !d.is_empty() => format!("{rest}\n\n{d}"),
+            _ => rest,
+        });
     }
 }
 
@@ -614,7 +629,9 @@ fn frame() -> OpenApi {
                 .description(Some(
                     "The v1 contract of bankdesk (docs/api.md), generated from the handlers. \
                      Times are RFC 3339 with offset, money an integer in fen, lists \
-                     {items, next}. `x-roles` names the roles that may call an operation.",
+                     {items, next}. `x-roles` names the roles an operation admits; some narrow that \
+                     further by the record (its handler, its requester), as their description \
+                     and their 403 say.",
                 )),
         )
         .servers(Some([ServerBuilder::new().url("/").build()]))
