@@ -140,7 +140,9 @@ fn history_json(h: &HistoryRow) -> HistoryJson {
 #[schema(as = CaseContact)]
 pub struct LinkedContactJson {
     contact_id: String,
-    /// How the contact belongs to the case: `origin`, `linked`, `answer`, `notice`.
+    /// How the contact belongs to the case: it opened it, was linked to it, carried an
+    /// answer to the customer, or a notice (of an extension, of an appraisal).
+    #[schema(pattern = "^(origin|linked|reply|notice)$")]
     role: String,
     #[schema(value_type = ContactChannel)]
     channel: String,
@@ -155,8 +157,10 @@ pub struct LinkedContactJson {
 #[schema(as = Extension)]
 pub struct ExtensionJson {
     id: String,
+    /// 1: to 30 days (complex), 2: to 60 days (very complex).
     level: i64,
     reason: String,
+    #[schema(pattern = "^(pending_approval|approved|rejected)$")]
     status: String,
     requested_by: String,
     requested_at: String,
@@ -186,6 +190,8 @@ fn extension_json(e: ExtensionRow) -> ExtensionJson {
 #[derive(Serialize, ToSchema)]
 #[schema(as = Pause)]
 pub struct PauseJson {
+    /// Why the clock stands still.
+    #[schema(pattern = "^(waiting_customer|external_appraisal)$")]
     kind: String,
     from: String,
     to: Option<String>,

@@ -62,7 +62,9 @@ fn crisis_json(c: CrisisRow) -> CrisisJson {
 pub struct EventJson {
     at: String,
     actor: Option<String>,
-    /// What happened: the opening, an action, a report, a change, a signal linked.
+    /// What happened: the opening, an action, a report, a change of status, severity or
+    /// owner, a signal linked.
+    #[schema(pattern = "^(opened|action|report|status|severity|owner|signal)$")]
     kind: String,
     text: String,
     #[schema(value_type = Option<ReportTo>)]
