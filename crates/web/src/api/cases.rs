@@ -251,17 +251,37 @@ fn now() -> i64 {
 #[derive(Serialize, ToSchema)]
 #[schema(as = CaseTypeEntry)]
 pub struct CaseTypeView {
-    #[serde(flatten)]
-    definition: CaseType,
+    code: String,
+    name: String,
+    department: String,
+    sla: Sla,
+    /// Complaints follow the complaint rules (receipt date, complexity, extensions).
+    complaint: bool,
+    fields: Vec<FormField>,
     active: bool,
     /// False for a built-in type nobody has changed.
     customised: bool,
 }
 
+/// The definition's fields one by one: a flattened `CaseType`, which refuses unknown
+/// fields as a request, would describe the answer as having no others.
 impl From<CaseTypeEntry> for CaseTypeView {
     fn from(e: CaseTypeEntry) -> CaseTypeView {
+        let CaseType {
+            code,
+            name,
+            department,
+            sla,
+            complaint,
+            fields,
+        } = e.definition;
         CaseTypeView {
-            definition: e.definition,
+            code,
+            name,
+            department,
+            sla,
+            complaint,
+            fields,
             active: e.active,
             customised: e.customised,
         }
