@@ -325,6 +325,7 @@ impl Truth {
         let req = match (method, body) {
             ("get", _) => app.http.get(url),
             ("post", body) => app.http.post(url).json(&body.unwrap_or(json!({}))),
+            ("put", body) => app.http.put(url).json(&body.unwrap_or(json!({}))),
             (m, _) => panic!("{m} is not called here"),
         };
         let (s, answer) = app.send(req, token).await;
@@ -583,6 +584,49 @@ async fn real_answers_fit_the_document() {
             None,
         )
         .await;
+
+        // A call from 王女士's phone, routed: queued or assigned, either fits.
+        let event = json!({"call_id": "truth-call", "seq": 1, "type": "offered",
+            "at": "2026-12-07T10:00:00+08:00", "ani": "13800000002", "dnis": "95588",
+            "queue": "card"});
+        t.call(
+            &app,
+            &supervisor,
+            "post",
+            "/api/v1/cti/events",
+            &[],
+            Some(json!({"events": [event]})),
+        )
+        .await;
+        t.call(
+            &app,
+            &supervisor,
+            "get",
+            "/api/v1/calls/{call_id}",
+            &["truth-call"],
+            None,
+        )
+        .await;
+        t.call(
+            &app,
+            &agent,
+            "put",
+            "/api/v1/agents/me/state",
+            &[],
+            Some(json!({"state": "available"})),
+        )
+        .await;
+        let placed = t
+            .call(
+                &app,
+                &supervisor,
+                "post",
+                "/api/v1/routing/requests",
+                &[],
+                Some(json!({"call_id": "truth-call", "skill": "card"})),
+            )
+            .await;
+        assert!(placed["placement"].is_string(), "{b}: {placed}");
 
         // The lists, as the roles that read them see them.
         let admin = app.login("admin").await;
