@@ -131,10 +131,10 @@ macro_rules! documented {
     }};
     ($handler:path as $roles:ty) => {{
         let (mut schemas, mut paths, router) = utoipa_axum::routes!($handler);
-        $crate::api::openapi::complete(&mut paths, &mut schemas, &$handler);
         $crate::api::openapi::for_each_operation(&mut paths, |op| {
             $crate::api::openapi::roles::<$roles>(op)
         });
+        $crate::api::openapi::complete(&mut paths, &mut schemas, &$handler);
         (schemas, paths, router)
     }};
 }
