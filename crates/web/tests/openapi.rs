@@ -285,10 +285,9 @@ async fn start(backend: &'static str) -> TestApp {
     TestApp::start_with(
         backend,
         WebConfig {
-            max_body_bytes: 256 * 1024,
             messaging: MessagingConfig {
-                wechat_token: None,
                 mail_gateway_secret: Some(GATEWAY.into()),
+                ..MessagingConfig::default()
             },
             ..WebConfig::default()
         },

@@ -267,21 +267,14 @@ pub struct CaseTypeView {
 /// fields as a request, would describe the answer as having no others.
 impl From<CaseTypeEntry> for CaseTypeView {
     fn from(e: CaseTypeEntry) -> CaseTypeView {
-        let CaseType {
-            code,
-            name,
-            department,
-            sla,
-            complaint,
-            fields,
-        } = e.definition;
+        let t = e.definition;
         CaseTypeView {
-            code,
-            name,
-            department,
-            sla,
-            complaint,
-            fields,
+            code: t.code,
+            name: t.name,
+            department: t.department,
+            sla: t.sla,
+            complaint: t.complaint,
+            fields: t.fields,
             active: e.active,
             customised: e.customised,
         }
