@@ -91,6 +91,7 @@ pub fn entry_hash(
 
 /// Where and how the chain breaks.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ChainBreak {
     /// The record's content no longer matches its hash, or its hash no longer matches the

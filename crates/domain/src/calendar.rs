@@ -32,6 +32,7 @@ wire_enum!(
 
 /// A service-level period: so many calendar or working days after the start day.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Sla {
     pub days: u32,
     pub basis: DayBasis,

@@ -93,6 +93,7 @@ impl CaseStatus {
 
 /// How far a member of staff may go with a case.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CaseAccess {
     /// See it, add notes and link contacts: whoever opened it, and compliance.
@@ -143,6 +144,7 @@ wire_enum!(FieldKind {
 
 /// One field of a case type's form.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FormField {
     pub name: String,
@@ -157,6 +159,7 @@ pub struct FormField {
 
 /// A kind of case the bank handles, with where it goes and how long it may take.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CaseType {
     pub code: String,

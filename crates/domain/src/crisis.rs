@@ -47,6 +47,7 @@ wire_enum!(SignalStatus {
 
 /// A post as a monitoring feed delivers it (one JSON object per line, or per webhook).
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SignalInput {
     pub source: String,

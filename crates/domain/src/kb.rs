@@ -225,10 +225,12 @@ pub fn may_review(
 
 /// One node of the category tree with the number of points at or below it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CategoryNode {
     pub name: String,
     pub path: String,
     pub count: u64,
+    #[cfg_attr(feature = "openapi", schema(no_recursion))]
     pub children: Vec<CategoryNode>,
 }
 

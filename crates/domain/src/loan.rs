@@ -107,6 +107,7 @@ pub fn monthly_payment_fen(principal_fen: i64, rate_bp: i32, months: u32) -> i64
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Instalment {
     pub n: u32,
     pub due_on: NaiveDate,

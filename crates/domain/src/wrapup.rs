@@ -12,12 +12,15 @@ const MAX_CODE: usize = 64;
 const MAX_LABEL: usize = 40;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+// `kb::Category` has the name already.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = WrapUpCategory))]
 #[serde(deny_unknown_fields)]
 pub struct Category {
     pub code: String,
     pub zh: String,
     pub en: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(no_recursion))]
     pub children: Vec<Category>,
 }
 

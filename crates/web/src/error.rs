@@ -39,8 +39,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status =
             StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body =
-            serde_json::json!({"error": {"code": self.code.code(), "message": self.message}});
+        let body = crate::api::openapi::ErrorBody::new(self.code, self.message);
         (status, Json(body)).into_response()
     }
 }

@@ -133,10 +133,9 @@ pub fn app(state: AppState) -> Router {
     let timeout = state.config.request_timeout;
     chat::listen(&state);
     Router::new()
-        .nest("/api/v1", api::router())
+        .merge(api::routes().into_parts().0)
         .merge(chat::router())
         .merge(pages::router())
-        .merge(messaging::hook_routes())
         .merge(ops::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -2,12 +2,15 @@
 //! Both the JSON API and the desktop pages render these, so masking happens in one place.
 
 use bankdesk_domain::bank::{LprTerm, RepricingRule, market_value_fen};
+use bankdesk_domain::case::CaseStatus;
+use bankdesk_domain::contact::{ContactChannel, Direction, VerificationMethod, VerificationResult};
 use bankdesk_domain::{loan, mask};
 use bankdesk_store::access::Overview;
 use bankdesk_store::bank::{CardRow, CaseRow, TransactionRow};
 use bankdesk_store::contacts::{ContactRow, ContactWithNotes};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 pub use bankdesk_domain::bank_tz;
 
@@ -26,7 +29,8 @@ pub fn rfc3339(at_ms: i64, offset_s: Option<i64>) -> String {
         .unwrap_or_default()
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = Customer)]
 pub struct CustomerView {
     pub id: String,
     pub name_masked: String,
@@ -42,7 +46,8 @@ pub struct CustomerView {
     pub sensitive: bool,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = Account)]
 pub struct AccountView {
     pub id: String,
     pub kind: String,
@@ -53,7 +58,8 @@ pub struct AccountView {
     pub branch: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = Card)]
 pub struct CardView {
     pub id: String,
     pub number_masked: String,
@@ -70,7 +76,8 @@ pub struct CardView {
     pub expiry: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = Loan)]
 pub struct LoanView {
     pub id: String,
     pub kind: String,
@@ -93,7 +100,8 @@ pub struct LoanView {
     pub status: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = Holding)]
 pub struct HoldingView {
     pub id: String,
     pub product_code: String,
@@ -109,7 +117,8 @@ pub struct HoldingView {
     pub gain_bp: i64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = Transaction)]
 pub struct TransactionView {
     pub id: String,
     pub at: String,
@@ -128,11 +137,13 @@ pub struct TransactionView {
     pub description: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = CaseSummary)]
 pub struct CaseView {
     pub id: String,
     #[serde(rename = "type")]
     pub case_type: String,
+    #[schema(value_type = CaseStatus)]
     pub status: String,
     pub department: Option<String>,
     pub summary: String,
@@ -140,19 +151,24 @@ pub struct CaseView {
     pub due_at: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = Note)]
 pub struct NoteView {
     pub author: String,
     pub at: String,
     pub text: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = Contact)]
 pub struct ContactView {
     pub id: String,
     pub customer_id: Option<String>,
+    #[schema(value_type = ContactChannel)]
     pub channel: String,
+    #[schema(value_type = Direction)]
     pub direction: String,
+    /// `open` or `closed`.
     pub status: String,
     pub handler: Option<String>,
     pub opened_at: String,
@@ -161,12 +177,15 @@ pub struct ContactView {
     pub resolved: Option<bool>,
     pub summary: Option<String>,
     /// Latest identity verification on the contact: `passed`, `failed` or none yet.
+    #[schema(value_type = Option<VerificationResult>)]
     pub identity: Option<String>,
+    #[schema(value_type = Option<VerificationMethod>)]
     pub identity_method: Option<String>,
     pub notes: Vec<NoteView>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = Overview)]
 pub struct OverviewView {
     pub customer: CustomerView,
     pub accounts: Vec<AccountView>,

@@ -12,7 +12,7 @@ use bankdesk_store::{Db, SqliteSync, Store};
 use bankdesk_web::WebConfig;
 use bankdesk_web::messaging::MessagingConfig;
 use bankdesk_web::messaging::worker::{NotConfigured, OutboxWorker, SmtpSender, WechatSender};
-use common::{TestApp, code};
+use common::{TestApp, code, email_post};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha1::{Digest, Sha1};
@@ -76,18 +76,6 @@ async fn wechat_post_with(app: &TestApp, xml: String, good: bool) -> (StatusCode
         .await
         .unwrap();
     (res.status(), res.text().await.unwrap())
-}
-
-async fn email_post(app: &TestApp, raw: String, secret: &str) -> (StatusCode, Value) {
-    app.send(
-        app.http
-            .post(format!("{}/hooks/email", app.base))
-            .header("x-gateway-secret", secret)
-            .header("content-type", "message/rfc822")
-            .body(raw),
-        "",
-    )
-    .await
 }
 
 /// A message from 王女士 with a Chinese encoded-word subject ("信用卡丢失") and a base64 body

@@ -7,10 +7,12 @@ use crate::view::rfc3339;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use bankdesk_domain::audit::ChainBreak;
 use bankdesk_domain::audit::NewAuditEntry;
 use bankdesk_domain::csv;
 use bankdesk_store::audit::{AuditQuery, Verification};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 /// The filters of an audit search as they were typed. The API's query and the compliance
 /// page's form both come down to these, so both search and export the same way.
@@ -39,14 +41,20 @@ impl Filters {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct SearchQuery {
     customer_id: Option<String>,
+    /// A username.
     actor: Option<String>,
+    /// Such as `customer.overview`, `access.refused`, `audit.export`.
     action: Option<String>,
+    /// RFC 3339, or `YYYY-MM-DD` in the bank's time zone; inclusive.
     from: Option<String>,
+    /// RFC 3339, or `YYYY-MM-DD`; exclusive.
     to: Option<String>,
+    /// Records per page (default 100; at most 1,000).
+    #[param(minimum = 1)]
     limit: Option<u32>,
     /// Cursor: the `next` of the previous page.
     before: Option<i64>,
@@ -64,7 +72,8 @@ impl SearchQuery {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = AuditRecord)]
 pub struct Item {
     seq: i64,
     at: String,
@@ -72,10 +81,14 @@ pub struct Item {
     action: String,
     customer_id: Option<String>,
     purpose: Option<String>,
+    /// JSON, or the stored text when it is not JSON.
+    #[schema(value_type = Object)]
     detail: serde_json::Value,
     hash: String,
 }
 
+/// Searches the audit log, newest first; `next` is the `before` of the next page.
+#[utoipa::path(get, path = "/audit", tag = "audit")]
 pub async fn search(
     State(state): State<AppState>,
     _who: Api<Compliance>,
@@ -109,14 +122,44 @@ pub async fn search(
     }))
 }
 
+/// The audit chain walked from the first record: whether it holds, and where it breaks.
+#[derive(Serialize, ToSchema)]
+#[schema(as = ChainVerification)]
+pub struct VerificationView {
+    ok: bool,
+    entries: u64,
+    first_bad_seq: Option<i64>,
+    problem: Option<ChainBreak>,
+}
+
+impl From<Verification> for VerificationView {
+    fn from(v: Verification) -> VerificationView {
+        VerificationView {
+            ok: v.ok,
+            entries: v.entries,
+            first_bad_seq: v.first_bad_seq,
+            problem: v.problem,
+        }
+    }
+}
+
+/// Walks the audit hash chain and names the first altered or missing record.
+#[utoipa::path(get, path = "/audit/verify", tag = "audit")]
 pub async fn verify(
     State(state): State<AppState>,
     _who: Api<Compliance>,
-) -> ApiResult<ApiJson<Verification>> {
-    Ok(ApiJson(state.store.audit_verify().await?))
+) -> ApiResult<ApiJson<VerificationView>> {
+    Ok(ApiJson(state.store.audit_verify().await?.into()))
 }
 
-/// The filtered audit log as CSV; the export is itself audited.
+/// The filtered audit log as CSV (at most 100,000 records, newest first); the export is
+/// itself audited as `audit.export`. `limit` and `before` are ignored.
+#[utoipa::path(
+    get,
+    path = "/audit.csv",
+    tag = "audit",
+    responses((status = 200, description = "The records", content_type = "text/csv", body = String))
+)]
 pub async fn csv_export(
     State(state): State<AppState>,
     who: Api<Compliance>,

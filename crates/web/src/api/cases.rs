@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use bankdesk_domain::calendar::Sla;
 use bankdesk_domain::case::{CaseStatus, CaseType, FormField};
 use bankdesk_domain::complaint::{ComplaintChannel, Complexity, RootCause};
-use bankdesk_domain::contact::ContactChannel;
+use bankdesk_domain::contact::{ContactChannel, Direction};
 use bankdesk_domain::{csv, mask};
 use bankdesk_store::cases::{
     Case, CaseDetail, CaseFilter, CaseTypeEntry, DepartmentRow, ExtensionRow, HistoryRow,
@@ -23,8 +23,9 @@ use bankdesk_store::cases::{
 use bankdesk_store::complaints::{ComplaintUpdate, Decision, RegisterRow};
 use bankdesk_store::escalation::NotificationRow;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ComplaintView {
     received_at: String,
     channel: ComplaintChannel,
@@ -38,7 +39,8 @@ pub struct ComplaintView {
 }
 
 /// A case as the API shows it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Case)]
 pub struct CaseJson {
     id: String,
     customer_id: String,
@@ -48,6 +50,8 @@ pub struct CaseJson {
     department: Option<String>,
     assignee: Option<String>,
     summary: String,
+    /// The values of the case type's form fields.
+    #[schema(value_type = Object)]
     fields: serde_json::Value,
     created_by: Option<String>,
     opened_at: String,
@@ -56,6 +60,7 @@ pub struct CaseJson {
     /// End of the due day in the bank's time zone; null while the clock is paused.
     due_at: Option<String>,
     /// `running`, `paused` (waiting on the customer, external appraisal) or `stopped`.
+    #[schema(pattern = "^(running|paused|stopped)$")]
     clock: &'static str,
     overdue: bool,
     sla: Sla,
@@ -109,7 +114,8 @@ pub fn case_json(c: &Case, now_ms: i64) -> CaseJson {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = CaseHistoryEntry)]
 pub struct HistoryJson {
     at: String,
     actor: Option<String>,
@@ -130,22 +136,31 @@ fn history_json(h: &HistoryRow) -> HistoryJson {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = CaseContact)]
 pub struct LinkedContactJson {
     contact_id: String,
+    /// How the contact belongs to the case: it opened it, was linked to it, carried an
+    /// answer to the customer, or a notice (of an extension, of an appraisal).
+    #[schema(pattern = "^(origin|linked|reply|notice)$")]
     role: String,
+    #[schema(value_type = ContactChannel)]
     channel: String,
+    #[schema(value_type = Direction)]
     direction: String,
     at: String,
     /// Answers and notices: the text sent to the customer.
     text: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Extension)]
 pub struct ExtensionJson {
     id: String,
+    /// 1: to 30 days (complex), 2: to 60 days (very complex).
     level: i64,
     reason: String,
+    #[schema(pattern = "^(pending_approval|approved|rejected)$")]
     status: String,
     requested_by: String,
     requested_at: String,
@@ -172,14 +187,18 @@ fn extension_json(e: ExtensionRow) -> ExtensionJson {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Pause)]
 pub struct PauseJson {
+    /// Why the clock stands still.
+    #[schema(pattern = "^(waiting_customer|external_appraisal)$")]
     kind: String,
     from: String,
     to: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = CaseDetail)]
 pub struct CaseDetailJson {
     #[serde(flatten)]
     case: CaseJson,
@@ -227,17 +246,80 @@ fn now() -> i64 {
     bankdesk_store::now_ms()
 }
 
+/// A case type as the API shows it: its definition, whether it is in use, and whether
+/// the bank changed it from the built-in one.
+#[derive(Serialize, ToSchema)]
+#[schema(as = CaseTypeEntry)]
+pub struct CaseTypeView {
+    code: String,
+    name: String,
+    department: String,
+    sla: Sla,
+    /// Complaints follow the complaint rules (receipt date, complexity, extensions).
+    complaint: bool,
+    fields: Vec<FormField>,
+    active: bool,
+    /// False for a built-in type nobody has changed.
+    customised: bool,
+}
+
+/// The definition's fields one by one: a flattened `CaseType`, which refuses unknown
+/// fields as a request, would describe the answer as having no others.
+impl From<CaseTypeEntry> for CaseTypeView {
+    fn from(e: CaseTypeEntry) -> CaseTypeView {
+        let t = e.definition;
+        CaseTypeView {
+            code: t.code,
+            name: t.name,
+            department: t.department,
+            sla: t.sla,
+            complaint: t.complaint,
+            fields: t.fields,
+            active: e.active,
+            customised: e.customised,
+        }
+    }
+}
+
+/// A department, and the head who hears of breached deadlines.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Department)]
+pub struct DepartmentView {
+    code: String,
+    name: String,
+    /// Username of the head.
+    head: Option<String>,
+}
+
+impl From<DepartmentRow> for DepartmentView {
+    fn from(d: DepartmentRow) -> DepartmentView {
+        DepartmentView {
+            code: d.code,
+            name: d.name,
+            head: d.head,
+        }
+    }
+}
+
+/// The kinds of case the bank handles, with their department and SLA.
+#[utoipa::path(get, path = "/case-types", tag = "cases")]
 pub async fn case_types(
     State(state): State<AppState>,
     _who: Api<AnyStaff>,
-) -> ApiResult<ApiJson<List<CaseTypeEntry>>> {
+) -> ApiResult<ApiJson<List<CaseTypeView>>> {
     Ok(ApiJson(List {
-        items: state.store.case_types().await?,
+        items: state
+            .store
+            .case_types()
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
         next: None,
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CaseTypeRequest {
     name: String,
@@ -255,12 +337,14 @@ fn yes() -> bool {
     true
 }
 
+/// Creates or changes a case type.
+#[utoipa::path(put, path = "/admin/case-types/{code}", tag = "cases")]
 pub async fn put_case_type(
     State(state): State<AppState>,
     who: Api<Admin>,
     ApiPath(code): ApiPath<String>,
     ApiJson(req): ApiJson<CaseTypeRequest>,
-) -> ApiResult<ApiJson<CaseTypeEntry>> {
+) -> ApiResult<ApiJson<CaseTypeView>> {
     let t = CaseType {
         code,
         name: req.name,
@@ -273,21 +357,30 @@ pub async fn put_case_type(
         state
             .store
             .put_case_type(&who.actor(), &t, req.active)
-            .await?,
+            .await?
+            .into(),
     ))
 }
 
+/// The departments cases go to.
+#[utoipa::path(get, path = "/departments", tag = "cases")]
 pub async fn departments(
     State(state): State<AppState>,
     _who: Api<AnyStaff>,
-) -> ApiResult<ApiJson<List<DepartmentRow>>> {
+) -> ApiResult<ApiJson<List<DepartmentView>>> {
     Ok(ApiJson(List {
-        items: state.store.departments().await?,
+        items: state
+            .store
+            .departments()
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
         next: None,
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DepartmentRequest {
     name: String,
@@ -295,23 +388,27 @@ pub struct DepartmentRequest {
     head: Option<String>,
 }
 
+/// Creates or changes a department.
+#[utoipa::path(put, path = "/admin/departments/{code}", tag = "cases")]
 pub async fn put_department(
     State(state): State<AppState>,
     who: Api<Admin>,
     ApiPath(code): ApiPath<String>,
     ApiJson(req): ApiJson<DepartmentRequest>,
-) -> ApiResult<ApiJson<DepartmentRow>> {
+) -> ApiResult<ApiJson<DepartmentView>> {
     Ok(ApiJson(
         state
             .store
             .put_department(&who.actor(), &code, &req.name, req.head.as_deref())
-            .await?,
+            .await?
+            .into(),
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ComplaintRequest {
+    /// RFC 3339, or `YYYY-MM-DD` in the bank's time zone.
     received_at: String,
     complexity: Complexity,
     channel: ComplaintChannel,
@@ -321,7 +418,7 @@ pub struct ComplaintRequest {
     subject_branch: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCase {
     customer_id: String,
@@ -330,11 +427,23 @@ pub struct CreateCase {
     summary: String,
     contact_id: Option<String>,
     department: Option<String>,
+    /// Values of the case type's form fields, by name.
     #[serde(default)]
+    #[schema(value_type = Object)]
     fields: serde_json::Map<String, serde_json::Value>,
     complaint: Option<ComplaintRequest>,
 }
 
+/// Opens a case; `due_at` is the end of the due day in the bank's time zone.
+#[utoipa::path(
+    post,
+    path = "/cases",
+    tag = "cases",
+    responses(
+        (status = 201, description = "The new case"),
+        (status = 403, description = "`forbidden`: the contact is not the caller's"),
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     who: Api<CaseStaff>,
@@ -369,6 +478,16 @@ pub async fn create(
     Ok((StatusCode::CREATED, ApiJson(case_json(&case, now()))))
 }
 
+/// A case with its history, contacts, extensions and pauses, for those who may see it.
+#[utoipa::path(
+    get,
+    path = "/cases/{id}",
+    tag = "cases",
+    responses(
+        (status = 200, description = "The case; `access` says what the caller may do"),
+        (status = 403, description = "`forbidden`: the case is not the caller's to see"),
+    )
+)]
 pub async fn get(
     State(state): State<AppState>,
     who: Api<AnyStaff>,
@@ -381,13 +500,17 @@ pub async fn get(
     Ok(ApiJson(detail_json(d, now())))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    #[param(inline)]
     status: Option<CaseStatus>,
     department: Option<String>,
+    /// Only open cases past their due time, most overdue first.
     #[serde(default)]
     overdue: bool,
+    /// Cases per page (default 50; at most 500).
+    #[param(minimum = 1)]
     limit: Option<u32>,
     /// The `next` of the previous page.
     after: Option<String>,
@@ -409,6 +532,8 @@ fn parse_cursor(s: &str) -> ApiResult<(i64, String)> {
         .ok_or_else(|| ApiError::field("after", "a cursor from the previous page"))
 }
 
+/// The cases the caller may see, newest first.
+#[utoipa::path(get, path = "/cases", tag = "cases")]
 pub async fn list(
     State(state): State<AppState>,
     who: Api<AnyStaff>,
@@ -439,10 +564,12 @@ pub async fn list(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = CaseReply)]
 #[serde(deny_unknown_fields)]
 pub struct ReplyRequest {
     text: String,
+    /// `outbound` (a call) by default.
     #[serde(default = "outbound")]
     channel: ContactChannel,
 }
@@ -460,7 +587,7 @@ impl From<ReplyRequest> for Reply {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransitionRequest {
     to: CaseStatus,
@@ -472,6 +599,18 @@ pub struct TransitionRequest {
     reply: Option<ReplyRequest>,
 }
 
+/// Moves a case to another state (`next` lists the allowed ones).
+#[utoipa::path(
+    post,
+    path = "/cases/{id}/transitions",
+    tag = "cases",
+    responses(
+        (status = 200, description = "The case"),
+        (status = 403, description = "`forbidden`: the case is not the caller's to work"),
+        (status = 409, description = "`conflict`: `version` is stale"),
+        (status = 422, description = "`illegal_transition`; `rule_refused` (resolving needs `reply`, closing an open case a `note`)"),
+    )
+)]
 pub async fn transition(
     State(state): State<AppState>,
     who: Api<CaseStaff>,
@@ -493,7 +632,7 @@ pub async fn transition(
     Ok(ApiJson(case_json(&case, now())))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignmentRequest {
     department: Option<String>,
@@ -504,6 +643,19 @@ pub struct AssignmentRequest {
     version: Option<i64>,
 }
 
+/// Assigns a case to a department or a person; assigning a new case moves it to
+/// `assigned`.
+#[utoipa::path(
+    post,
+    path = "/cases/{id}/assignment",
+    tag = "cases",
+    responses(
+        (status = 200, description = "The case"),
+        (status = 403, description = "`forbidden`: the case is not the caller's to work"),
+        (status = 409, description = "`conflict`: `version` is stale"),
+        (status = 422, description = "`recused`: the person or branch complained about"),
+    )
+)]
 pub async fn assign(
     State(state): State<AppState>,
     who: Api<CaseStaff>,
@@ -524,12 +676,23 @@ pub async fn assign(
     Ok(ApiJson(case_json(&case, now())))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = CaseNoteRequest)]
 #[serde(deny_unknown_fields)]
 pub struct NoteRequest {
     text: String,
 }
 
+/// Adds a note to a case's history.
+#[utoipa::path(
+    post,
+    path = "/cases/{id}/notes",
+    tag = "cases",
+    responses(
+        (status = 201, description = "The history entry"),
+        (status = 403, description = "`forbidden`: the case is not the caller's to see"),
+    )
+)]
 pub async fn add_note(
     State(state): State<AppState>,
     who: Api<CaseStaff>,
@@ -543,12 +706,24 @@ pub async fn add_note(
     Ok((StatusCode::CREATED, ApiJson(history_json(&h))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = CaseLinkRequest)]
 #[serde(deny_unknown_fields)]
 pub struct LinkRequest {
     contact_id: String,
 }
 
+/// Links a contact of the same customer to a case.
+#[utoipa::path(
+    post,
+    path = "/cases/{id}/contacts",
+    tag = "cases",
+    responses(
+        (status = 204, description = "Linked"),
+        (status = 403, description = "`forbidden`: the case is not the caller's to see"),
+        (status = 422, description = "`rule_refused`: a contact of another customer"),
+    )
+)]
 pub async fn link_contact(
     State(state): State<AppState>,
     who: Api<CaseStaff>,
@@ -562,11 +737,22 @@ pub async fn link_contact(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ReplyCreated {
+    /// The outbound contact that carries the reply, on the customer's timeline.
     contact_id: String,
 }
 
+/// Sends the customer an answer, stored as an outbound contact on their timeline.
+#[utoipa::path(
+    post,
+    path = "/cases/{id}/replies",
+    tag = "cases",
+    responses(
+        (status = 201, description = "The reply's contact"),
+        (status = 403, description = "`forbidden`: the case is not the caller's to work"),
+    )
+)]
 pub async fn reply(
     State(state): State<AppState>,
     who: Api<CaseStaff>,
@@ -580,7 +766,7 @@ pub async fn reply(
     Ok((StatusCode::CREATED, ApiJson(ReplyCreated { contact_id })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExtensionRequest {
     reason: String,
@@ -588,6 +774,15 @@ pub struct ExtensionRequest {
 
 /// A complaint's handler asks for more time; a superior signs it off through
 /// `.../extensions/{eid}/approve`.
+#[utoipa::path(
+    post,
+    path = "/cases/{id}/extensions",
+    tag = "cases",
+    responses(
+        (status = 201, description = "The request, `pending_approval`"),
+        (status = 422, description = "`rule_refused`: not a complaint, or no further extension"),
+    )
+)]
 pub async fn request_extension(
     State(state): State<AppState>,
     who: Api<CaseStaff>,
@@ -601,13 +796,27 @@ pub async fn request_extension(
     Ok((StatusCode::CREATED, ApiJson(extension_json(e))))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApprovalRequest {
     /// The superior institution's approval reference (needed for the further 30 days).
     approval_ref: Option<String>,
 }
 
+/// Approves a complaint's extension (not by its requester), which moves `due_at` and
+/// tells the complainant.
+#[utoipa::path(
+    post,
+    path = "/cases/{id}/extensions/{eid}/approve",
+    tag = "cases",
+    request_body(content = ApprovalRequest, description = "Optional: an empty body approves without a reference"),
+    responses(
+        (status = 200, description = "The extension, approved"),
+        (status = 400, description = "`invalid_json`"),
+        (status = 403, description = "`same_person`; `forbidden` (the further 30 days: a supervisor, with `approval_ref`)"),
+        (status = 409, description = "`conflict`: not pending"),
+    )
+)]
 pub async fn approve_extension(
     State(state): State<AppState>,
     who: Api<Oversight>,
@@ -633,6 +842,17 @@ pub async fn approve_extension(
     Ok(ApiJson(extension_json(e)))
 }
 
+/// Rejects a complaint's extension request.
+#[utoipa::path(
+    post,
+    path = "/cases/{id}/extensions/{eid}/reject",
+    tag = "cases",
+    responses(
+        (status = 200, description = "The extension, rejected"),
+        (status = 403, description = "`same_person`"),
+        (status = 409, description = "`conflict`: not pending"),
+    )
+)]
 pub async fn reject_extension(
     State(state): State<AppState>,
     who: Api<Oversight>,
@@ -645,14 +865,14 @@ pub async fn reject_extension(
     Ok(ApiJson(extension_json(e)))
 }
 
-#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AppraisalAction {
     Start,
     End,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AppraisalRequest {
     action: AppraisalAction,
@@ -662,6 +882,16 @@ pub struct AppraisalRequest {
 
 /// Stops a complaint's clock for external appraisal (the complainant is told), or
 /// restarts it.
+#[utoipa::path(
+    post,
+    path = "/cases/{id}/appraisal",
+    tag = "cases",
+    responses(
+        (status = 200, description = "The case"),
+        (status = 409, description = "`conflict`: `version` is stale"),
+        (status = 422, description = "`rule_refused`: not a complaint, or the clock is not in that state"),
+    )
+)]
 pub async fn appraisal(
     State(state): State<AppState>,
     who: Api<CaseStaff>,
@@ -688,18 +918,33 @@ fn double_option<'de, D: serde::Deserializer<'de>>(
     Option::<String>::deserialize(d).map(Some)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ComplaintPatch {
     complexity: Option<Complexity>,
     root_causes: Option<Vec<RootCause>>,
+    /// `null` clears it; absent leaves it.
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
     subject_staff: Option<Option<String>>,
+    /// `null` clears it; absent leaves it.
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
     subject_branch: Option<Option<String>>,
     version: Option<i64>,
 }
 
+/// Changes a complaint's complexity, root causes and subjects.
+#[utoipa::path(
+    put,
+    path = "/cases/{id}/complaint",
+    tag = "cases",
+    responses(
+        (status = 200, description = "The case"),
+        (status = 409, description = "`conflict`: `version` is stale"),
+        (status = 422, description = "`recused`; `rule_refused`: not a complaint"),
+    )
+)]
 pub async fn update_complaint(
     State(state): State<AppState>,
     who: Api<CaseStaff>,
@@ -723,7 +968,7 @@ pub async fn update_complaint(
     Ok(ApiJson(case_json(&case, now())))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MergeRequest {
     /// The complaint being handled that this one repeats.
@@ -735,6 +980,16 @@ pub struct MergeRequest {
     note: String,
 }
 
+/// Merges a repeated complaint into the one being handled.
+#[utoipa::path(
+    post,
+    path = "/cases/{id}/merge",
+    tag = "cases",
+    responses(
+        (status = 200, description = "The merged complaint"),
+        (status = 422, description = "`rule_refused`: not two complaints of the same customer"),
+    )
+)]
 pub async fn merge(
     State(state): State<AppState>,
     who: Api<CaseStaff>,
@@ -754,7 +1009,7 @@ pub async fn merge(
     Ok(ApiJson(case_json(&case, now())))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterQuery {
     /// Received from (RFC 3339 or YYYY-MM-DD, inclusive).
@@ -769,20 +1024,25 @@ impl RegisterQuery {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = ComplaintRegisterEntry)]
 pub struct RegisterJson {
     pub(crate) case_id: String,
     pub(crate) customer_id: String,
     pub(crate) customer_name_masked: String,
     pub(crate) received_at: String,
+    #[schema(value_type = ComplaintChannel)]
     pub(crate) channel: String,
+    #[schema(value_type = Complexity)]
     pub(crate) complexity: String,
     pub(crate) department: Option<String>,
     pub(crate) assignee: Option<String>,
+    #[schema(value_type = CaseStatus)]
     pub(crate) status: String,
     pub(crate) due_at: Option<String>,
     pub(crate) extension_level: i64,
     pub(crate) overdue: bool,
+    #[schema(value_type = Vec<RootCause>)]
     pub(crate) root_causes: Vec<String>,
     pub(crate) answered_at: Option<String>,
     pub(crate) merged_into: Option<String>,
@@ -833,7 +1093,8 @@ pub(crate) async fn register_rows(
         .collect())
 }
 
-/// The complaint register (compliance and supervisors).
+/// The complaint register (compliance and supervisors), names masked.
+#[utoipa::path(get, path = "/complaints", tag = "cases")]
 pub async fn register(
     State(state): State<AppState>,
     who: Api<Oversight>,
@@ -846,6 +1107,12 @@ pub async fn register(
 }
 
 /// The complaint register as CSV, names masked.
+#[utoipa::path(
+    get,
+    path = "/complaints.csv",
+    tag = "cases",
+    responses((status = 200, description = "The register", content_type = "text/csv", body = String))
+)]
 pub async fn register_csv(
     State(state): State<AppState>,
     who: Api<Oversight>,
@@ -909,17 +1176,21 @@ pub(crate) fn register_csv_text(rows: Vec<RegisterJson>) -> String {
     out
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct NotificationQuery {
+    /// Only those not read yet.
     #[serde(default)]
     unread: bool,
+    /// At most this many (default 100).
     limit: Option<u32>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Notification)]
 pub struct NotificationJson {
     id: String,
+    #[schema(pattern = "^(reminder|breach|crisis)$")]
     kind: String,
     case_id: Option<String>,
     text: String,
@@ -928,6 +1199,7 @@ pub struct NotificationJson {
 }
 
 /// The caller's notifications: deadline reminders and breaches.
+#[utoipa::path(get, path = "/notifications", tag = "cases")]
 pub async fn notifications(
     State(state): State<AppState>,
     who: Api<AnyStaff>,
@@ -953,6 +1225,8 @@ pub async fn notifications(
     }))
 }
 
+/// Marks one of the caller's notifications read.
+#[utoipa::path(post, path = "/notifications/{id}/read", tag = "cases")]
 pub async fn read_notification(
     State(state): State<AppState>,
     who: Api<AnyStaff>,

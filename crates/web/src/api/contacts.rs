@@ -6,12 +6,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use bankdesk_store::contacts::{ContactChannel, Direction, VerificationMethod, VerificationResult};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpenContact {
     channel: ContactChannel,
     customer_id: Option<String>,
+    /// `inbound` by default.
     #[serde(default = "inbound")]
     direction: Direction,
 }
@@ -20,6 +22,14 @@ fn inbound() -> Direction {
     Direction::Inbound
 }
 
+/// Opens a contact with a customer (or with nobody known yet); its handler is the caller,
+/// which makes it their purpose for the customer's data.
+#[utoipa::path(
+    post,
+    path = "/contacts",
+    tag = "contacts",
+    responses((status = 201, description = "The new contact"))
+)]
 pub async fn open(
     State(state): State<AppState>,
     who: Api<Service>,
@@ -38,7 +48,7 @@ pub async fn open(
 }
 
 /// A contact with its email or WeChat messages, each reply with its delivery state.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, ToSchema)]
 pub struct ContactDetail {
     #[serde(flatten)]
     contact: ContactView,
@@ -47,6 +57,15 @@ pub struct ContactDetail {
 
 /// A contact with its notes and messages, for its handler (other staff read it through
 /// the customer's 360).
+#[utoipa::path(
+    get,
+    path = "/contacts/{id}",
+    tag = "contacts",
+    responses(
+        (status = 200, description = "The contact"),
+        (status = 403, description = "`forbidden`: the caller is not the contact's handler"),
+    )
+)]
 pub async fn get(
     State(state): State<AppState>,
     who: Api<AnyStaff>,
@@ -76,12 +95,20 @@ pub async fn get(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = ContactNoteRequest)]
 #[serde(deny_unknown_fields)]
 pub struct NoteRequest {
     text: String,
 }
 
+/// Adds a note the next agent sees.
+#[utoipa::path(
+    post,
+    path = "/contacts/{id}/notes",
+    tag = "contacts",
+    responses((status = 201, description = "The note"))
+)]
 pub async fn add_note(
     State(state): State<AppState>,
     who: Api<Service>,
@@ -102,15 +129,27 @@ pub async fn add_note(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WrapUp {
+    /// A code of the wrap-up tree (`GET /wrap-up-categories`), a category or a
+    /// sub-category such as `credit_card.lost`.
     category: String,
     resolved: bool,
     #[serde(default)]
     summary: String,
 }
 
+/// Closes a contact with its category and outcome, and frees the agent's capacity.
+#[utoipa::path(
+    post,
+    path = "/contacts/{id}/wrap-up",
+    tag = "contacts",
+    responses(
+        (status = 200, description = "The closed contact"),
+        (status = 403, description = "`forbidden`: the caller is not the contact's handler"),
+    )
+)]
 pub async fn wrap_up(
     State(state): State<AppState>,
     who: Api<Service>,
@@ -125,14 +164,24 @@ pub async fn wrap_up(
     Ok(ApiJson(contact_view(&c, Vec::new())))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Verification {
     method: VerificationMethod,
     result: VerificationResult,
 }
 
-/// Records how the caller proved their identity on this contact.
+/// Records how the caller proved their identity on this contact; the latest attempt
+/// counts.
+#[utoipa::path(
+    post,
+    path = "/contacts/{id}/identity-verification",
+    tag = "contacts",
+    responses(
+        (status = 200, description = "The contact with `identity` and `identity_method`"),
+        (status = 403, description = "`forbidden`: the caller is not the contact's handler"),
+    )
+)]
 pub async fn verify_identity(
     State(state): State<AppState>,
     who: Api<Service>,

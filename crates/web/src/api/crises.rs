@@ -15,15 +15,22 @@ use bankdesk_domain::crisis::{
 use bankdesk_store::cases::Staff;
 use bankdesk_store::crises::{
     CrisisDetail, CrisisEntry, CrisisEventRow, CrisisRow, CrisisUpdate, IngestReport, NewCrisis,
-    SignalRow,
+    Rejected, SignalRow,
 };
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use utoipa::openapi::schema::{ArrayBuilder, OneOfBuilder, Schema};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Crisis)]
 pub struct CrisisJson {
     id: String,
     title: String,
+    #[schema(value_type = Severity)]
     severity: String,
+    #[schema(value_type = CrisisStatus)]
     status: String,
     owner: String,
     case_id: Option<String>,
@@ -50,12 +57,17 @@ fn crisis_json(c: CrisisRow) -> CrisisJson {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = CrisisEvent)]
 pub struct EventJson {
     at: String,
     actor: Option<String>,
+    /// What happened: the opening, an action, a report, a change of status, severity or
+    /// owner, a signal linked.
+    #[schema(pattern = "^(opened|action|report|status|severity|owner|signal)$")]
     kind: String,
     text: String,
+    #[schema(value_type = Option<ReportTo>)]
     reported_to: Option<String>,
     signal_id: Option<String>,
 }
@@ -71,7 +83,8 @@ fn event_json(e: CrisisEventRow) -> EventJson {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Signal)]
 pub struct SignalJson {
     id: String,
     source: String,
@@ -88,6 +101,7 @@ pub struct SignalJson {
     customer_id: Option<String>,
     case_id: Option<String>,
     crisis_id: Option<String>,
+    #[schema(value_type = SignalStatus)]
     status: String,
 }
 
@@ -116,7 +130,8 @@ fn signal_json(s: SignalRow) -> SignalJson {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = CrisisDetail)]
 pub struct CrisisDetailJson {
     #[serde(flatten)]
     crisis: CrisisJson,
@@ -132,7 +147,7 @@ fn detail_json(d: CrisisDetail) -> CrisisDetailJson {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RaiseRequest {
     title: String,
@@ -147,6 +162,12 @@ pub struct RaiseRequest {
 }
 
 /// Raises a complaint, a case or a signal to a crisis.
+#[utoipa::path(
+    post,
+    path = "/crises",
+    tag = "crises",
+    responses((status = 201, description = "The crisis"))
+)]
 pub async fn raise(
     State(state): State<AppState>,
     who: Api<Oversight>,
@@ -169,12 +190,15 @@ pub async fn raise(
     Ok((StatusCode::CREATED, ApiJson(crisis_json(c))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct CrisisQuery {
+    #[param(inline)]
     status: Option<CrisisStatus>,
 }
 
+/// Crises, most severe first.
+#[utoipa::path(get, path = "/crises", tag = "crises")]
 pub async fn list(
     State(state): State<AppState>,
     _who: Api<Oversight>,
@@ -192,6 +216,8 @@ pub async fn list(
     }))
 }
 
+/// A crisis with its timeline and its signals.
+#[utoipa::path(get, path = "/crises/{id}", tag = "crises")]
 pub async fn get(
     State(state): State<AppState>,
     _who: Api<Oversight>,
@@ -200,12 +226,19 @@ pub async fn get(
     Ok(ApiJson(detail_json(state.store.crisis_detail(&id).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionRequest {
     text: String,
 }
 
+/// Records an action taken on a crisis.
+#[utoipa::path(
+    post,
+    path = "/crises/{id}/actions",
+    tag = "crises",
+    responses((status = 201, description = "The timeline entry"))
+)]
 pub async fn add_action(
     State(state): State<AppState>,
     who: Api<Oversight>,
@@ -219,7 +252,7 @@ pub async fn add_action(
     Ok((StatusCode::CREATED, ApiJson(event_json(e))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportRequest {
     to: ReportTo,
@@ -227,6 +260,12 @@ pub struct ReportRequest {
 }
 
 /// A report upward (superior branch, head office) or to the authorities.
+#[utoipa::path(
+    post,
+    path = "/crises/{id}/reports",
+    tag = "crises",
+    responses((status = 201, description = "The timeline entry"))
+)]
 pub async fn add_report(
     State(state): State<AppState>,
     who: Api<Oversight>,
@@ -245,7 +284,8 @@ pub async fn add_report(
     Ok((StatusCode::CREATED, ApiJson(event_json(e))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = CrisisChange)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateRequest {
     severity: Option<Severity>,
@@ -256,6 +296,17 @@ pub struct UpdateRequest {
     version: Option<i64>,
 }
 
+/// Changes a crisis's severity, status or owner.
+#[utoipa::path(
+    put,
+    path = "/crises/{id}",
+    tag = "crises",
+    responses(
+        (status = 200, description = "The crisis"),
+        (status = 409, description = "`conflict`: `version` is stale"),
+        (status = 422, description = "`illegal_transition`"),
+    )
+)]
 pub async fn update(
     State(state): State<AppState>,
     who: Api<Oversight>,
@@ -279,12 +330,15 @@ pub async fn update(
     Ok(ApiJson(crisis_json(c)))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = CrisisBoard)]
 pub struct BoardJson {
     crises: Vec<CrisisJson>,
     signals: Vec<SignalJson>,
 }
 
+/// The crisis board: live crises, most severe first, and negative posts waiting.
+#[utoipa::path(get, path = "/crisis-board", tag = "crises")]
 pub async fn board(
     State(state): State<AppState>,
     _who: Api<Oversight>,
@@ -296,15 +350,88 @@ pub async fn board(
     }))
 }
 
+/// What became of a delivery of signals; a bad post is rejected alone, naming its line.
+#[derive(Serialize, ToSchema)]
+#[schema(as = SignalIngest)]
+pub struct IngestView {
+    accepted: u32,
+    duplicates: u32,
+    on_board: u32,
+    linked: u32,
+    rejected: Vec<RejectedView>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(as = RejectedSignal)]
+pub struct RejectedView {
+    /// The post's position in the delivery, from 1.
+    line: usize,
+    reason: String,
+}
+
+impl From<IngestReport> for IngestView {
+    fn from(r: IngestReport) -> IngestView {
+        IngestView {
+            accepted: r.accepted,
+            duplicates: r.duplicates,
+            on_board: r.on_board,
+            linked: r.linked,
+            rejected: r
+                .rejected
+                .into_iter()
+                .map(|x: Rejected| RejectedView {
+                    line: x.line,
+                    reason: x.reason,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A delivery of the monitoring feed: an array of at most 1,000 posts, or one post. The
+/// posts are read as JSON and checked one by one, so that a bad one is rejected alone.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub enum Delivery {
+    Many(Vec<serde_json::Value>),
+    One(serde_json::Value),
+}
+
+impl utoipa::PartialSchema for Delivery {
+    fn schema() -> RefOr<Schema> {
+        let post = || Ref::from_schema_name(SignalInput::name());
+        OneOfBuilder::new()
+            .item(ArrayBuilder::new().items(post()).max_items(Some(1_000)))
+            .item(post())
+            .into()
+    }
+}
+
+impl ToSchema for Delivery {
+    fn name() -> Cow<'static, str> {
+        "SignalDelivery".into()
+    }
+
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((SignalInput::name().into_owned(), SignalInput::schema()));
+    }
+}
+
 /// The monitoring feed's webhook: one post as a JSON object, or an array of them.
+#[utoipa::path(
+    post,
+    path = "/signals",
+    tag = "crises",
+    responses((status = 202, description = "What became of the posts"))
+)]
 pub async fn webhook(
     State(state): State<AppState>,
     who: Api<CrisisDesk>,
-    ApiJson(body): ApiJson<serde_json::Value>,
-) -> ApiResult<(StatusCode, ApiJson<IngestReport>)> {
+    ApiJson(body): ApiJson<Delivery>,
+) -> ApiResult<(StatusCode, ApiJson<IngestView>)> {
     let items = match body {
-        serde_json::Value::Array(items) => items,
-        one => vec![one],
+        Delivery::Many(items) => items,
+        Delivery::One(one) => vec![one],
     };
     if items.len() > 1_000 {
         return Err(ApiError::field("signals", "at most 1,000 per delivery"));
@@ -320,31 +447,49 @@ pub async fn webhook(
         })
         .collect();
     let report = state.store.ingest_signals(&who.actor(), parsed).await?;
-    Ok((StatusCode::ACCEPTED, ApiJson(report)))
+    Ok((StatusCode::ACCEPTED, ApiJson(report.into())))
 }
 
 /// A JSON-lines file from a monitoring vendor (one post per line), as the request body.
+#[utoipa::path(
+    post,
+    path = "/signals/import",
+    tag = "crises",
+    request_body(
+        content = SignalInput,
+        content_type = "application/jsonl",
+        description = "One post per line (UTF-8)"
+    ),
+    responses(
+        (status = 202, description = "What became of the lines"),
+        (status = 400, description = "`invalid_json`: not UTF-8"),
+    )
+)]
 pub async fn import(
     State(state): State<AppState>,
     who: Api<CrisisDesk>,
     body: axum::body::Bytes,
-) -> ApiResult<(StatusCode, ApiJson<IngestReport>)> {
+) -> ApiResult<(StatusCode, ApiJson<IngestView>)> {
     let text = std::str::from_utf8(&body)
         .map_err(|_| ApiError::new(ErrorCode::InvalidJson, "the feed is not UTF-8"))?;
     let report = state
         .store
         .ingest_signals(&who.actor(), parse_jsonl(text))
         .await?;
-    Ok((StatusCode::ACCEPTED, ApiJson(report)))
+    Ok((StatusCode::ACCEPTED, ApiJson(report.into())))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct SignalQuery {
+    #[param(inline)]
     status: Option<SignalStatus>,
+    /// At most this many (default 100).
     limit: Option<u32>,
 }
 
+/// Public-opinion signals, newest first.
+#[utoipa::path(get, path = "/signals", tag = "crises")]
 pub async fn signals(
     State(state): State<AppState>,
     _who: Api<CrisisDesk>,
@@ -362,6 +507,8 @@ pub async fn signals(
     }))
 }
 
+/// Takes a signal off the board: not about us, or nothing to do.
+#[utoipa::path(post, path = "/signals/{id}/dismiss", tag = "crises")]
 pub async fn dismiss_signal(
     State(state): State<AppState>,
     who: Api<Oversight>,
@@ -372,12 +519,15 @@ pub async fn dismiss_signal(
     )))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = SignalLinkRequest)]
 #[serde(deny_unknown_fields)]
 pub struct LinkRequest {
     crisis_id: String,
 }
 
+/// Links a signal to a crisis.
+#[utoipa::path(post, path = "/signals/{id}/link", tag = "crises")]
 pub async fn link_signal(
     State(state): State<AppState>,
     who: Api<Oversight>,
@@ -392,12 +542,14 @@ pub async fn link_signal(
     )))
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WatchWords {
     words: Vec<String>,
 }
 
+/// The words that put a post on the board (the bank's names, products, people).
+#[utoipa::path(get, path = "/watch-words", tag = "crises")]
 pub async fn watch_words(
     State(state): State<AppState>,
     _who: Api<CrisisDesk>,
@@ -407,6 +559,8 @@ pub async fn watch_words(
     }))
 }
 
+/// Replaces the watch words.
+#[utoipa::path(put, path = "/watch-words", tag = "crises")]
 pub async fn set_watch_words(
     State(state): State<AppState>,
     who: Api<CrisisDesk>,

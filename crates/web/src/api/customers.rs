@@ -12,17 +12,25 @@ use bankdesk_store::bank::Lookup;
 use bankdesk_store::privacy::RevealField;
 use chrono::DateTime;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-#[derive(Deserialize)]
+/// Exactly one key.
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct SearchQuery {
+    /// A mobile number (11 digits).
     phone: Option<String>,
+    /// A resident ID number (18 characters, GB 11643 check digit).
     id_number: Option<String>,
+    /// A card number (Luhn check digit).
     card_number: Option<String>,
+    /// The full name, at most 50 characters.
+    #[param(max_length = 50)]
     name: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = CustomerHit)]
 pub struct Hit {
     pub id: String,
     pub name_masked: String,
@@ -111,6 +119,14 @@ pub async fn find(
         .collect())
 }
 
+/// Identify a customer by phone, ID number, card number or name: masked, and audited as
+/// `customer.search`.
+#[utoipa::path(
+    get,
+    path = "/customers",
+    tag = "customers",
+    responses((status = 200, description = "At most 20 customers, masked"))
+)]
 pub async fn search(
     axum::extract::State(state): axum::extract::State<AppState>,
     who: Api<AnyStaff>,
@@ -126,12 +142,23 @@ pub async fn search(
     Ok(ApiJson(List { items, next: None }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct PurposeQuery {
+    /// Why the caller reads the data: `contact:<id>`, `case:<id>` or `order:<id>`.
     purpose: Option<String>,
 }
 
+/// The masked 360 view of a customer, for a purpose (audited).
+#[utoipa::path(
+    get,
+    path = "/customers/{id}/overview",
+    tag = "customers",
+    responses(
+        (status = 200, description = "The customer's picture, numbers masked"),
+        (status = 403, description = "`purpose_required`, `purpose_invalid`"),
+    )
+)]
 pub async fn overview(
     axum::extract::State(state): axum::extract::State<AppState>,
     who: Api<AnyStaff>,
@@ -152,12 +179,17 @@ pub async fn overview(
     Ok(ApiJson(OverviewView::build(&o, view::today())))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct StatementQuery {
+    /// Why the caller reads the data: `contact:<id>`, `case:<id>` or `order:<id>`.
     purpose: Option<String>,
+    /// From (RFC 3339, or `YYYY-MM-DD` in the bank's time zone), inclusive.
     from: Option<String>,
+    /// Until (RFC 3339, or `YYYY-MM-DD`), exclusive.
     to: Option<String>,
+    /// At most this many lines (default 500).
+    #[param(minimum = 1, maximum = 5000)]
     limit: Option<u32>,
 }
 
@@ -179,6 +211,17 @@ pub fn time_param(name: &str, v: Option<&str>) -> ApiResult<Option<i64>> {
     .transpose()
 }
 
+/// Statement lines of a customer, for a purpose (audited); a legal order's `statements`
+/// scope covers them.
+#[utoipa::path(
+    get,
+    path = "/customers/{id}/transactions",
+    tag = "customers",
+    responses(
+        (status = 200, description = "Statement lines, newest first"),
+        (status = 403, description = "`purpose_required`, `purpose_invalid`"),
+    )
+)]
 pub async fn transactions(
     axum::extract::State(state): axum::extract::State<AppState>,
     who: Api<AnyStaff>,
@@ -214,16 +257,39 @@ pub async fn transactions(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RevealRequest {
-    field: RevealField,
+    field: Unmasked,
+    /// The card (by id) when the field is a card number.
     target_id: Option<String>,
+    /// Why the caller reads the data: `contact:<id>`, `case:<id>` or `order:<id>`.
     purpose: Option<String>,
+    /// Why, for the audit record: 4 to 200 characters after trimming.
+    #[schema(min_length = 4, max_length = 200)]
     reason: String,
 }
 
-#[derive(Serialize)]
+/// Which masked number to show in full (the store's [`RevealField`], in the API's words).
+#[derive(Clone, Copy, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Unmasked {
+    CardNumber,
+    IdNumber,
+    Phone,
+}
+
+impl From<Unmasked> for RevealField {
+    fn from(u: Unmasked) -> RevealField {
+        match u {
+            Unmasked::CardNumber => RevealField::CardNumber,
+            Unmasked::IdNumber => RevealField::IdNumber,
+            Unmasked::Phone => RevealField::Phone,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct Revealed {
     value: String,
 }
@@ -255,6 +321,16 @@ pub(crate) async fn reveal_allowed(state: &AppState, username: &str) -> ApiResul
 
 /// Shows one masked number in full: needs a purpose and a stated reason, is audited with
 /// both, and is limited per user per hour.
+#[utoipa::path(
+    post,
+    path = "/customers/{id}/reveal",
+    tag = "customers",
+    responses(
+        (status = 200, description = "The number in full"),
+        (status = 403, description = "`purpose_required`, `purpose_invalid`, `identity_not_verified`"),
+        (status = 429, description = "`rate_limited`: `reveals_per_hour` reached"),
+    )
+)]
 pub async fn reveal(
     axum::extract::State(state): axum::extract::State<AppState>,
     who: Api<AnyStaff>,
@@ -274,6 +350,8 @@ pub async fn reveal(
             serde_json::json!({"field": req.field, "target_id": req.target_id, "reason": reason}),
         )
         .await?;
-    let value = grant.reveal(req.field, req.target_id.as_deref()).await?;
+    let value = grant
+        .reveal(req.field.into(), req.target_id.as_deref())
+        .await?;
     Ok(ApiJson(Revealed { value }))
 }

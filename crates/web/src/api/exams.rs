@@ -15,12 +15,13 @@ use bankdesk_store::exams::{Attempt, Exam, Marked, NewExam, Question};
 use bankdesk_store::now_ms;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use utoipa::{IntoParams, ToSchema};
 
 fn field(e: bankdesk_domain::error::FieldError) -> ApiError {
     ApiError::field(e.field, e.reason)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuestionRequest {
     article_id: String,
@@ -28,13 +29,15 @@ pub struct QuestionRequest {
     stem: String,
     #[serde(default)]
     options: Vec<String>,
+    /// The indices of the right options.
     answer: Vec<u32>,
     #[serde(default)]
     explanation: String,
 }
 
 /// A question with its answer (for the training team).
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Question)]
 pub struct QuestionView {
     id: String,
     article_id: String,
@@ -68,7 +71,7 @@ impl From<Question> for QuestionView {
 }
 
 /// A question as the examinee sees it: no answer.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct PaperQuestion {
     id: String,
     kind: QuestionKind,
@@ -87,6 +90,13 @@ impl From<&Question> for PaperQuestion {
     }
 }
 
+/// Adds a question to the bank, drawn from a knowledge point.
+#[utoipa::path(
+    post,
+    path = "/exam-questions",
+    tag = "exams",
+    responses((status = 201, description = "The question"))
+)]
 pub async fn create_question(
     State(state): State<AppState>,
     who: Api<Training>,
@@ -107,15 +117,18 @@ pub async fn create_question(
     Ok((StatusCode::CREATED, ApiJson(q.into())))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct QuestionQuery {
     article_id: Option<String>,
+    /// A category subtree.
     category: Option<String>,
     #[serde(default)]
     include_retired: bool,
 }
 
+/// The question bank.
+#[utoipa::path(get, path = "/exam-questions", tag = "exams")]
 pub async fn list_questions(
     State(state): State<AppState>,
     _who: Api<Training>,
@@ -141,6 +154,8 @@ pub async fn list_questions(
     Ok(ApiJson(List { items, next: None }))
 }
 
+/// Takes a question out of future exams.
+#[utoipa::path(post, path = "/exam-questions/{id}/retire", tag = "exams")]
 pub async fn retire_question(
     State(state): State<AppState>,
     who: Api<Training>,
@@ -153,7 +168,7 @@ pub async fn retire_question(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExamRequest {
     title: Option<String>,
@@ -163,15 +178,24 @@ pub struct ExamRequest {
     #[serde(default)]
     categories: Vec<String>,
     /// `YYYY-MM`; the exam is open for that month. Defaults to the current month.
+    #[schema(pattern = "^[0-9]{4}-[0-9]{2}$")]
     month: Option<String>,
+    /// Default 20; at most `MAX_QUESTIONS_PER_EXAM`.
+    #[schema(minimum = 1, maximum = 100)]
     question_count: Option<u32>,
+    /// Default 30.
+    #[schema(minimum = 1, maximum = 240)]
     time_limit_minutes: Option<u32>,
-    /// Defaults to the configured pass mark (85).
+    /// Percent; defaults to the configured pass mark (85).
+    #[schema(minimum = 1, maximum = 100)]
     pass_mark: Option<u32>,
+    /// Default 1.
+    #[schema(minimum = 1, maximum = 10)]
     max_attempts: Option<u32>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Exam)]
 pub struct ExamView {
     id: String,
     title: String,
@@ -209,6 +233,12 @@ fn exam_view(e: Exam, questions: Option<Vec<QuestionView>>) -> ExamView {
 }
 
 /// Sets a monthly exam, drawn from the question bank per skill or category.
+#[utoipa::path(
+    post,
+    path = "/exams",
+    tag = "exams",
+    responses((status = 201, description = "The exam"))
+)]
 pub async fn create_exam(
     State(state): State<AppState>,
     who: Api<Training>,
@@ -289,7 +319,7 @@ pub async fn create_exam(
     Ok((StatusCode::CREATED, ApiJson(exam_view(exam, None))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ExamListQuery {
     /// Only exams open now.
@@ -297,6 +327,8 @@ pub struct ExamListQuery {
     open: bool,
 }
 
+/// Exams, newest first.
+#[utoipa::path(get, path = "/exams", tag = "exams")]
 pub async fn list_exams(
     State(state): State<AppState>,
     _who: Api<AnyStaff>,
@@ -316,6 +348,7 @@ pub async fn list_exams(
 }
 
 /// An exam; the training team also sees its questions with answers.
+#[utoipa::path(get, path = "/exams/{id}", tag = "exams")]
 pub async fn get_exam(
     State(state): State<AppState>,
     who: Api<AnyStaff>,
@@ -338,7 +371,8 @@ pub async fn get_exam(
     Ok(ApiJson(exam_view(exam, questions)))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Attempt)]
 pub struct AttemptView {
     id: String,
     exam_id: String,
@@ -377,13 +411,24 @@ pub fn attempt_view(a: &Attempt) -> AttemptView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Sitting {
     attempt: AttemptView,
     questions: Vec<PaperQuestion>,
 }
 
-/// Starts the caller's attempt, or resumes the one in progress (200 instead of 201).
+/// Starts the caller's attempt, or resumes the one in progress (200 instead of 201); the
+/// paper comes without answers.
+#[utoipa::path(
+    post,
+    path = "/exams/{id}/attempts",
+    tag = "exams",
+    responses(
+        (status = 201, description = "A new attempt"),
+        (status = 200, description = "The attempt in progress"),
+        (status = 422, description = "`rule_refused`: the exam is closed, or no attempts are left"),
+    )
+)]
 pub async fn start(
     State(state): State<AppState>,
     who: Api<AnyStaff>,
@@ -414,20 +459,53 @@ pub async fn start(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubmitRequest {
     /// Question id -> the indices of the options chosen.
     answers: HashMap<String, Vec<u32>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Marking {
     attempt: AttemptView,
-    results: Vec<Marked>,
+    results: Vec<MarkedView>,
+}
+
+/// The marking of one question of a submitted attempt.
+#[derive(Serialize, ToSchema)]
+#[schema(as = MarkedQuestion)]
+pub struct MarkedView {
+    question_id: String,
+    given: Vec<u32>,
+    answer: Vec<u32>,
+    correct: bool,
+    explanation: String,
+}
+
+impl From<Marked> for MarkedView {
+    fn from(m: Marked) -> MarkedView {
+        MarkedView {
+            question_id: m.question_id,
+            given: m.given,
+            answer: m.answer,
+            correct: m.correct,
+            explanation: m.explanation,
+        }
+    }
 }
 
 /// Marks the attempt; after the time limit it is refused and counts as failed.
+#[utoipa::path(
+    post,
+    path = "/exam-attempts/{id}/submit",
+    tag = "exams",
+    responses(
+        (status = 200, description = "The marked attempt"),
+        (status = 409, description = "`conflict`: submitted already"),
+        (status = 422, description = "`rule_refused`: after the time limit plus 30 s"),
+    )
+)]
 pub async fn submit(
     State(state): State<AppState>,
     who: Api<AnyStaff>,
@@ -446,11 +524,12 @@ pub async fn submit(
         .await?;
     Ok(ApiJson(Marking {
         attempt: attempt_view(&attempt),
-        results,
+        results: results.into_iter().map(Into::into).collect(),
     }))
 }
 
 /// One attempt: its taker's, or anyone's for the training team.
+#[utoipa::path(get, path = "/exam-attempts/{id}", tag = "exams")]
 pub async fn get_attempt(
     State(state): State<AppState>,
     who: Api<AnyStaff>,
@@ -463,7 +542,7 @@ pub async fn get_attempt(
     Ok(ApiJson(attempt_view(&a)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct HistoryQuery {
     /// Someone else's history (training team only); the caller's own by default.
@@ -495,6 +574,15 @@ async fn subject(
 }
 
 /// An agent's exam history, newest first.
+#[utoipa::path(
+    get,
+    path = "/exam-attempts",
+    tag = "exams",
+    responses(
+        (status = 200, description = "The attempts"),
+        (status = 403, description = "`forbidden`: someone else's, outside the training team"),
+    )
+)]
 pub async fn history(
     State(state): State<AppState>,
     who: Api<AnyStaff>,
@@ -511,20 +599,31 @@ pub async fn history(
     Ok(ApiJson(List { items, next: None }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct GateQuery {
     skill: String,
+    /// Someone else (training team only); the caller by default.
     username: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = ExamGate)]
 pub struct GateView {
     skill: String,
     allowed: bool,
 }
 
 /// Whether an agent may take a skill's contacts as far as exams go (what routing asks).
+#[utoipa::path(
+    get,
+    path = "/exam-gate",
+    tag = "exams",
+    responses(
+        (status = 200, description = "Whether the current exam is passed"),
+        (status = 403, description = "`forbidden`: someone else's, outside the training team"),
+    )
+)]
 pub async fn gate(
     State(state): State<AppState>,
     who: Api<AnyStaff>,

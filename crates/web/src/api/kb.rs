@@ -17,18 +17,24 @@ use bankdesk_search::{Hit, SearchRequest};
 use bankdesk_store::knowledge::{Article, ArticleSummary, Decision, VersionSummary};
 use bankdesk_store::now_ms;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ArticleRequest {
     title: String,
+    /// A Markdown subset.
     body: String,
+    /// A path such as `信用卡/还款`.
     category: String,
     #[serde(default)]
     tags: Vec<String>,
     audience: Audience,
+    /// RFC 3339, or `YYYY-MM-DD` in the bank's time zone.
     valid_from: Option<String>,
+    /// RFC 3339, or `YYYY-MM-DD` in the bank's time zone.
     valid_until: Option<String>,
+    /// What the agent says (话术).
     script: Option<String>,
     /// The team answerable for the content; defaults to the author's department.
     owner: Option<String>,
@@ -55,13 +61,21 @@ impl ArticleRequest {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = SavedVersion)]
 pub struct Saved {
     id: String,
     version: i64,
     status: VersionStatus,
 }
 
+/// Writes a new point; its first version waits for review by someone else.
+#[utoipa::path(
+    post,
+    path = "/kb/articles",
+    tag = "kb",
+    responses((status = 201, description = "The point and its version, `pending_approval`"))
+)]
 pub async fn create(
     State(state): State<AppState>,
     who: Api<KnowledgeEditor>,
@@ -91,6 +105,16 @@ pub async fn create(
     ))
 }
 
+/// Writes a new version of a point; it waits for review by someone else.
+#[utoipa::path(
+    put,
+    path = "/kb/articles/{id}",
+    tag = "kb",
+    responses(
+        (status = 200, description = "The new version, `pending_approval`"),
+        (status = 409, description = "`conflict`: `base_version` is not the latest"),
+    )
+)]
 pub async fn update(
     State(state): State<AppState>,
     who: Api<KnowledgeEditor>,
@@ -111,7 +135,8 @@ pub async fn update(
 }
 
 /// A point as staff read it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Article)]
 pub struct ArticleView {
     pub id: String,
     pub status: ArticleStatus,
@@ -168,14 +193,16 @@ pub fn article_view(a: &Article) -> ArticleView {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct VersionQuery {
+    /// An older version (editors); the latest by default.
     version: Option<i64>,
 }
 
 /// Editors read any version (the latest by default); everyone else reads the published
 /// version while it is valid, like search shows it.
+#[utoipa::path(get, path = "/kb/articles/{id}", tag = "kb")]
 pub async fn get(
     State(state): State<AppState>,
     who: Api<AnyStaff>,
@@ -199,7 +226,8 @@ pub async fn get(
     Ok(ApiJson(article_view(&a)))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = ArticleVersion)]
 pub struct VersionView {
     version: i64,
     status: VersionStatus,
@@ -229,6 +257,7 @@ impl From<VersionSummary> for VersionView {
 }
 
 /// Every version with who, when and why, newest first.
+#[utoipa::path(get, path = "/kb/articles/{id}/versions", tag = "kb")]
 pub async fn versions(
     State(state): State<AppState>,
     _who: Api<KnowledgeEditor>,
@@ -244,19 +273,23 @@ pub async fn versions(
     Ok(ApiJson(List { items, next: None }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    #[param(inline)]
     status: Option<ArticleStatus>,
     /// Only points whose latest version waits for approval (the review queue).
     #[serde(default)]
     pending: bool,
+    /// Points per page (default 50; at most 200).
+    #[param(minimum = 1)]
     limit: Option<u32>,
     /// Cursor: the `next` of the previous page.
     before: Option<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = ArticleSummary)]
 pub struct SummaryView {
     id: String,
     status: ArticleStatus,
@@ -288,6 +321,7 @@ impl From<&ArticleSummary> for SummaryView {
 }
 
 /// Points for the editors, most recently changed first.
+#[utoipa::path(get, path = "/kb/articles", tag = "kb")]
 pub async fn list(
     State(state): State<AppState>,
     _who: Api<KnowledgeEditor>,
@@ -307,9 +341,10 @@ pub async fn list(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewRequest {
+    /// The version reviewed: the latest.
     version: i64,
     #[serde(default)]
     note: String,
@@ -332,6 +367,16 @@ async fn review(
 }
 
 /// Approves the latest version, which publishes it; searchable when this returns.
+#[utoipa::path(
+    post,
+    path = "/kb/articles/{id}/approve",
+    tag = "kb",
+    responses(
+        (status = 200, description = "The point, published"),
+        (status = 403, description = "`same_person`: the version's author"),
+        (status = 409, description = "`conflict`: not the latest version, or not pending"),
+    )
+)]
 pub async fn approve(
     State(state): State<AppState>,
     who: Api<KnowledgeApprover>,
@@ -341,6 +386,17 @@ pub async fn approve(
     review(&state, &who, &id, &req, Decision::Approve).await
 }
 
+/// Rejects the latest version, with a note saying why.
+#[utoipa::path(
+    post,
+    path = "/kb/articles/{id}/reject",
+    tag = "kb",
+    responses(
+        (status = 200, description = "The point"),
+        (status = 403, description = "`same_person`: the version's author"),
+        (status = 409, description = "`conflict`: not the latest version, or not pending"),
+    )
+)]
 pub async fn reject(
     State(state): State<AppState>,
     who: Api<KnowledgeApprover>,
@@ -353,13 +409,14 @@ pub async fn reject(
     review(&state, &who, &id, &req, Decision::Reject).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RetireRequest {
     reason: String,
 }
 
 /// Takes a point out of search and the help center; gone from search when this returns.
+#[utoipa::path(post, path = "/kb/articles/{id}/retire", tag = "kb")]
 pub async fn retire(
     State(state): State<AppState>,
     who: Api<KnowledgeApprover>,
@@ -376,17 +433,23 @@ pub async fn retire(
     Ok(ApiJson(article_view(&a)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct SearchQuery {
+    /// The words (Chinese is segmented).
     q: Option<String>,
+    /// Results (default 10; at most 50).
+    #[param(minimum = 1)]
     limit: Option<usize>,
+    /// A category subtree such as `信用卡`.
     category: Option<String>,
+    #[param(inline)]
     audience: Option<Audience>,
 }
 
 /// One search result.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = KnowledgeHit)]
 pub struct HitView {
     pub id: String,
     pub title: String,
@@ -416,6 +479,8 @@ impl HitView {
     }
 }
 
+/// Searches published, valid points, best first.
+#[utoipa::path(get, path = "/kb/search", tag = "kb")]
 pub async fn search(
     State(state): State<AppState>,
     _who: Api<AnyStaff>,
@@ -444,13 +509,15 @@ pub async fn search(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct SuggestQuery {
+    /// The customer's message.
     text: Option<String>,
 }
 
 /// The agent assist: the three best points for a customer's message, with their scripts.
+#[utoipa::path(get, path = "/kb/suggest", tag = "kb")]
 pub async fn suggest(
     State(state): State<AppState>,
     _who: Api<Service>,
@@ -468,6 +535,7 @@ pub async fn suggest(
 }
 
 /// The category tree of published points with counts.
+#[utoipa::path(get, path = "/kb/categories", tag = "kb")]
 pub async fn categories(
     State(state): State<AppState>,
     _who: Api<AnyStaff>,

@@ -8,124 +8,120 @@ mod crises;
 pub(crate) mod customers;
 mod exams;
 pub(crate) mod kb;
-mod openapi;
+pub mod openapi;
 pub(crate) mod privacy;
 pub(crate) mod routing;
 pub(crate) mod users;
 
-use crate::AppState;
-use axum::Router;
-use axum::routing::{get, post, put};
+use crate::auth::Service;
+use crate::chat;
+use openapi::{Documented, documented};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/openapi.json", get(openapi::serve))
-        .route("/auth/login", post(auth::login))
-        .route("/auth/logout", post(auth::logout))
-        .route("/me", get(auth::me))
-        .route("/customers", get(customers::search))
-        .route("/customers/{id}/overview", get(customers::overview))
-        .route("/customers/{id}/transactions", get(customers::transactions))
-        .route("/customers/{id}/reveal", post(customers::reveal))
-        .route("/contacts", post(contacts::open))
-        .route("/contacts/{id}", get(contacts::get))
-        .route("/contacts/{id}/notes", post(contacts::add_note))
-        .route("/contacts/{id}/wrap-up", post(contacts::wrap_up))
-        .route(
-            "/contacts/{id}/identity-verification",
-            post(contacts::verify_identity),
-        )
-        .route(
-            "/statement-exports",
-            post(privacy::request_export).get(privacy::pending_exports),
-        )
-        .route("/statement-exports/{id}", get(privacy::get_export))
-        .route(
-            "/statement-exports/{id}/approve",
-            post(privacy::approve_export),
-        )
-        .route("/statement-exports/{id}/file", get(privacy::export_file))
-        .route(
-            "/legal-orders",
-            post(privacy::register_order).get(privacy::list_orders),
-        )
-        .route("/legal-orders/{id}/verify", post(privacy::verify_order))
-        .route("/compliance/alerts", get(privacy::alerts))
-        .route("/compliance/alerts/{id}", put(privacy::update_alert))
-        .route("/audit", get(audit::search))
-        .route("/audit/verify", get(audit::verify))
-        .route("/audit.csv", get(audit::csv_export))
-        .route("/case-types", get(cases::case_types))
-        .route("/admin/case-types/{code}", put(cases::put_case_type))
-        .route("/departments", get(cases::departments))
-        .route("/admin/departments/{code}", put(cases::put_department))
-        .route("/cases", post(cases::create).get(cases::list))
-        .route("/cases/{id}", get(cases::get))
-        .route("/cases/{id}/transitions", post(cases::transition))
-        .route("/cases/{id}/assignment", post(cases::assign))
-        .route("/cases/{id}/notes", post(cases::add_note))
-        .route("/cases/{id}/contacts", post(cases::link_contact))
-        .route("/cases/{id}/replies", post(cases::reply))
-        .route("/cases/{id}/extensions", post(cases::request_extension))
-        .route(
-            "/cases/{id}/extensions/{eid}/approve",
-            post(cases::approve_extension),
-        )
-        .route(
-            "/cases/{id}/extensions/{eid}/reject",
-            post(cases::reject_extension),
-        )
-        .route("/cases/{id}/appraisal", post(cases::appraisal))
-        .route("/cases/{id}/complaint", put(cases::update_complaint))
-        .route("/cases/{id}/merge", post(cases::merge))
-        .route("/complaints", get(cases::register))
-        .route("/complaints.csv", get(cases::register_csv))
-        .route("/crises", post(crises::raise).get(crises::list))
-        .route("/crises/{id}", get(crises::get).put(crises::update))
-        .route("/crises/{id}/actions", post(crises::add_action))
-        .route("/crises/{id}/reports", post(crises::add_report))
-        .route("/crisis-board", get(crises::board))
-        .route("/signals", post(crises::webhook).get(crises::signals))
-        .route("/signals/import", post(crises::import))
-        .route("/signals/{id}/dismiss", post(crises::dismiss_signal))
-        .route("/signals/{id}/link", post(crises::link_signal))
-        .route(
-            "/watch-words",
-            get(crises::watch_words).put(crises::set_watch_words),
-        )
-        .route("/notifications", get(cases::notifications))
-        .route("/notifications/{id}/read", post(cases::read_notification))
-        .route("/admin/users", get(users::list).post(users::create))
-        .route("/kb/articles", post(kb::create).get(kb::list))
-        .route("/kb/articles/{id}", put(kb::update).get(kb::get))
-        .route("/kb/articles/{id}/versions", get(kb::versions))
-        .route("/kb/articles/{id}/approve", post(kb::approve))
-        .route("/kb/articles/{id}/reject", post(kb::reject))
-        .route("/kb/articles/{id}/retire", post(kb::retire))
-        .route("/kb/search", get(kb::search))
-        .route("/kb/suggest", get(kb::suggest))
-        .route("/kb/categories", get(kb::categories))
-        .route(
-            "/exam-questions",
-            post(exams::create_question).get(exams::list_questions),
-        )
-        .route("/exam-questions/{id}/retire", post(exams::retire_question))
-        .route("/exams", post(exams::create_exam).get(exams::list_exams))
-        .route("/exams/{id}", get(exams::get_exam))
-        .route("/exams/{id}/attempts", post(exams::start))
-        .route("/exam-attempts", get(exams::history))
-        .route("/exam-attempts/{id}", get(exams::get_attempt))
-        .route("/exam-attempts/{id}/submit", post(exams::submit))
-        .route("/exam-gate", get(exams::gate))
-        .route("/admin/users/{id}", put(users::update))
-        .route("/agent/ws", get(crate::chat::agent::socket))
+/// Every route of the API, each with its description: the JSON API under `/api/v1` and
+/// the webhooks at the site root.
+pub fn routes() -> Documented {
+    Documented::default()
+        .nest("/api/v1", v1())
+        .merge(crate::messaging::hook_routes())
+}
+
+fn v1() -> Documented {
+    Documented::default()
+        .routes(documented!(openapi::serve))
+        .routes(documented!(auth::login))
+        .routes(documented!(auth::logout))
+        .routes(documented!(auth::me))
+        .routes(documented!(customers::search))
+        .routes(documented!(customers::overview))
+        .routes(documented!(customers::transactions))
+        .routes(documented!(customers::reveal))
+        .routes(documented!(contacts::open))
+        .routes(documented!(contacts::get))
+        .routes(documented!(contacts::add_note))
+        .routes(documented!(contacts::wrap_up))
+        .routes(documented!(contacts::verify_identity))
+        .routes(documented!(privacy::request_export))
+        .routes(documented!(privacy::pending_exports))
+        .routes(documented!(privacy::get_export))
+        .routes(documented!(privacy::approve_export))
+        .routes(documented!(privacy::export_file))
+        .routes(documented!(privacy::register_order))
+        .routes(documented!(privacy::list_orders))
+        .routes(documented!(privacy::verify_order))
+        .routes(documented!(privacy::alerts))
+        .routes(documented!(privacy::update_alert))
+        .routes(documented!(audit::search))
+        .routes(documented!(audit::verify))
+        .routes(documented!(audit::csv_export))
+        .routes(documented!(cases::case_types))
+        .routes(documented!(cases::put_case_type))
+        .routes(documented!(cases::departments))
+        .routes(documented!(cases::put_department))
+        .routes(documented!(cases::create))
+        .routes(documented!(cases::list))
+        .routes(documented!(cases::get))
+        .routes(documented!(cases::transition))
+        .routes(documented!(cases::assign))
+        .routes(documented!(cases::add_note))
+        .routes(documented!(cases::link_contact))
+        .routes(documented!(cases::reply))
+        .routes(documented!(cases::request_extension))
+        .routes(documented!(cases::approve_extension))
+        .routes(documented!(cases::reject_extension))
+        .routes(documented!(cases::appraisal))
+        .routes(documented!(cases::update_complaint))
+        .routes(documented!(cases::merge))
+        .routes(documented!(cases::register))
+        .routes(documented!(cases::register_csv))
+        .routes(documented!(cases::notifications))
+        .routes(documented!(cases::read_notification))
+        .routes(documented!(crises::raise))
+        .routes(documented!(crises::list))
+        .routes(documented!(crises::get))
+        .routes(documented!(crises::update))
+        .routes(documented!(crises::add_action))
+        .routes(documented!(crises::add_report))
+        .routes(documented!(crises::board))
+        .routes(documented!(crises::webhook))
+        .routes(documented!(crises::signals))
+        .routes(documented!(crises::import))
+        .routes(documented!(crises::dismiss_signal))
+        .routes(documented!(crises::link_signal))
+        .routes(documented!(crises::watch_words))
+        .routes(documented!(crises::set_watch_words))
+        .routes(documented!(users::list))
+        .routes(documented!(users::create))
+        .routes(documented!(users::update))
+        .routes(documented!(kb::create))
+        .routes(documented!(kb::list))
+        .routes(documented!(kb::update))
+        .routes(documented!(kb::get))
+        .routes(documented!(kb::versions))
+        .routes(documented!(kb::approve))
+        .routes(documented!(kb::reject))
+        .routes(documented!(kb::retire))
+        .routes(documented!(kb::search))
+        .routes(documented!(kb::suggest))
+        .routes(documented!(kb::categories))
+        .routes(documented!(exams::create_question))
+        .routes(documented!(exams::list_questions))
+        .routes(documented!(exams::retire_question))
+        .routes(documented!(exams::create_exam))
+        .routes(documented!(exams::list_exams))
+        .routes(documented!(exams::get_exam))
+        .routes(documented!(exams::start))
+        .routes(documented!(exams::history))
+        .routes(documented!(exams::get_attempt))
+        .routes(documented!(exams::submit))
+        .routes(documented!(exams::gate))
+        .routes(documented!(chat::agent::socket as Service))
+        .routes(documented!(routing::set_my_state))
+        .routes(documented!(routing::request))
+        .routes(documented!(routing::transfer))
+        .routes(documented!(routing::cti_events))
+        .routes(documented!(routing::call))
+        .routes(documented!(routing::live))
         .merge(crate::messaging::api_routes())
-        .route("/agents/me/state", put(routing::set_my_state))
-        .route("/routing/requests", post(routing::request))
-        .route("/contacts/{id}/transfer", post(routing::transfer))
-        .route("/cti/events", post(routing::cti_events))
-        .route("/calls/{call_id}", get(routing::call))
-        .route("/live", get(routing::live))
         .fallback(|| async { crate::error::ApiError::not_found() })
 }
 

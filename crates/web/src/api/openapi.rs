@@ -1,1038 +1,707 @@
-//! `GET /api/v1/openapi.json`: the API described for integrators (OpenAPI 3.1).
+//! `GET /api/v1/openapi.json`: the API described for integrators (OpenAPI 3.1), generated
+//! from the handlers.
 //!
-//! The description is a table kept beside the router rather than annotations on every
-//! handler; a test reads the router's source and fails when a route is missing here or an
-//! entry names a route that does not exist, so the two cannot drift apart.
+//! A route can only be added through [`Documented::routes`] with [`documented!`], which needs
+//! the handler's `#[utoipa::path]` attribute, so no route exists without its description.
+//! The attribute gives the method, path, tag and what is particular to the handler (the
+//! status of success, the errors its rules raise); the rest is read from the handler's
+//! signature, so it cannot drift from what the handler does:
+//!
+//! - the roles from its `Api<R>` extractor (`x-roles`, the security requirement, 401/403),
+//! - the query parameters from its `ApiQuery<T>` (`T: IntoParams`) and the path parameters
+//!   from the path,
+//! - the request body from its `ApiJson<T>` (`T: ToSchema`), with the 400/413/415 of a body,
+//! - the success body from its return type (`ApiJson<T>`), and 500/503 from `ApiResult`.
+//!
+//! Every error response carries the one error body, whose `code` is the enumeration of
+//! `bankdesk_domain::ErrorCode`.
 
-use axum::Json;
-use serde_json::{Map, Value, json};
+use crate::AppState;
+use crate::auth::{Api, RoleSet};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bankdesk_domain::ErrorCode;
+use bankdesk_domain::role::Role;
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
 use std::sync::OnceLock;
+use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn, PathItem, Paths};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, SchemaType, Type};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
+use utoipa::openapi::{
+    Components, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Ref, RefOr, Required,
+    ResponseBuilder, ServerBuilder,
+};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 
-/// One operation: method, path (as routed, under `/api/v1`), tag, summary, who may call
-/// it, and the request body's fields (`name` required, `name?` optional) with their types.
-struct Op {
-    method: &'static str,
-    path: &'static str,
-    tag: &'static str,
-    summary: &'static str,
-    roles: &'static str,
-    body: &'static [(&'static str, &'static str)],
-    /// Status of success when it is not 200.
-    ok: u16,
-    /// Where the path hangs: `/api/v1`, or the site root for the webhooks.
-    base: &'static str,
-}
+/// Named schemas an operation refers to, to be put under `components.schemas`.
+pub type Schemas = Vec<(String, RefOr<Schema>)>;
 
-const fn op(
-    method: &'static str,
-    path: &'static str,
-    tag: &'static str,
-    summary: &'static str,
-) -> Op {
-    Op {
-        method,
-        path,
-        tag,
-        summary,
-        roles: "any staff",
-        body: &[],
-        ok: 200,
-        base: "/api/v1",
+/// A router whose every route is documented: it has no way to add a route but
+/// [`Documented::routes`], which takes what [`documented!`] makes of an annotated handler.
+pub struct Documented(OpenApiRouter<AppState>);
+
+impl Default for Documented {
+    fn default() -> Self {
+        Documented(OpenApiRouter::with_openapi(OpenApi::default()))
     }
 }
 
-impl Op {
-    const fn roles(mut self, roles: &'static str) -> Op {
-        self.roles = roles;
-        self
-    }
-    const fn body(mut self, body: &'static [(&'static str, &'static str)]) -> Op {
-        self.body = body;
-        self
-    }
-    const fn created(mut self) -> Op {
-        self.ok = 201;
-        self
-    }
-    const fn accepted(mut self) -> Op {
-        self.ok = 202;
-        self
-    }
-    const fn no_content(mut self) -> Op {
-        self.ok = 204;
-        self
-    }
-    /// A webhook at the site root, authenticated by signature or shared secret.
-    const fn hook(mut self) -> Op {
-        self.base = "";
-        self.roles = "the gateway, by its signature or shared secret";
-        self
-    }
-}
-
-const PURPOSE: &str = "purpose";
-
-/// Every operation under `/api/v1`. Field types: `string`, `integer`, `boolean`, `object`,
-/// `string[]`, `object[]`, or `a|b|c` for an enumeration of strings.
-const OPS: &[Op] = &[
-    op("get", "/openapi.json", "meta", "This document").roles("anyone"),
-    // Auth
-    op(
-        "post",
-        "/auth/login",
-        "auth",
-        "Log in; returns a bearer token",
-    )
-    .roles("anyone")
-    .body(&[("username", "string"), ("password", "string")]),
-    op("post", "/auth/logout", "auth", "End this token's session").no_content(),
-    op("get", "/me", "auth", "The logged-in user"),
-    // Customers
-    op(
-        "get",
-        "/customers",
-        "customers",
-        "Identify a customer by phone, ID number, card number or name (masked; audited)",
-    ),
-    op(
-        "get",
-        "/customers/{id}/overview",
-        "customers",
-        "The masked 360 view; needs a purpose",
-    ),
-    op(
-        "get",
-        "/customers/{id}/transactions",
-        "customers",
-        "Statement lines; needs a purpose",
-    ),
-    op(
-        "post",
-        "/customers/{id}/reveal",
-        "customers",
-        "Unmask one number with a purpose and a reason (audited, rate-limited)",
-    )
-    .body(&[
-        ("field", "card_number|id_number|phone"),
-        ("target_id?", "string"),
-        (PURPOSE, "string"),
-        ("reason", "string"),
-    ]),
-    // Contacts
-    op("post", "/contacts", "contacts", "Open a contact")
-        .created()
-        .body(&[
-            ("channel", "phone|chat|email|wechat|counter|outbound"),
-            ("customer_id?", "string"),
-            ("direction", "inbound|outbound"),
-        ]),
-    op(
-        "get",
-        "/contacts/{id}",
-        "contacts",
-        "A contact with its notes",
-    ),
-    op(
-        "post",
-        "/contacts/{id}/notes",
-        "contacts",
-        "Add a note the next agent sees",
-    )
-    .created()
-    .body(&[("text", "string")]),
-    op(
-        "post",
-        "/contacts/{id}/wrap-up",
-        "contacts",
-        "Close a contact with a category",
-    )
-    .body(&[
-        ("category", "string"),
-        ("resolved", "boolean"),
-        ("summary", "string"),
-    ]),
-    op(
-        "post",
-        "/contacts/{id}/identity-verification",
-        "contacts",
-        "Record the caller's identity verification",
-    )
-    .body(&[
-        ("method", "one_time_code|security_questions|id_document"),
-        ("result", "passed|failed"),
-    ]),
-    // Privacy and compliance
-    op(
-        "post",
-        "/statement-exports",
-        "privacy",
-        "Request a statement export (dual control)",
-    )
-    .created()
-    .body(&[
-        ("customer_id", "string"),
-        ("from", "string"),
-        ("to", "string"),
-        ("basis", "customer_request|legal_order"),
-        (PURPOSE, "string"),
-    ]),
-    op(
-        "get",
-        "/statement-exports",
-        "privacy",
-        "Exports waiting for approval",
-    )
-    .roles("supervisor, compliance"),
-    op(
-        "get",
-        "/statement-exports/{id}",
-        "privacy",
-        "One export request",
-    ),
-    op(
-        "post",
-        "/statement-exports/{id}/approve",
-        "privacy",
-        "Approve an export (not by its requester)",
-    )
-    .roles("supervisor, compliance"),
-    op(
-        "get",
-        "/statement-exports/{id}/file",
-        "privacy",
-        "The watermarked CSV of an approved export (audited)",
-    ),
-    op("post", "/legal-orders", "privacy", "Register a legal order")
-        .roles("compliance")
-        .created()
-        .body(&[
-            (
-                "kind",
-                "court_order|police_query|police_stop_payment|regulator_query",
-            ),
-            ("issuer", "string"),
-            ("document_no", "string"),
-            ("customer_id", "string"),
-            ("scope", "string[]"),
-            ("valid_from", "string"),
-            ("valid_until", "string"),
-        ]),
-    op(
-        "get",
-        "/legal-orders",
-        "privacy",
-        "The legal-order register",
-    )
-    .roles("compliance"),
-    op(
-        "post",
-        "/legal-orders/{id}/verify",
-        "privacy",
-        "Verify an order (a second compliance officer)",
-    )
-    .roles("compliance"),
-    op(
-        "get",
-        "/compliance/alerts",
-        "privacy",
-        "Insider-access alerts",
-    )
-    .roles("compliance"),
-    op(
-        "put",
-        "/compliance/alerts/{id}",
-        "privacy",
-        "Acknowledge or close an alert",
-    )
-    .roles("compliance")
-    .body(&[("status", "acknowledged|closed")]),
-    op("get", "/audit", "audit", "Search the audit log").roles("compliance"),
-    op(
-        "get",
-        "/audit/verify",
-        "audit",
-        "Verify the audit hash chain",
-    )
-    .roles("compliance"),
-    op(
-        "get",
-        "/audit.csv",
-        "audit",
-        "The audit log as CSV (audited)",
-    )
-    .roles("compliance"),
-    // Channels: CTI, routing, agent state, the agent's socket, the live view
-    op(
-        "post",
-        "/cti/events",
-        "channels",
-        "CTI call events from the PBX (idempotent on call_id and seq)",
-    )
-    .roles("admin, supervisor (the PBX's account)")
-    .accepted()
-    .body(&[("events", "object[]")]),
-    op(
-        "get",
-        "/calls/{call_id}",
-        "channels",
-        "The contact made from a call's events",
-    ),
-    op(
-        "post",
-        "/routing/requests",
-        "channels",
-        "Ask for an agent for a contact or call: the agent or a queue position",
-    )
-    .roles("admin, supervisor (the PBX's account)")
-    .body(&[
-        ("contact_id?", "string"),
-        ("call_id?", "string"),
-        ("skill", "string"),
-        ("urgency?", "normal|card_retained|fraud_alert"),
-    ]),
-    op("put", "/agents/me/state", "channels", "Set my agent state")
-        .roles("service roles")
-        .body(&[("state", "available|busy|after_call_work|break|offline")]),
-    op(
-        "post",
-        "/contacts/{id}/transfer",
-        "channels",
-        "Hand a contact to a queue or an agent, with its notes",
-    )
-    .roles("service roles")
-    .body(&[
-        ("queue?", "string"),
-        ("agent?", "string"),
-        ("note?", "string"),
-    ]),
-    op("get", "/live", "channels", "Queues and agents now").roles("supervisor"),
-    op(
-        "get",
-        "/agent/ws",
-        "channels",
-        "The agent's WebSocket: screen pops, chats, suggestions (upgrade)",
-    )
-    .roles("service roles"),
-    // Messaging: email, WeChat, the timeline
-    op(
-        "get",
-        "/hooks/wechat",
-        "messaging",
-        "WeChat's server check (echoes echostr when the signature holds)",
-    )
-    .hook(),
-    op(
-        "post",
-        "/hooks/wechat",
-        "messaging",
-        "A WeChat official-account message (XML, signed)",
-    )
-    .hook(),
-    op(
-        "post",
-        "/hooks/email",
-        "messaging",
-        "An RFC 5322 message from the mail gateway",
-    )
-    .hook()
-    .accepted(),
-    op(
-        "get",
-        "/wrap-up-categories",
-        "contacts",
-        "The wrap-up category tree",
-    ),
-    op(
-        "get",
-        "/customers/{id}/timeline",
-        "customers",
-        "Every contact of the customer on every channel; needs a purpose",
-    ),
-    op(
-        "post",
-        "/contacts/{id}/replies",
-        "messaging",
-        "Reply on an email or WeChat contact (sent by the outbox)",
-    )
-    .roles("service roles")
-    .created()
-    .body(&[("text", "string")]),
-    op(
-        "get",
-        "/contacts/{id}/messages",
-        "messaging",
-        "The messages of an email or WeChat contact",
-    ),
-    op(
-        "post",
-        "/contacts/{id}/take",
-        "messaging",
-        "Take an unassigned contact from the inbox",
-    )
-    .roles("service roles"),
-    op(
-        "post",
-        "/contacts/{id}/customer",
-        "messaging",
-        "Attach the customer to a contact from an unknown sender",
-    )
-    .roles("service roles")
-    .body(&[("customer_id", "string")]),
-    op(
-        "post",
-        "/contacts/{id}/sender-binding",
-        "messaging",
-        "Bind the sender to the verified customer",
-    )
-    .roles("service roles"),
-    op(
-        "get",
-        "/inbox",
-        "messaging",
-        "Unassigned email and WeChat contacts",
-    )
-    .roles("service roles"),
-    op("get", "/outbox", "messaging", "Replies by send status").roles("supervisor, compliance"),
-    op(
-        "post",
-        "/outbox/{id}/retry",
-        "messaging",
-        "Send a failed reply again",
-    )
-    .roles("supervisor, compliance"),
-    // Cases, complaints, crises
-    op(
-        "get",
-        "/case-types",
-        "cases",
-        "Case types with department, SLA and fields",
-    ),
-    op(
-        "put",
-        "/admin/case-types/{code}",
-        "cases",
-        "Create or change a case type",
-    )
-    .roles("admin")
-    .body(&[
-        ("name", "string"),
-        ("department", "string"),
-        ("sla", "object"),
-        ("complaint?", "boolean"),
-        ("fields?", "object[]"),
-        ("active?", "boolean"),
-    ]),
-    op(
-        "get",
-        "/departments",
-        "cases",
-        "Departments and their heads",
-    ),
-    op(
-        "put",
-        "/admin/departments/{code}",
-        "cases",
-        "Create or change a department",
-    )
-    .roles("admin")
-    .body(&[("name", "string"), ("head?", "string")]),
-    op("post", "/cases", "cases", "Open a case (or a complaint)")
-        .created()
-        .body(&[
-            ("customer_id", "string"),
-            ("type", "string"),
-            ("summary", "string"),
-            ("contact_id?", "string"),
-            ("department?", "string"),
-            ("complaint?", "object"),
-        ]),
-    op(
-        "get",
-        "/cases",
-        "cases",
-        "Cases by status, department, overdue",
-    ),
-    op(
-        "get",
-        "/cases/{id}",
-        "cases",
-        "A case with history, clock and contacts",
-    ),
-    op(
-        "post",
-        "/cases/{id}/transitions",
-        "cases",
-        "Move a case (422 illegal_transition)",
-    )
-    .body(&[
-        ("to", "string"),
-        ("note?", "string"),
-        ("reply?", "object"),
-        ("version?", "integer"),
-    ]),
-    op(
-        "post",
-        "/cases/{id}/assignment",
-        "cases",
-        "Assign to a department or person",
-    )
-    .body(&[
-        ("department?", "string"),
-        ("assignee?", "string"),
-        ("note?", "string"),
-        ("version?", "integer"),
-    ]),
-    op("post", "/cases/{id}/notes", "cases", "Add a note to a case")
-        .created()
-        .body(&[("text", "string")]),
-    op(
-        "post",
-        "/cases/{id}/contacts",
-        "cases",
-        "Link a contact of the same customer",
-    )
-    .no_content()
-    .body(&[("contact_id", "string")]),
-    op(
-        "post",
-        "/cases/{id}/replies",
-        "cases",
-        "Send the customer a reply",
-    )
-    .created()
-    .body(&[("text", "string"), ("channel?", "string")]),
-    op(
-        "post",
-        "/cases/{id}/extensions",
-        "complaints",
-        "Ask to extend a complaint's deadline",
-    )
-    .created()
-    .body(&[("reason", "string")]),
-    op(
-        "post",
-        "/cases/{id}/extensions/{eid}/approve",
-        "complaints",
-        "Sign off an extension (not by its requester)",
-    )
-    .roles("supervisor, compliance")
-    .body(&[("approval_ref?", "string")]),
-    op(
-        "post",
-        "/cases/{id}/extensions/{eid}/reject",
-        "complaints",
-        "Refuse an extension",
-    )
-    .roles("supervisor, compliance"),
-    op(
-        "post",
-        "/cases/{id}/appraisal",
-        "complaints",
-        "Start or end an external appraisal (pauses the clock)",
-    )
-    .body(&[("action", "start|end"), ("note", "string")]),
-    op(
-        "put",
-        "/cases/{id}/complaint",
-        "complaints",
-        "Complexity, root causes, who is complained about",
-    )
-    .body(&[
-        ("complexity?", "simple|complex|very_complex"),
-        ("root_causes?", "string[]"),
-        ("subject_staff?", "string"),
-        ("subject_branch?", "string"),
-        ("version?", "integer"),
-    ]),
-    op(
-        "post",
-        "/cases/{id}/merge",
-        "complaints",
-        "Merge a repeat complaint",
-    )
-    .body(&[
-        ("into", "string"),
-        ("new_facts?", "boolean"),
-        ("note?", "string"),
-    ]),
-    op("get", "/complaints", "complaints", "The complaint register")
-        .roles("supervisor, compliance"),
-    op(
-        "get",
-        "/complaints.csv",
-        "complaints",
-        "The complaint register as CSV",
-    )
-    .roles("supervisor, compliance"),
-    op("post", "/crises", "crises", "Raise a crisis")
-        .roles("supervisor, compliance")
-        .created()
-        .body(&[
-            ("title", "string"),
-            ("severity?", "low|medium|high|critical"),
-            ("case_id?", "string"),
-            ("signal_id?", "string"),
-            ("owner?", "string"),
-            ("note?", "string"),
-        ]),
-    op("get", "/crises", "crises", "Crises by status").roles("supervisor, compliance"),
-    op(
-        "get",
-        "/crises/{id}",
-        "crises",
-        "A crisis with its timeline and signals",
-    )
-    .roles("supervisor, compliance"),
-    op(
-        "put",
-        "/crises/{id}",
-        "crises",
-        "Change severity, status or owner",
-    )
-    .roles("supervisor, compliance")
-    .body(&[
-        ("severity?", "low|medium|high|critical"),
-        ("status?", "open|contained|closed"),
-        ("owner?", "string"),
-        ("note?", "string"),
-        ("version?", "integer"),
-    ]),
-    op("post", "/crises/{id}/actions", "crises", "Log an action")
-        .roles("supervisor, compliance")
-        .created()
-        .body(&[("text", "string")]),
-    op("post", "/crises/{id}/reports", "crises", "Report upward")
-        .roles("supervisor, compliance")
-        .created()
-        .body(&[
-            (
-                "to",
-                "superior_branch|head_office|regulator|cyberspace_authority|publicity_department",
-            ),
-            ("text", "string"),
-        ]),
-    op(
-        "get",
-        "/crisis-board",
-        "crises",
-        "Open crises and negative signals",
-    )
-    .roles("supervisor, compliance"),
-    op(
-        "post",
-        "/signals",
-        "crises",
-        "Public-opinion signals (webhook)",
-    )
-    .roles("supervisor, compliance, admin")
-    .accepted()
-    .body(&[
-        ("source", "string"),
-        ("author", "string"),
-        ("text", "string"),
-        ("url?", "string"),
-        ("time", "string"),
-        ("reach", "integer"),
-    ]),
-    op("get", "/signals", "crises", "Signals by status").roles("supervisor, compliance, admin"),
-    op(
-        "post",
-        "/signals/import",
-        "crises",
-        "Import a JSON-lines signal feed",
-    )
-    .roles("supervisor, compliance, admin")
-    .accepted(),
-    op(
-        "post",
-        "/signals/{id}/dismiss",
-        "crises",
-        "Dismiss a signal",
-    )
-    .roles("supervisor, compliance, admin"),
-    op(
-        "post",
-        "/signals/{id}/link",
-        "crises",
-        "Link a signal to a crisis",
-    )
-    .roles("supervisor, compliance, admin")
-    .body(&[("crisis_id", "string")]),
-    op("get", "/watch-words", "crises", "The bank's watch words")
-        .roles("supervisor, compliance, admin"),
-    op("put", "/watch-words", "crises", "Replace the watch words")
-        .roles("supervisor, compliance, admin")
-        .body(&[("words", "string[]")]),
-    op(
-        "get",
-        "/notifications",
-        "cases",
-        "Reminders and breach notices for me",
-    ),
-    op(
-        "post",
-        "/notifications/{id}/read",
-        "cases",
-        "Mark a notification read",
-    )
-    .no_content(),
-    // Users
-    op("get", "/admin/users", "users", "Users and roles").roles("admin"),
-    op("post", "/admin/users", "users", "Create a user")
-        .roles("admin")
-        .created()
-        .body(&[
-            ("username", "string"),
-            ("display_name", "string"),
-            ("password", "string"),
-            ("roles", "string[]"),
-            ("department?", "string"),
-        ]),
-    op(
-        "put",
-        "/admin/users/{id}",
-        "users",
-        "Change roles, department, active",
-    )
-    .roles("admin")
-    .body(&[
-        ("roles", "string[]"),
-        ("department?", "string"),
-        ("active", "boolean"),
-    ]),
-    // Knowledge
-    op(
-        "post",
-        "/kb/articles",
-        "knowledge",
-        "Draft a knowledge point",
-    )
-    .roles("knowledge editors")
-    .created()
-    .body(&[
-        ("title", "string"),
-        ("body", "string"),
-        ("category", "string"),
-        ("tags?", "string[]"),
-        ("audience", "internal|public"),
-        ("valid_from?", "string"),
-        ("valid_until?", "string"),
-        ("script?", "string"),
-        ("owner?", "string"),
-        ("reason?", "string"),
-    ]),
-    op("get", "/kb/articles", "knowledge", "Knowledge points"),
-    op("get", "/kb/articles/{id}", "knowledge", "A knowledge point"),
-    op(
-        "put",
-        "/kb/articles/{id}",
-        "knowledge",
-        "Edit: a new version",
-    )
-    .roles("knowledge editors")
-    .body(&[
-        ("title", "string"),
-        ("body", "string"),
-        ("category", "string"),
-        ("tags?", "string[]"),
-        ("audience", "internal|public"),
-        ("valid_from?", "string"),
-        ("valid_until?", "string"),
-        ("script?", "string"),
-        ("owner?", "string"),
-        ("reason?", "string"),
-        ("base_version?", "integer"),
-    ]),
-    op(
-        "get",
-        "/kb/articles/{id}/versions",
-        "knowledge",
-        "Every version of a point",
-    ),
-    op(
-        "post",
-        "/kb/articles/{id}/approve",
-        "knowledge",
-        "Publish a version",
-    )
-    .roles("knowledge approvers"),
-    op(
-        "post",
-        "/kb/articles/{id}/reject",
-        "knowledge",
-        "Send a version back",
-    )
-    .roles("knowledge approvers"),
-    op(
-        "post",
-        "/kb/articles/{id}/retire",
-        "knowledge",
-        "Withdraw a point",
-    )
-    .roles("knowledge approvers"),
-    op(
-        "get",
-        "/kb/search",
-        "knowledge",
-        "Search: best first, highlighted",
-    ),
-    op(
-        "get",
-        "/kb/suggest",
-        "knowledge",
-        "The three best points for a customer's message",
-    ),
-    op("get", "/kb/categories", "knowledge", "The category tree"),
-    // Exams
-    op(
-        "post",
-        "/exam-questions",
-        "exams",
-        "Add a question tied to a point",
-    )
-    .roles("training")
-    .created(),
-    op("get", "/exam-questions", "exams", "The question bank").roles("training"),
-    op(
-        "post",
-        "/exam-questions/{id}/retire",
-        "exams",
-        "Retire a question",
-    )
-    .roles("training"),
-    op(
-        "post",
-        "/exams",
-        "exams",
-        "Set a monthly exam by skill or category",
-    )
-    .roles("training")
-    .created(),
-    op("get", "/exams", "exams", "Exams"),
-    op("get", "/exams/{id}", "exams", "An exam"),
-    op(
-        "post",
-        "/exams/{id}/attempts",
-        "exams",
-        "Start an attempt (timed)",
-    )
-    .created(),
-    op(
-        "get",
-        "/exam-attempts",
-        "exams",
-        "My exam history (training: anyone's)",
-    ),
-    op("get", "/exam-attempts/{id}", "exams", "An attempt"),
-    op(
-        "post",
-        "/exam-attempts/{id}/submit",
-        "exams",
-        "Submit answers; scored",
-    ),
-    op(
-        "get",
-        "/exam-gate",
-        "exams",
-        "Whether an agent has passed a skill's current exam",
-    ),
-];
-
-fn schema_of(ty: &str) -> Value {
-    match ty {
-        "string" | "integer" | "boolean" | "object" => json!({ "type": ty }),
-        "string[]" => json!({"type": "array", "items": {"type": "string"}}),
-        "object[]" => json!({"type": "array", "items": {"type": "object"}}),
-        choices => json!({"type": "string", "enum": choices.split('|').collect::<Vec<_>>()}),
-    }
-}
-
-fn operation(op: &Op) -> Value {
-    let mut o = Map::new();
-    o.insert("tags".into(), json!([op.tag]));
-    o.insert("summary".into(), json!(op.summary));
-    o.insert(
-        "description".into(),
-        json!(format!("Who may call it: {}.", op.roles)),
-    );
-    let params: Vec<Value> = op
-        .path
-        .split('/')
-        .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
-        .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
-        .collect();
-    if !params.is_empty() {
-        o.insert("parameters".into(), Value::Array(params));
-    }
-    if !op.body.is_empty() {
-        let mut props = Map::new();
-        let mut required = Vec::new();
-        for (name, ty) in op.body {
-            let (name, optional) = match name.strip_suffix('?') {
-                Some(n) => (n, true),
-                None => (*name, false),
-            };
-            if !optional {
-                required.push(name);
-            }
-            props.insert(name.to_string(), schema_of(ty));
+impl Documented {
+    pub fn routes(self, (schemas, paths, router): UtoipaMethodRouter<AppState>) -> Documented {
+        let mut incoming = BTreeMap::new();
+        for (name, schema) in schemas {
+            same_schema(&incoming, &name, &schema);
+            incoming.insert(name, schema);
         }
-        o.insert(
-            "requestBody".into(),
-            json!({"required": true, "content": {"application/json": {"schema":
-                {"type": "object", "properties": props, "required": required}}}}),
+        check_names(self.0.get_openapi(), &incoming);
+        let schemas = incoming.into_iter().collect();
+        Documented(self.0.routes((schemas, paths, router)))
+    }
+
+    pub fn merge(self, other: Documented) -> Documented {
+        check_components(self.0.get_openapi(), other.0.get_openapi());
+        Documented(self.0.merge(other.0))
+    }
+
+    pub fn nest(self, prefix: &str, other: Documented) -> Documented {
+        check_components(self.0.get_openapi(), other.0.get_openapi());
+        Documented(self.0.nest(prefix, other.0))
+    }
+
+    /// What answers a path no route matches.
+    pub fn fallback<H, T>(self, handler: H) -> Documented
+    where
+        H: axum::handler::Handler<T, AppState>,
+        T: 'static,
+    {
+        Documented(self.0.fallback(handler))
+    }
+
+    pub fn into_parts(self) -> (axum::Router<AppState>, OpenApi) {
+        self.0.split_for_parts()
+    }
+}
+
+/// Two types must not share a schema name: the second would silently replace the first.
+fn same_schema(known: &BTreeMap<String, RefOr<Schema>>, name: &str, schema: &RefOr<Schema>) {
+    if let Some(known) = known.get(name) {
+        assert!(
+            known == schema,
+            "two different schemas are named {name}; rename one with #[schema(as = ...)]"
         );
     }
-    let mut responses = Map::new();
-    let ok = if op.ok == 204 {
-        json!({"description": "done"})
-    } else {
-        json!({"description": "success", "content": {"application/json": {}}})
-    };
-    responses.insert(op.ok.to_string(), ok);
-    responses.insert(
-        "default".into(),
-        json!({"$ref": "#/components/responses/Error"}),
-    );
-    o.insert("responses".into(), Value::Object(responses));
-    if op.roles == "anyone" || op.base.is_empty() {
-        o.insert("security".into(), json!([]));
-    }
-    Value::Object(o)
 }
 
-/// The whole document, built once.
+fn check_names(doc: &OpenApi, incoming: &BTreeMap<String, RefOr<Schema>>) {
+    if let Some(known) = &doc.components {
+        for (name, schema) in incoming {
+            same_schema(&known.schemas, name, schema);
+        }
+    }
+}
+
+fn check_components(a: &OpenApi, b: &OpenApi) {
+    if let Some(b) = &b.components {
+        check_names(a, &b.schemas);
+    }
+}
+
+/// Registers an annotated handler: `utoipa_axum::routes!` for the route and the attribute's
+/// part of the description, then [`complete`] for the part read from the signature.
+/// `documented!(handler as R)` names the role set of a handler that checks roles itself
+/// (the agent's socket, which also takes the desktop's cookie).
+macro_rules! documented {
+    ($handler:path) => {{
+        let (mut schemas, mut paths, router) = utoipa_axum::routes!($handler);
+        $crate::api::openapi::complete(&mut paths, &mut schemas, &$handler);
+        (schemas, paths, router)
+    }};
+    ($handler:path as $roles:ty) => {{
+        let (mut schemas, mut paths, router) = utoipa_axum::routes!($handler);
+        $crate::api::openapi::for_each_operation(&mut paths, |op| {
+            $crate::api::openapi::roles::<$roles>(op)
+        });
+        $crate::api::openapi::complete(&mut paths, &mut schemas, &$handler);
+        (schemas, paths, router)
+    }};
+}
+pub(crate) use documented;
+
+pub fn for_each_operation(paths: &mut Paths, mut f: impl FnMut(&mut Operation)) {
+    for item in paths.paths.values_mut() {
+        operations(item).for_each(&mut f);
+    }
+}
+
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.patch,
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// Completes the operations of `handler` from its signature (see the module's comment).
+pub fn complete<T, H: Signature<T>>(paths: &mut Paths, schemas: &mut Schemas, _handler: &H) {
+    let (module, name) = rust_path::<H>();
+    for (path, item) in paths.paths.iter_mut() {
+        let names = path_names(path);
+        for op in operations(item) {
+            let tags = op.tags.get_or_insert_with(Vec::new);
+            if tags.is_empty() {
+                tags.push(module.to_string());
+            }
+            op.operation_id = Some(format!("{}_{name}", tags[0]));
+            for name in &names {
+                path_parameter(op, name);
+            }
+            summary_first_sentence(op);
+            H::describe(op, schemas);
+            // The errors of the handler's own rules, declared in its attribute.
+            for (status, response) in op.responses.responses.iter_mut() {
+                if let RefOr::T(response) = response
+                    && status.as_str() >= "400"
+                    && response.content.is_empty()
+                {
+                    response
+                        .content
+                        .insert("application/json".into(), error_content());
+                }
+            }
+            // No `Api<R>` extractor: nobody logs in for it.
+            op.security.get_or_insert_with(Vec::new);
+            if !op.responses.responses.keys().any(|s| s.as_str() < "300") {
+                panic!("{module}::{name}: declare the status of success in #[utoipa::path]");
+            }
+        }
+    }
+}
+
+/// The doc comment's first sentence as the summary, the rest as the description.
+fn summary_first_sentence(op: &mut Operation) {
+    let Some(text) = op.summary.take().map(|s| s.replace('\n', " ")) else {
+        return;
+    };
+    let (first, rest) = match text.split_once(". ") {
+        Some((first, rest)) => (format!("{first}."), rest.to_string()),
+        None => (text, String::new()),
+    };
+    op.summary = Some(first);
+    if !rest.is_empty() {
+        op.description = Some(match op.description.take() {
+            Some(d) if !d.is_empty() => format!("{rest}\n\n{d}"),
+            _ => rest,
+        });
+    }
+}
+
+/// `("cases", "create")` for `bankdesk_web::api::cases::create`.
+fn rust_path<H>() -> (&'static str, &'static str) {
+    let mut parts = std::any::type_name::<H>().rsplit("::");
+    let name = parts.next().unwrap_or_default();
+    let module = parts.next().unwrap_or_default();
+    (module, name)
+}
+
+/// The `{name}`s of a path.
+fn path_names(path: &str) -> Vec<String> {
+    path.split('/')
+        .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+        .map(str::to_string)
+        .collect()
+}
+
+fn path_parameter(op: &mut Operation, name: &str) {
+    let params = op.parameters.get_or_insert_with(Vec::new);
+    if !params
+        .iter()
+        .any(|p| p.name == name && p.parameter_in == ParameterIn::Path)
+    {
+        params.push(
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Path)
+                .required(Required::True)
+                .schema(Some(String::schema()))
+                .build(),
+        );
+    }
+}
+
+/// A handler whose arguments are `T`: what its arguments and its result add to its
+/// operation.
+pub trait Signature<T> {
+    fn describe(op: &mut Operation, schemas: &mut Schemas);
+}
+
+macro_rules! signature {
+    ($($arg:ident),*) => {
+        impl<F, Fut, $($arg,)*> Signature<($($arg,)*)> for F
+        where
+            F: Fn($($arg),*) -> Fut,
+            Fut: Future,
+            Fut::Output: Outcome,
+            $($arg: Argument,)*
+        {
+            fn describe(op: &mut Operation, schemas: &mut Schemas) {
+                $($arg::describe(op, schemas);)*
+                <Fut::Output as Outcome>::describe(op, schemas);
+            }
+        }
+    };
+}
+signature!();
+signature!(A1);
+signature!(A1, A2);
+signature!(A1, A2, A3);
+signature!(A1, A2, A3, A4);
+
+/// What an extractor adds to the operation of a handler that takes it.
+pub trait Argument {
+    fn describe(_op: &mut Operation, _schemas: &mut Schemas) {}
+}
+
+impl<S> Argument for State<S> {}
+impl Argument for HeaderMap {}
+impl Argument for WebSocketUpgrade {}
+/// The request body of a handler that reads it as it comes; the attribute describes it.
+impl Argument for Bytes {}
+
+/// A webhook's raw body, whose size is limited.
+impl Argument for Result<Bytes, BytesRejection> {
+    fn describe(op: &mut Operation, _: &mut Schemas) {
+        error(op, StatusCode::PAYLOAD_TOO_LARGE);
+    }
+}
+
+impl<R: RoleSet> Argument for Api<R> {
+    fn describe(op: &mut Operation, _: &mut Schemas) {
+        roles::<R>(op);
+    }
+}
+
+/// Who may call: the role set `R` as `x-roles`, a bearer token, and the refusals.
+pub fn roles<R: RoleSet>(op: &mut Operation) {
+    let roles: &[Role] = if R::ALLOWED.is_empty() {
+        &Role::ALL
+    } else {
+        R::ALLOWED
+    };
+    let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+    let who = if R::ALLOWED.is_empty() {
+        "any logged-in member of staff".to_string()
+    } else {
+        names.join(", ")
+    };
+    let line = format!("Roles: {who}.");
+    op.description = Some(match op.description.take() {
+        Some(d) if !d.is_empty() => format!("{d}\n\n{line}"),
+        _ => line,
+    });
+    op.extensions
+        .get_or_insert_with(Default::default)
+        .insert("x-roles".into(), json!(names));
+    op.security
+        .get_or_insert_with(|| vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
+    error(op, StatusCode::UNAUTHORIZED);
+    if !R::ALLOWED.is_empty() {
+        error(op, StatusCode::FORBIDDEN);
+    }
+}
+
+impl<T: ToSchema> Argument for ApiJson<T> {
+    fn describe(op: &mut Operation, schemas: &mut Schemas) {
+        if op.request_body.is_none() {
+            op.request_body = Some(
+                RequestBodyBuilder::new()
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(named::<T>(schemas)))
+                            .build(),
+                    )
+                    .required(Some(Required::True))
+                    .build(),
+            );
+        }
+        error(op, StatusCode::BAD_REQUEST);
+        error(op, StatusCode::PAYLOAD_TOO_LARGE);
+        error(op, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    }
+}
+
+impl<T: IntoParams> Argument for ApiQuery<T> {
+    fn describe(op: &mut Operation, _: &mut Schemas) {
+        query::<T>(op);
+        error(op, StatusCode::BAD_REQUEST);
+    }
+}
+
+impl<T: IntoParams> Argument for Query<T> {
+    fn describe(op: &mut Operation, _: &mut Schemas) {
+        query::<T>(op);
+    }
+}
+
+fn query<T: IntoParams>(op: &mut Operation) {
+    let mut params = T::into_params(|| Some(ParameterIn::Query));
+    for p in &mut params {
+        if let Some(schema) = &mut p.schema {
+            without_null(schema);
+        }
+    }
+    op.parameters.get_or_insert_with(Vec::new).extend(params);
+}
+
+/// A query string has no null: an `Option` field is a parameter that may be left out,
+/// which `required: false` says already.
+fn without_null(schema: &mut RefOr<Schema>) {
+    let null = |s: &RefOr<Schema>| matches!(s, RefOr::T(Schema::Object(o)) if o.schema_type == SchemaType::Type(Type::Null));
+    if let RefOr::T(Schema::OneOf(one)) = schema {
+        one.items.retain(|s| !null(s));
+        if one.items.len() == 1 {
+            *schema = one.items.remove(0);
+        }
+    }
+    if let RefOr::T(Schema::Object(o)) = schema
+        && let SchemaType::Array(types) = &mut o.schema_type
+    {
+        types.retain(|t| *t != Type::Null);
+        if let [only] = types.as_slice() {
+            o.schema_type = SchemaType::Type(only.clone());
+        }
+    }
+}
+
+/// The path's ids name something that may not exist.
+impl<T> Argument for ApiPath<T> {
+    fn describe(op: &mut Operation, _: &mut Schemas) {
+        error(op, StatusCode::NOT_FOUND);
+    }
+}
+
+/// What a handler's result adds to its operation.
+pub trait Outcome {
+    fn describe(op: &mut Operation, schemas: &mut Schemas);
+}
+
+/// Failures on our side, which any handler that can fail may meet.
+impl<T: Outcome> Outcome for Result<T, ApiError> {
+    fn describe(op: &mut Operation, schemas: &mut Schemas) {
+        T::describe(op, schemas);
+        error(op, StatusCode::INTERNAL_SERVER_ERROR);
+        error(op, StatusCode::SERVICE_UNAVAILABLE);
+    }
+}
+
+impl<T: ToSchema> Outcome for ApiJson<T> {
+    fn describe(op: &mut Operation, schemas: &mut Schemas) {
+        success(op, "200", "Success");
+        json_body::<T>(op, schemas);
+    }
+}
+
+/// The status is chosen at run time; the attribute declares which.
+impl<T: ToSchema> Outcome for (StatusCode, ApiJson<T>) {
+    fn describe(op: &mut Operation, schemas: &mut Schemas) {
+        json_body::<T>(op, schemas);
+    }
+}
+
+impl Outcome for StatusCode {
+    fn describe(op: &mut Operation, _: &mut Schemas) {
+        success(op, "204", "Done");
+    }
+}
+
+/// A body other than JSON (CSV, plain text, a socket); the attribute describes it.
+impl Outcome for Response {
+    fn describe(_: &mut Operation, _: &mut Schemas) {}
+}
+
+fn success(op: &mut Operation, status: &str, description: &str) {
+    let declared = &mut op.responses.responses;
+    if !declared.keys().any(|s| s.starts_with('2')) {
+        declared.insert(
+            status.into(),
+            ResponseBuilder::new().description(description).into(),
+        );
+    }
+}
+
+/// The JSON body of every declared success that has no content yet.
+fn json_body<T: ToSchema>(op: &mut Operation, schemas: &mut Schemas) {
+    let schema = named::<T>(schemas);
+    for (status, response) in op.responses.responses.iter_mut() {
+        if let (true, RefOr::T(response)) = (status.starts_with('2'), response)
+            && response.content.is_empty()
+        {
+            response.content.insert(
+                "application/json".into(),
+                ContentBuilder::new().schema(Some(schema.clone())).build(),
+            );
+        }
+    }
+}
+
+/// A reference to `T` under `components.schemas`, with everything it refers to.
+fn named<T: ToSchema>(schemas: &mut Schemas) -> RefOr<Schema> {
+    T::schemas(schemas);
+    schemas.push((T::name().into_owned(), T::schema()));
+    Ref::from_schema_name(T::name()).into()
+}
+
+/// An error the operation may answer with: the shared response of its status, unless the
+/// attribute described that status itself, in which case it gets the error body.
+fn error(op: &mut Operation, status: StatusCode) {
+    let responses = &mut op.responses.responses;
+    match responses.get_mut(status.as_str()) {
+        Some(RefOr::T(response)) if response.content.is_empty() => {
+            response
+                .content
+                .insert("application/json".into(), error_content());
+        }
+        Some(_) => {}
+        None => {
+            responses.insert(
+                status.as_str().into(),
+                Ref::from_response_name(response_name(status)).into(),
+            );
+        }
+    }
+}
+
+fn error_content() -> utoipa::openapi::Content {
+    ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name(ErrorBody::name())))
+        .build()
+}
+
+/// `BadRequest` for 400.
+fn response_name(status: StatusCode) -> String {
+    status
+        .canonical_reason()
+        .unwrap_or("Error")
+        .split([' ', '-'])
+        .collect()
+}
+
+/// Every failure's body: `{"error": {"code", "message"}}`.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// One of the error table's codes (`crates/domain/src/error.rs`).
+    #[schema(schema_with = error_codes)]
+    code: &'static str,
+    /// For a person; names the field when one is wrong.
+    message: String,
+}
+
+impl ErrorBody {
+    pub fn new(code: ErrorCode, message: String) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: code.code(),
+                message,
+            },
+        }
+    }
+}
+
+fn error_codes() -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(ErrorCode::ALL.map(ErrorCode::code)))
+        .into()
+}
+
+/// `{"items": [...], "next": cursor-or-null}` of items `T`, named `TList`.
+impl<T: ToSchema + Serialize> PartialSchema for super::List<T> {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .property(
+                "items",
+                ArrayBuilder::new().items(Ref::from_schema_name(T::name())),
+            )
+            .required("items")
+            .property(
+                "next",
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+                    .description(Some("The cursor of the next page; null on the last")),
+            )
+            .required("next")
+            .into()
+    }
+}
+
+impl<T: ToSchema + Serialize> ToSchema for super::List<T> {
+    fn name() -> Cow<'static, str> {
+        format!("{}List", T::name()).into()
+    }
+
+    fn schemas(schemas: &mut Schemas) {
+        named::<T>(schemas);
+    }
+}
+
+/// The document's frame: what it is, and the ways callers authenticate.
+fn frame() -> OpenApi {
+    let mut components = Components::new();
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some("The token of POST /api/v1/auth/login"))
+                .build(),
+        ),
+    );
+    components.add_security_scheme(
+        "session",
+        SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+            crate::auth::SESSION_COOKIE,
+            "The desktop's session cookie (the desktop's own pages only)",
+        ))),
+    );
+    components.add_security_scheme(
+        "gateway_secret",
+        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+            "X-Gateway-Secret",
+            "The mail gateway's shared secret (mail_gateway_secret)",
+        ))),
+    );
+    let codes: BTreeSet<u16> = ErrorCode::ALL.iter().map(|c| c.status()).collect();
+    for status in codes
+        .into_iter()
+        .filter_map(|s| StatusCode::from_u16(s).ok())
+    {
+        let listed: Vec<&str> = ErrorCode::ALL
+            .iter()
+            .filter(|c| c.status() == status.as_u16())
+            .map(|c| c.code())
+            .collect();
+        components.responses.insert(
+            response_name(status),
+            ResponseBuilder::new()
+                .description(format!(
+                    "{}: `error.code` is {}",
+                    status.canonical_reason().unwrap_or("Error"),
+                    listed.join(", ")
+                ))
+                .content("application/json", error_content())
+                .into(),
+        );
+    }
+    components
+        .schemas
+        .insert(ErrorBody::name().into_owned(), ErrorBody::schema());
+    let mut detail = Schemas::new();
+    ErrorBody::schemas(&mut detail);
+    components.schemas.extend(detail);
+    OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("bankdesk API")
+                .version("1")
+                .description(Some(
+                    "The v1 contract of bankdesk (docs/api.md), generated from the handlers. \
+                     Times are RFC 3339 with offset, money an integer in fen, lists \
+                     {items, next}. `x-roles` names the roles an operation admits; some narrow that \
+                     further by the record (its handler, its requester), as their description \
+                     and their 403 say.",
+                )),
+        )
+        .servers(Some([ServerBuilder::new().url("/").build()]))
+        .components(Some(components))
+        .build()
+}
+
+/// The whole document, built once from the routers.
 pub fn document() -> &'static Value {
     static DOC: OnceLock<Value> = OnceLock::new();
     DOC.get_or_init(|| {
-        let mut paths = Map::new();
-        for op in OPS {
-            let entry = paths
-                .entry(format!("{}{}", op.base, op.path))
-                .or_insert_with(|| Value::Object(Map::new()));
-            if let Value::Object(m) = entry {
-                m.insert(op.method.to_string(), operation(op));
-            }
-        }
-        json!({
-            "openapi": "3.1.0",
-            "info": {
-                "title": "bankdesk API",
-                "version": "1",
-                "description": "The v1 contract of bankdesk (docs/api.md). Times are RFC 3339 with offset, money an integer in fen, lists {items, next}."
-            },
-            "servers": [{"url": "/"}],
-            "security": [{"bearer": []}],
-            "paths": paths,
-            "components": {
-                "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-                "responses": {"Error": {
-                    "description": "An error from the code table",
-                    "content": {"application/json": {"schema": {
-                        "type": "object",
-                        "properties": {"error": {"type": "object", "properties": {
-                            "code": {"type": "string"}, "message": {"type": "string"}
-                        }, "required": ["code", "message"]}},
-                        "required": ["error"]
-                    }}}
-                }}
-            }
-        })
+        let (_, api) = super::routes().into_parts();
+        let mut doc = frame();
+        doc.merge(api);
+        serde_json::to_value(&doc).expect("the OpenAPI document serialises")
     })
 }
 
-/// Served without login so integrators' tools can fetch it.
-pub async fn serve() -> Json<&'static Value> {
-    Json(document())
+/// This document, without login so integrators' tools can fetch it.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "meta",
+    responses((status = 200, description = "This document (OpenAPI 3.1)", body = Object))
+)]
+pub async fn serve() -> Response {
+    axum::Json(document()).into_response()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::BTreeSet;
+/// Bodies their handlers read by hand, to name the bad field of the bad item, and which so
+/// have no Rust type of their own: described here for the document only.
+pub mod read_by_hand {
+    use bankdesk_domain::cti::CallEventType;
+    use serde::Deserialize;
+    use utoipa::ToSchema;
 
-    /// `(method, path)` of every `.route(` in `src`, under `base`.
-    fn routes_in(src: &str, base: &str) -> BTreeSet<(String, String)> {
-        let mut out = BTreeSet::new();
-        for chunk in src.split(".route(").skip(1) {
-            let Some(path) = chunk.split('"').nth(1) else {
-                continue;
-            };
-            let call = chunk.split(".route(").next().unwrap_or_default();
-            for m in ["get", "post", "put", "delete", "patch"] {
-                let pattern = format!("{m}(");
-                let called = call.match_indices(&pattern).any(|(i, _)| {
-                    !call[..i]
-                        .chars()
-                        .next_back()
-                        .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':')
-                });
-                if called {
-                    out.insert((m.to_string(), format!("{base}{path}")));
-                }
-            }
-        }
-        out
+    /// A delivery of the PBX's events: taken whole or refused whole.
+    #[derive(Deserialize, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct CtiDelivery {
+        #[schema(min_items = 1, max_items = 2000)]
+        pub events: Vec<CtiEvent>,
     }
 
-    /// Every API route, read from the routers' source: `api/mod.rs`, and the messaging
-    /// module's API routes and webhooks.
-    fn routed() -> BTreeSet<(String, String)> {
-        let messaging = include_str!("../messaging/mod.rs");
-        let (hooks, api) = messaging
-            .split_once("pub fn api_routes")
-            .expect("messaging/mod.rs defines api_routes after hook_routes");
-        let hooks = hooks
-            .split_once("pub fn hook_routes")
-            .map_or("", |(_, h)| h);
-        let mut all = routes_in(include_str!("mod.rs"), "/api/v1");
-        all.extend(routes_in(api, "/api/v1"));
-        all.extend(routes_in(hooks, ""));
-        all
-    }
-
-    #[test]
-    fn every_route_is_described_and_every_description_is_routed() {
-        let routed = routed();
-        let described: BTreeSet<(String, String)> = OPS
-            .iter()
-            .map(|o| (o.method.to_string(), format!("{}{}", o.base, o.path)))
-            .collect();
-        let undocumented: Vec<_> = routed.difference(&described).collect();
-        let unrouted: Vec<_> = described.difference(&routed).collect();
-        assert!(
-            undocumented.is_empty(),
-            "routes missing from openapi.rs: {undocumented:?}"
-        );
-        assert!(
-            unrouted.is_empty(),
-            "openapi.rs names unrouted operations: {unrouted:?}"
-        );
-        assert_eq!(
-            described.len(),
-            OPS.len(),
-            "an operation is described twice"
-        );
-    }
-
-    #[test]
-    fn the_document_carries_contract_operations_with_their_fields() {
-        let doc = document();
-        let login = &doc["paths"]["/api/v1/auth/login"]["post"];
-        assert_eq!(login["security"], json!([]));
-        let export = &doc["paths"]["/api/v1/statement-exports"]["post"];
-        let schema = &export["requestBody"]["content"]["application/json"]["schema"];
-        assert_eq!(
-            schema["properties"]["basis"]["enum"],
-            json!(["customer_request", "legal_order"])
-        );
-        assert!(export["responses"]["201"].is_object());
-        let reveal = &doc["paths"]["/api/v1/customers/{id}/reveal"]["post"];
-        assert_eq!(reveal["parameters"][0]["name"], "id");
-        let required = reveal["requestBody"]["content"]["application/json"]["schema"]["required"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        assert!(required.contains(&json!("reason")) && !required.contains(&json!("target_id")));
+    /// One event of a call, as the PBX sends it.
+    #[derive(Deserialize, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct CtiEvent {
+        #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9_.:-]+$")]
+        pub call_id: String,
+        /// The event's number within the call.
+        #[schema(minimum = 0, maximum = 1_000_000_000)]
+        pub seq: i64,
+        #[serde(rename = "type")]
+        pub kind: CallEventType,
+        /// RFC 3339 with offset.
+        pub at: String,
+        /// The caller's number: digits, optionally after `+`.
+        #[schema(pattern = "^\\+?[0-9]{1,20}$")]
+        pub ani: Option<String>,
+        #[schema(pattern = "^\\+?[0-9]{1,20}$")]
+        pub dnis: Option<String>,
+        pub queue: Option<String>,
+        /// The agent's username; required on `answered`, and on `transferred` without a
+        /// queue.
+        pub agent: Option<String>,
+        #[schema(max_length = 200)]
+        pub ivr_path: Option<String>,
+        /// Required on `recording`.
+        #[schema(max_length = 500)]
+        pub recording_ref: Option<String>,
     }
 }

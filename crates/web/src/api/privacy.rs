@@ -10,26 +10,33 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bankdesk_domain::ErrorCode;
+use bankdesk_domain::alert::AlertKind;
 use bankdesk_domain::alert::AlertStatus;
 use bankdesk_domain::export::ExportBasis;
+use bankdesk_domain::export::ExportStatus;
 use bankdesk_domain::legal_order::{OrderKind, OrderScope, OrderStatus, parse_scope};
 use bankdesk_store::access::Read;
 use bankdesk_store::privacy::{AlertRow, ExportRow, NewOrder, OrderRow};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = StatementExport)]
 pub struct ExportView {
     pub(crate) id: String,
     pub(crate) customer_id: String,
     pub(crate) from: String,
     pub(crate) to: String,
+    #[schema(value_type = ExportBasis)]
     pub(crate) basis: String,
     pub(crate) purpose: String,
+    #[schema(value_type = ExportStatus)]
     pub(crate) status: String,
     pub(crate) requested_by: String,
     pub(crate) requested_at: String,
     pub(crate) approved_by: Option<String>,
     pub(crate) approved_at: Option<String>,
+    /// Lines in the file, once approved.
     pub(crate) rows: Option<i64>,
 }
 
@@ -67,18 +74,31 @@ pub(crate) fn check_export_range(from_ms: i64, to_ms: i64) -> ApiResult<()> {
     Ok(())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExportRequest {
     customer_id: String,
+    /// RFC 3339, or `YYYY-MM-DD` in the bank's time zone; inclusive.
     from: String,
+    /// Exclusive; at most five years after `from`.
     to: String,
     basis: ExportBasis,
+    /// `contact:<id>` with a passed identity verification for `customer_request`,
+    /// `order:<id>` for `legal_order`.
     purpose: Option<String>,
 }
 
 /// A statement export request; it needs the customer's verified request or an active
 /// legal order, and waits for a second person's approval.
+#[utoipa::path(
+    post,
+    path = "/statement-exports",
+    tag = "privacy",
+    responses(
+        (status = 201, description = "The request, `pending_approval`"),
+        (status = 403, description = "`purpose_required`, `purpose_invalid`, `identity_not_verified`"),
+    )
+)]
 pub async fn request_export(
     State(state): State<AppState>,
     who: Api<AnyStaff>,
@@ -102,6 +122,16 @@ pub async fn request_export(
     Ok((StatusCode::CREATED, ApiJson(row.into())))
 }
 
+/// One export request, for its requester and the approvers.
+#[utoipa::path(
+    get,
+    path = "/statement-exports/{id}",
+    tag = "privacy",
+    responses(
+        (status = 200, description = "The export"),
+        (status = 403, description = "`forbidden`: neither the requester nor an approver (supervisor, compliance)"),
+    )
+)]
 pub async fn get_export(
     State(state): State<AppState>,
     who: Api<AnyStaff>,
@@ -122,6 +152,16 @@ pub async fn get_export(
     Ok(ApiJson(e.into()))
 }
 
+/// Exports waiting for approval, for the approvers (supervisor, compliance).
+#[utoipa::path(
+    get,
+    path = "/statement-exports",
+    tag = "privacy",
+    responses(
+        (status = 200, description = "Pending exports"),
+        (status = 403, description = "`forbidden`: not an approver (supervisor, compliance)"),
+    )
+)]
 pub async fn pending_exports(
     State(state): State<AppState>,
     who: Api<AnyStaff>,
@@ -144,6 +184,18 @@ pub async fn pending_exports(
     Ok(ApiJson(List { items, next: None }))
 }
 
+/// Approves an export (dual control): supervisors any export, compliance legal-order
+/// ones, never the requester.
+#[utoipa::path(
+    post,
+    path = "/statement-exports/{id}/approve",
+    tag = "privacy",
+    responses(
+        (status = 200, description = "The export, `approved`"),
+        (status = 403, description = "`same_person` for the requester, `forbidden` for roles without approval right"),
+        (status = 409, description = "`conflict`: not pending"),
+    )
+)]
 pub async fn approve_export(
     State(state): State<AppState>,
     who: Api<AnyStaff>,
@@ -156,6 +208,18 @@ pub async fn approve_export(
     Ok(ApiJson(row.into()))
 }
 
+/// The approved statement file, for its requester or approver; its first line is the
+/// watermark.
+#[utoipa::path(
+    get,
+    path = "/statement-exports/{id}/file",
+    tag = "privacy",
+    responses(
+        (status = 200, description = "The statement", content_type = "text/csv", body = String),
+        (status = 403, description = "`forbidden`: neither the requester nor the approver"),
+        (status = 409, description = "`not_approved`"),
+    )
+)]
 pub async fn export_file(
     State(state): State<AppState>,
     who: Api<AnyStaff>,
@@ -182,9 +246,11 @@ pub(crate) fn statement_file(id: &str, csv: String) -> Response {
         .into_response()
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = LegalOrder)]
 pub struct OrderView {
     pub(crate) id: String,
+    #[schema(value_type = OrderKind)]
     pub(crate) kind: String,
     pub(crate) issuer: String,
     pub(crate) document_no: String,
@@ -192,8 +258,10 @@ pub struct OrderView {
     pub(crate) scope: Vec<OrderScope>,
     pub(crate) valid_from: String,
     pub(crate) valid_until: String,
+    #[schema(value_type = OrderStatus)]
     pub(crate) status: String,
     /// `status`, except that an active order past its validity reads `expired`.
+    #[schema(pattern = "^(pending_verification|active|revoked|expired)$")]
     pub(crate) effective_status: String,
     pub(crate) registered_by: String,
     pub(crate) registered_at: String,
@@ -228,7 +296,7 @@ impl From<OrderRow> for OrderView {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderRequest {
     kind: OrderKind,
@@ -236,10 +304,20 @@ pub struct OrderRequest {
     document_no: String,
     customer_id: String,
     scope: Vec<OrderScope>,
+    /// RFC 3339, or `YYYY-MM-DD` in the bank's time zone.
     valid_from: String,
+    /// RFC 3339, or `YYYY-MM-DD` in the bank's time zone.
     valid_until: String,
 }
 
+/// Registers a legal order; it grants nothing until a second compliance officer verifies
+/// it.
+#[utoipa::path(
+    post,
+    path = "/legal-orders",
+    tag = "privacy",
+    responses((status = 201, description = "The order, `pending_verification`"))
+)]
 pub async fn register_order(
     State(state): State<AppState>,
     who: Api<Compliance>,
@@ -265,6 +343,17 @@ pub async fn register_order(
     Ok((StatusCode::CREATED, ApiJson(row.into())))
 }
 
+/// Verifies a legal order (not by its registrant), which makes it active.
+#[utoipa::path(
+    post,
+    path = "/legal-orders/{id}/verify",
+    tag = "privacy",
+    responses(
+        (status = 200, description = "The order, `active`"),
+        (status = 403, description = "`same_person`: the registrant"),
+        (status = 409, description = "`conflict`: not pending verification"),
+    )
+)]
 pub async fn verify_order(
     State(state): State<AppState>,
     who: Api<Compliance>,
@@ -275,13 +364,16 @@ pub async fn verify_order(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct OrderQuery {
     customer_id: Option<String>,
+    /// At most this many (default 200).
     limit: Option<u32>,
 }
 
+/// The legal-order register, newest first.
+#[utoipa::path(get, path = "/legal-orders", tag = "privacy")]
 pub async fn list_orders(
     State(state): State<AppState>,
     _who: Api<Compliance>,
@@ -297,16 +389,21 @@ pub async fn list_orders(
     }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = InsiderAlert)]
 pub struct AlertView {
     pub(crate) id: String,
+    #[schema(value_type = AlertKind)]
     pub(crate) kind: String,
     pub(crate) actor: String,
     pub(crate) customer_id: Option<String>,
     pub(crate) at: String,
+    #[schema(value_type = Object)]
     pub(crate) detail: serde_json::Value,
-    /// The audit records that show what happened.
+    /// The audit records that show what happened: `{audit_seqs: [...]}`.
+    #[schema(value_type = Object)]
     pub(crate) evidence: serde_json::Value,
+    #[schema(value_type = AlertStatus)]
     pub(crate) status: String,
 }
 
@@ -325,13 +422,17 @@ impl From<AlertRow> for AlertView {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct AlertQuery {
+    #[param(inline)]
     status: Option<AlertStatus>,
+    /// At most this many (default 200).
     limit: Option<u32>,
 }
 
+/// Insider-access alerts, newest first.
+#[utoipa::path(get, path = "/compliance/alerts", tag = "privacy")]
 pub async fn alerts(
     State(state): State<AppState>,
     _who: Api<Compliance>,
@@ -344,12 +445,15 @@ pub async fn alerts(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AlertUpdate {
+    /// `acknowledged` or `closed`.
     status: AlertStatus,
 }
 
+/// Acknowledges or closes an alert.
+#[utoipa::path(put, path = "/compliance/alerts/{id}", tag = "privacy")]
 pub async fn update_alert(
     State(state): State<AppState>,
     who: Api<Compliance>,

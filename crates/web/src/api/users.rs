@@ -1,19 +1,26 @@
 use super::List;
+use super::auth::UserView;
 use crate::AppState;
 use crate::auth::{Admin, Api, hash_password};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
 use axum::extract::State;
 use axum::http::StatusCode;
 use bankdesk_domain::role::Role;
-use bankdesk_store::users::{NewUser, User};
+use bankdesk_store::users::NewUser;
 use serde::Deserialize;
+use utoipa::ToSchema;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
+    /// 1-32 characters of a-z, 0-9, `_` and `.`.
+    #[schema(min_length = 1, max_length = 32, pattern = "^[a-z0-9_.]+$")]
     username: String,
+    #[schema(min_length = 1, max_length = 50)]
     display_name: String,
+    #[schema(min_length = 12, max_length = 256)]
     password: String,
+    #[schema(min_items = 1)]
     roles: Vec<Role>,
     department: Option<String>,
 }
@@ -48,21 +55,39 @@ pub fn validate_new_user(
     Ok(())
 }
 
+/// Every user.
+#[utoipa::path(get, path = "/admin/users", tag = "admin")]
 pub async fn list(
     State(state): State<AppState>,
     _who: Api<Admin>,
-) -> ApiResult<ApiJson<List<User>>> {
+) -> ApiResult<ApiJson<List<UserView>>> {
     Ok(ApiJson(List {
-        items: state.store.users().await?,
+        items: state
+            .store
+            .users()
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
         next: None,
     }))
 }
 
+/// Creates a user.
+#[utoipa::path(
+    post,
+    path = "/admin/users",
+    tag = "admin",
+    responses(
+        (status = 201, description = "The new user"),
+        (status = 409, description = "`conflict`: the username is taken"),
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     who: Api<Admin>,
     ApiJson(req): ApiJson<CreateUser>,
-) -> ApiResult<(StatusCode, ApiJson<User>)> {
+) -> ApiResult<(StatusCode, ApiJson<UserView>)> {
     validate_new_user(&req.username, &req.display_name, &req.password, &req.roles)?;
     let hash = hash_password(&req.password)?;
     let user = state
@@ -78,23 +103,27 @@ pub async fn create(
             },
         )
         .await?;
-    Ok((StatusCode::CREATED, ApiJson(user)))
+    Ok((StatusCode::CREATED, ApiJson(user.into())))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
+    #[schema(min_items = 1)]
     roles: Vec<Role>,
     department: Option<String>,
     active: bool,
 }
 
+/// Changes a user's roles, department and whether they may log in; an administrator
+/// cannot lock themselves out.
+#[utoipa::path(put, path = "/admin/users/{id}", tag = "admin")]
 pub async fn update(
     State(state): State<AppState>,
     who: Api<Admin>,
     ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<UpdateUser>,
-) -> ApiResult<ApiJson<User>> {
+) -> ApiResult<ApiJson<UserView>> {
     if req.roles.is_empty() {
         return Err(ApiError::field("roles", "at least one role"));
     }
@@ -114,5 +143,5 @@ pub async fn update(
             req.active,
         )
         .await?;
-    Ok(ApiJson(user))
+    Ok(ApiJson(user.into()))
 }

@@ -20,6 +20,21 @@ use bankdesk_store::StoreError;
 use bankdesk_store::chat::Author;
 use bankdesk_store::users::User;
 
+/// The agent's socket (WebSocket, JSON text frames of `AgentCommand` and `ServerEvent`,
+/// see docs/api.md): screen pops, chats and the agent assist. A browser authenticates with
+/// the desktop's session cookie from a page of this host (`Origin`), an integration with a
+/// bearer token.
+#[utoipa::path(
+    get,
+    path = "/agent/ws",
+    tag = "chat",
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 101, description = "Switching to the WebSocket protocol"),
+        (status = 401, description = "`not_logged_in`"),
+        (status = 403, description = "`forbidden`: roles that do not serve customers, or a foreign `Origin`"),
+    )
+)]
 pub async fn socket(
     State(state): State<AppState>,
     headers: HeaderMap,

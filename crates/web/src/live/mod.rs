@@ -40,7 +40,7 @@ pub struct WorkRequest {
 }
 
 /// Where a contact stands after a request or transfer.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "placement", rename_all = "snake_case")]
 pub enum Placement {
     Assigned {
@@ -506,14 +506,15 @@ impl Live {
 }
 
 /// The supervisor's picture: every queue and every routable agent, now.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct LiveView {
     pub at_ms: i64,
     pub queues: Vec<QueueView>,
     pub agents: Vec<AgentView>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = LiveQueue)]
 pub struct QueueView {
     pub name: String,
     pub label: String,
@@ -523,10 +524,12 @@ pub struct QueueView {
     pub longest_wait_s: i64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = LiveAgent)]
 pub struct AgentView {
     pub username: String,
     pub display_name: String,
+    #[schema(value_type = bankdesk_domain::routing::AgentState)]
     pub state: String,
     pub skills: Vec<String>,
     pub chat_capacity: i64,
@@ -534,9 +537,10 @@ pub struct AgentView {
     pub contacts: Vec<HeldContact>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct HeldContact {
     pub contact_id: String,
+    #[schema(value_type = bankdesk_domain::contact::ContactChannel)]
     pub channel: String,
     pub queue: String,
     pub since_ms: i64,

@@ -7,18 +7,22 @@ use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::view::{ContactView, NoteView, contact_view, rfc3339};
 use axum::extract::State;
 use axum::http::StatusCode;
+use bankdesk_domain::case::CaseStatus;
+use bankdesk_domain::contact::{ContactChannel, Direction};
 use bankdesk_domain::outbox::OutboxStatus;
 use bankdesk_domain::wrapup::{Category, WrapUpTree};
 use bankdesk_store::access::Read;
 use bankdesk_store::messaging::{ContactMessages, OutboxRow, PageCursor, TimelineEntry};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 /// One message of a contact, either way. Outbound messages carry their delivery state,
 /// so a failed send shows where the agent looks.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = Message)]
 pub struct MessageView {
     pub id: String,
-    /// `inbound` or `outbound`.
+    #[schema(value_type = Direction)]
     pub direction: &'static str,
     pub at: String,
     pub from: Option<String>,
@@ -26,7 +30,8 @@ pub struct MessageView {
     pub msg_type: Option<String>,
     pub subject: String,
     pub body: String,
-    /// Outbound only: `pending`, `sent` or `failed`.
+    /// Outbound only.
+    #[schema(value_type = Option<OutboxStatus>)]
     pub status: Option<String>,
     pub attempts: Option<i64>,
     pub last_error: Option<String>,
@@ -87,15 +92,18 @@ pub fn message_views(m: &ContactMessages) -> Vec<MessageView> {
 
 /// A reply in the outbox. The recipient is masked: supervisors watch deliveries, they do
 /// not need the customer's address.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = OutboxItem)]
 pub struct OutboxView {
     pub id: String,
     pub contact_id: String,
     pub customer_id: Option<String>,
+    #[schema(value_type = ContactChannel)]
     pub channel: String,
     pub recipient_masked: String,
     pub subject: String,
     pub author: String,
+    #[schema(value_type = OutboxStatus)]
     pub status: String,
     pub attempts: i64,
     pub next_attempt_at: Option<String>,
@@ -134,6 +142,7 @@ pub fn outbox_view(o: &OutboxRow) -> OutboxView {
 }
 
 /// The tree the wrap-up form offers and the wrap-up call checks against.
+#[utoipa::path(get, path = "/wrap-up-categories", tag = "messaging")]
 pub async fn wrap_up_categories(
     State(state): State<AppState>,
     _who: Api<AnyStaff>,
@@ -144,18 +153,19 @@ pub async fn wrap_up_categories(
     })
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct LinkedCaseView {
     pub id: String,
     #[serde(rename = "type")]
     pub case_type: String,
+    #[schema(value_type = CaseStatus)]
     pub status: String,
     pub summary: String,
 }
 
 /// A contact on the timeline: the contact with its notes, the wrap-up category's label,
 /// the cases it is linked to, and its messages.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct TimelineItem {
     #[serde(flatten)]
     pub contact: ContactView,
@@ -195,12 +205,18 @@ pub fn timeline_item(e: &TimelineEntry, tree: &WrapUpTree, english: bool) -> Tim
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct TimelineQuery {
+    /// Why the caller reads the data: `contact:<id>`, `case:<id>` or `order:<id>`.
     purpose: Option<String>,
+    /// The `next` of the previous page.
     cursor: Option<String>,
+    /// Contacts per page (default 20).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
+    /// The language of `category_label` (Chinese by default).
+    #[param(pattern = "^(zh|zh-CN|en)$")]
     lang: Option<String>,
 }
 
@@ -220,6 +236,15 @@ fn page_params(cursor: Option<&str>, limit: Option<u32>) -> ApiResult<(Option<Pa
 
 /// Every contact of the customer on every channel, newest first, through the same purpose
 /// gate (and audit record) as the 360 view.
+#[utoipa::path(
+    get,
+    path = "/customers/{id}/timeline",
+    tag = "customers",
+    responses(
+        (status = 200, description = "A page of the timeline"),
+        (status = 403, description = "`purpose_required`, `purpose_invalid`"),
+    )
+)]
 pub async fn timeline(
     State(state): State<AppState>,
     who: Api<AnyStaff>,
@@ -262,13 +287,24 @@ pub async fn timeline(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = MessageReplyRequest)]
 #[serde(deny_unknown_fields)]
 pub struct ReplyRequest {
     text: String,
 }
 
 /// Queues a reply on the caller's email or WeChat contact; it leaves through the outbox.
+#[utoipa::path(
+    post,
+    path = "/contacts/{id}/replies",
+    tag = "messaging",
+    responses(
+        (status = 201, description = "The reply, `pending` until the outbox sends it"),
+        (status = 403, description = "`forbidden`: the caller is not the contact's handler"),
+        (status = 422, description = "`rule_refused`: not an open email or WeChat contact"),
+    )
+)]
 pub async fn reply(
     State(state): State<AppState>,
     who: Api<Service>,
@@ -289,6 +325,15 @@ pub async fn reply(
 }
 
 /// The messages of the caller's contact, both ways, with the delivery state of replies.
+#[utoipa::path(
+    get,
+    path = "/contacts/{id}/messages",
+    tag = "messaging",
+    responses(
+        (status = 200, description = "The messages, oldest first"),
+        (status = 403, description = "`forbidden`: the caller is not the contact's handler"),
+    )
+)]
 pub async fn messages(
     State(state): State<AppState>,
     who: Api<AnyStaff>,
@@ -308,6 +353,15 @@ pub async fn messages(
 }
 
 /// Takes an unassigned email or WeChat contact from the inbox.
+#[utoipa::path(
+    post,
+    path = "/contacts/{id}/take",
+    tag = "messaging",
+    responses(
+        (status = 200, description = "The contact, now the caller's"),
+        (status = 409, description = "`conflict`: someone has it"),
+    )
+)]
 pub async fn take(
     State(state): State<AppState>,
     who: Api<Service>,
@@ -326,13 +380,22 @@ pub(crate) async fn taken(state: &AppState, contact_id: &str, user_id: &str) {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AttachRequest {
     customer_id: String,
 }
 
 /// Names the customer of a contact from an unknown sender (found by the agent's search).
+#[utoipa::path(
+    post,
+    path = "/contacts/{id}/customer",
+    tag = "messaging",
+    responses(
+        (status = 200, description = "The contact"),
+        (status = 403, description = "`forbidden`: the caller is not the contact's handler"),
+    )
+)]
 pub async fn attach_customer(
     State(state): State<AppState>,
     who: Api<Service>,
@@ -348,6 +411,15 @@ pub async fn attach_customer(
 
 /// Binds the contact's sender (openid or address) to its customer; identity verification
 /// on the contact must have passed. A passed verification also binds by itself.
+#[utoipa::path(
+    post,
+    path = "/contacts/{id}/sender-binding",
+    tag = "messaging",
+    responses(
+        (status = 200, description = "The contact"),
+        (status = 403, description = "`identity_not_verified`, or `forbidden` for others than the handler"),
+    )
+)]
 pub async fn bind_sender(
     State(state): State<AppState>,
     who: Api<Service>,
@@ -358,7 +430,7 @@ pub async fn bind_sender(
 }
 
 /// An unassigned contact with the message that opened it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct InboxItem {
     #[serde(flatten)]
     pub contact: ContactView,
@@ -366,6 +438,7 @@ pub struct InboxItem {
 }
 
 /// Open email and WeChat contacts nobody has taken yet, oldest first.
+#[utoipa::path(get, path = "/inbox", tag = "messaging")]
 pub async fn inbox(
     State(state): State<AppState>,
     _who: Api<Service>,
@@ -382,16 +455,21 @@ pub async fn inbox(
     Ok(ApiJson(List { items, next: None }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct OutboxQuery {
+    #[param(value_type = Option<OutboxStatus>, inline)]
     status: Option<String>,
+    /// The `next` of the previous page.
     cursor: Option<String>,
+    /// Replies per page (default 20).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
 }
 
 /// Replies by delivery state, newest first: `?status=failed` is the supervisor's list of
 /// sends that gave up.
+#[utoipa::path(get, path = "/outbox", tag = "messaging")]
 pub async fn outbox(
     State(state): State<AppState>,
     _who: Api<Oversight>,
@@ -427,6 +505,15 @@ pub async fn outbox(
 }
 
 /// Sends a failed reply again from its first attempt.
+#[utoipa::path(
+    post,
+    path = "/outbox/{id}/retry",
+    tag = "messaging",
+    responses(
+        (status = 200, description = "The reply, pending again"),
+        (status = 409, description = "`conflict`: the reply has not failed"),
+    )
+)]
 pub async fn retry(
     State(state): State<AppState>,
     who: Api<Oversight>,

@@ -16,7 +16,8 @@ use bankdesk_domain::contact::ContactChannel;
 use bankdesk_domain::routing::Urgency;
 use bankdesk_domain::{email, wechat};
 use bankdesk_store::messaging::{Ingested, NewInbound};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 /// The header the mail gateway authenticates with.
 pub const GATEWAY_SECRET_HEADER: &str = "x-gateway-secret";
@@ -25,12 +26,19 @@ pub const GATEWAY_SECRET_HEADER: &str = "x-gateway-secret";
 const WECHAT_GATEWAY: &str = "gateway:wechat";
 const MAIL_GATEWAY: &str = "gateway:email";
 
-#[derive(Deserialize)]
+/// WeChat's signature of the request: SHA-1 over the sorted token, `timestamp` and `nonce`.
+#[derive(Deserialize, IntoParams)]
 pub struct Signed {
+    #[param(required = true)]
     signature: Option<String>,
+    #[param(required = true)]
     timestamp: Option<String>,
+    #[param(required = true)]
     nonce: Option<String>,
+    /// The handshake's string to echo (at most 128 characters).
+    #[param(max_length = 128)]
     echostr: Option<String>,
+    /// `raw` (plain-text mode) or absent; encrypted modes are refused.
     encrypt_type: Option<String>,
 }
 
@@ -66,6 +74,16 @@ fn plain(text: String) -> Response {
 }
 
 /// The handshake WeChat makes when the server URL is saved: echo `echostr` if signed.
+#[utoipa::path(
+    get,
+    path = "/hooks/wechat",
+    tag = "webhooks",
+    responses(
+        (status = 200, description = "`echostr`", content_type = "text/plain", body = String),
+        (status = 400, description = "`invalid_field`: `echostr` too long"),
+        (status = 403, description = "`forbidden`: bad or missing signature"),
+    )
+)]
 pub async fn wechat_verify(
     State(state): State<AppState>,
     Query(q): Query<Signed>,
@@ -79,7 +97,23 @@ pub async fn wechat_verify(
 }
 
 /// A message from a follower. The answer `success` tells WeChat the message arrived and
-/// that the reply, if any, comes later through the customer-service API.
+/// that the reply, if any, comes later through the customer-service API. Idempotent on
+/// `MsgId` (events: openid, `CreateTime` and `Event`).
+#[utoipa::path(
+    post,
+    path = "/hooks/wechat",
+    tag = "webhooks",
+    request_body(
+        content = String,
+        content_type = "text/xml",
+        description = "The message XML (`ToUserName`, `FromUserName`, `CreateTime`, `MsgType`, `Content`, `MsgId`), at most 64 KiB"
+    ),
+    responses(
+        (status = 200, description = "`success`", content_type = "text/plain", body = String),
+        (status = 400, description = "`invalid_field`: malformed XML (the message names the element)"),
+        (status = 403, description = "`forbidden`: bad or missing signature"),
+    )
+)]
 pub async fn wechat_message(
     State(state): State<AppState>,
     Query(q): Query<Signed>,
@@ -117,12 +151,30 @@ pub async fn wechat_message(
 }
 
 /// A raw RFC 5322 message from the mail gateway: 201 when stored, 200 when it had been
-/// received before.
+/// received before (by `Message-ID`).
+#[utoipa::path(
+    post,
+    path = "/hooks/email",
+    tag = "webhooks",
+    security(("gateway_secret" = [])),
+    request_body(
+        content = String,
+        content_type = "message/rfc822",
+        description = "The raw message; `From` and `Message-ID` are required"
+    ),
+    responses(
+        (status = 201, description = "Stored"),
+        (status = 200, description = "Received before (`duplicate: true`); nothing changed"),
+        (status = 400, description = "`invalid_field`: `from` or `message_id` missing or malformed"),
+        (status = 401, description = "`not_logged_in`: missing or wrong `X-Gateway-Secret`"),
+        (status = 403, description = "`forbidden`: the webhook is not configured"),
+    )
+)]
 pub async fn email(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> ApiResult<(StatusCode, ApiJson<Ingested>)> {
+) -> ApiResult<(StatusCode, ApiJson<IngestedView>)> {
     let Some(secret) = state.config.messaging.mail_gateway_secret.as_deref() else {
         return Err(ApiError::forbidden("the email webhook is not configured"));
     };
@@ -161,7 +213,32 @@ pub async fn email(
     } else {
         StatusCode::CREATED
     };
-    Ok((status, ApiJson(ingested)))
+    Ok((status, ApiJson(ingested.into())))
+}
+
+/// What became of an inbound message.
+#[derive(Serialize, ToSchema)]
+#[schema(as = IngestedMessage)]
+pub struct IngestedView {
+    message_id: String,
+    contact_id: String,
+    customer_id: Option<String>,
+    /// The message had been received before; nothing changed.
+    duplicate: bool,
+    /// The message opened a new contact (rather than joining an open one).
+    new_contact: bool,
+}
+
+impl From<Ingested> for IngestedView {
+    fn from(i: Ingested) -> IngestedView {
+        IngestedView {
+            message_id: i.message_id,
+            contact_id: i.contact_id,
+            customer_id: i.customer_id,
+            duplicate: i.duplicate,
+            new_contact: i.new_contact,
+        }
+    }
 }
 
 /// Asks the router for an agent with the channel's skill (`email`, `wechat`) for a new

@@ -5,10 +5,8 @@ pub mod api;
 pub mod hooks;
 pub mod worker;
 
-use crate::AppState;
-use axum::Router;
+use crate::api::openapi::{Documented, documented};
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
 
 /// Secrets of the inbound webhooks; a webhook whose secret is unset refuses everything.
 #[derive(Clone, Default)]
@@ -35,30 +33,27 @@ pub const WECHAT_MAX_BODY: usize = 64 * 1024;
 
 /// The webhooks, outside `/api/v1`: they authenticate by signature or shared secret, not
 /// by a staff token.
-pub fn hook_routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/hooks/wechat",
-            get(hooks::wechat_verify)
-                .post(hooks::wechat_message)
-                .layer(DefaultBodyLimit::max(WECHAT_MAX_BODY)),
-        )
-        .route("/hooks/email", post(hooks::email))
+pub fn hook_routes() -> Documented {
+    use utoipa_axum::router::UtoipaMethodRouterExt;
+    Documented::default()
+        .routes(documented!(hooks::wechat_verify))
+        .routes(documented!(hooks::wechat_message).layer(DefaultBodyLimit::max(WECHAT_MAX_BODY)))
+        .routes(documented!(hooks::email))
 }
 
 /// The API endpoints of this module, nested under `/api/v1`.
-pub fn api_routes() -> Router<AppState> {
-    Router::new()
-        .route("/wrap-up-categories", get(api::wrap_up_categories))
-        .route("/customers/{id}/timeline", get(api::timeline))
-        .route("/contacts/{id}/replies", post(api::reply))
-        .route("/contacts/{id}/messages", get(api::messages))
-        .route("/contacts/{id}/take", post(api::take))
-        .route("/contacts/{id}/customer", post(api::attach_customer))
-        .route("/contacts/{id}/sender-binding", post(api::bind_sender))
-        .route("/inbox", get(api::inbox))
-        .route("/outbox", get(api::outbox))
-        .route("/outbox/{id}/retry", post(api::retry))
+pub fn api_routes() -> Documented {
+    Documented::default()
+        .routes(documented!(api::wrap_up_categories))
+        .routes(documented!(api::timeline))
+        .routes(documented!(api::reply))
+        .routes(documented!(api::messages))
+        .routes(documented!(api::take))
+        .routes(documented!(api::attach_customer))
+        .routes(documented!(api::bind_sender))
+        .routes(documented!(api::inbox))
+        .routes(documented!(api::outbox))
+        .routes(documented!(api::retry))
 }
 
 /// Compares secrets in time independent of where they differ.

@@ -105,6 +105,19 @@ impl TestApp {
     }
 }
 
+/// A raw RFC 5322 message delivered by the mail gateway with `secret`.
+pub async fn email_post(app: &TestApp, raw: String, secret: &str) -> (StatusCode, Value) {
+    app.send(
+        app.http
+            .post(format!("{}/hooks/email", app.base))
+            .header("x-gateway-secret", secret)
+            .header("content-type", "message/rfc822")
+            .body(raw),
+        "",
+    )
+    .await
+}
+
 pub fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or("<no error code>")
 }
