@@ -3,13 +3,13 @@
 //! the refusal) in the transaction that then performs the read. Customer-data reads exist
 //! only as methods of [`Grant`], so no code path reads without passing the gate.
 
+use crate::audit::AuditRecord;
 use crate::bank::{AccountRow, CardRow, CaseRow, CustomerRow, HoldingRow, LoanRow, TransactionRow};
 use crate::contacts::{Actor, ContactWithNotes};
 use crate::db::Arg;
 use crate::{Store, StoreError, Tx, args, now_ms};
 use bankdesk_domain::access::{self, AccessDenied, Purpose, PurposeFacts, Requester};
 use bankdesk_domain::alert::{self, AccessEvent, AlertKind};
-use bankdesk_domain::audit::NewAuditEntry;
 use bankdesk_domain::legal_order::{OrderFacts, OrderScope, OrderStatus, parse_scope};
 use std::sync::LazyLock;
 
@@ -129,8 +129,7 @@ impl Store {
         detail: serde_json::Value,
     ) -> Result<Grant, StoreError> {
         let now = now_ms();
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let (sensitive,): (bool,) = tx
             .fetch_optional(
                 "SELECT sensitive FROM customers WHERE id = $1",
@@ -161,13 +160,12 @@ impl Store {
             }
             Err(e) => Err(e),
         };
-        let entry = |action: &str, detail: serde_json::Value| NewAuditEntry {
-            at_ms: now,
-            actor: actor.username.to_string(),
-            action: action.to_string(),
-            customer_id: Some(customer_id.to_string()),
-            purpose: purpose.map(|p| p.chars().take(80).collect()),
-            detail: detail.to_string(),
+        let entry = |action: &str, detail: serde_json::Value| {
+            AuditRecord::by(actor.username, action)
+                .at(now)
+                .customer(customer_id)
+                .purpose(purpose.map(|p| p.chars().take(80).collect::<String>()))
+                .detail(detail)
         };
         match decision {
             Ok(p) => {

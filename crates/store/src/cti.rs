@@ -2,9 +2,9 @@
 //! from all its events so late and repeated deliveries reconcile, and every call kept as
 //! a phone contact of the customer its caller's number (ANI) identifies.
 
+use crate::audit::{AuditRecord, AuditedTx};
 use crate::db::{Arg, json_list, json_rows, json_text_list, multi_insert_in, param};
 use crate::{Store, StoreError, Tx, args, new_id};
-use bankdesk_domain::audit::NewAuditEntry;
 use bankdesk_domain::cti::{CallEvent, CallEventType, CallState, fold};
 use bankdesk_domain::routing::{EntryStatus, Urgency};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -135,8 +135,7 @@ impl Store {
         events: &[CallEvent],
         now_ms: i64,
     ) -> Result<CtiOutcome, StoreError> {
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let mut accepted = 0;
         for chunk in events.chunks(CHUNK) {
             let sql = format!(
@@ -178,7 +177,8 @@ impl Store {
             ids.sort_unstable();
             out.changes = tx.refold_calls(&ids, &delivered, now_ms).await?;
         }
-        tx.commit().await?;
+        // A delivery of duplicates, or one that changes no call's contact, has nothing to audit.
+        tx.commit_allow_unaudited().await?;
         Ok(out)
     }
 
@@ -207,7 +207,7 @@ impl Store {
     }
 }
 
-impl Tx {
+impl AuditedTx {
     /// Refolds the calls `ids` from all their stored events and writes what changed, in
     /// a few statements per delivery rather than several per call. `delivered` holds this
     /// delivery's events by call, in delivery order.
@@ -312,7 +312,9 @@ impl Tx {
         w.apply(self, now_ms).await?;
         Ok(changes)
     }
+}
 
+impl Tx {
     /// Customers recognised by the callers' numbers of new calls: (customer id, VIP tier),
     /// only where the number belongs to exactly one customer.
     async fn callers(
@@ -407,7 +409,7 @@ struct Writes {
     /// Agents whose load changed: their presence is refreshed; freed ones also idle now.
     touched: BTreeSet<String>,
     freed: BTreeSet<String>,
-    audits: Vec<NewAuditEntry>,
+    audits: Vec<AuditRecord>,
 }
 
 fn call_audit(
@@ -416,19 +418,14 @@ fn call_audit(
     customer_id: Option<&str>,
     handler: Option<&str>,
     now_ms: i64,
-) -> NewAuditEntry {
-    NewAuditEntry {
-        at_ms: now_ms,
-        actor: "cti".to_string(),
-        action: "contact.call".to_string(),
-        customer_id: customer_id.map(str::to_string),
-        purpose: None,
-        detail: serde_json::json!({
+) -> AuditRecord {
+    AuditRecord::by("cti", "contact.call")
+        .at(now_ms)
+        .customer(customer_id)
+        .detail(serde_json::json!({
             "call_id": s.call_id, "contact_id": contact_id, "status": s.status.as_str(),
             "handler_id": handler, "ivr_path": s.ivr_path,
-        })
-        .to_string(),
-    }
+        }))
 }
 
 impl Writes {
@@ -584,7 +581,7 @@ impl Writes {
         });
     }
 
-    async fn apply(self, tx: &mut Tx, now_ms: i64) -> Result<(), StoreError> {
+    async fn apply(self, tx: &mut AuditedTx, now_ms: i64) -> Result<(), StoreError> {
         const CONTACT_COLS: [&str; 8] = [
             "id",
             "customer_id",

@@ -51,6 +51,9 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
+    /// An audited write reached its commit without an audit record, and was rolled back.
+    #[error("an audited write appended no audit record; it was rolled back")]
+    Unaudited,
 }
 
 impl From<sqlx::Error> for StoreError {
