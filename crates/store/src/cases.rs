@@ -2,11 +2,11 @@
 //! linked contacts, answers to the customer, SLA clocks on the business calendar, and
 //! optimistic concurrency (every case carries a `version`; a stale write is a conflict).
 
+use crate::audit::AuditRecord;
 use crate::contacts::Actor;
 use crate::users::User;
 use crate::{Store, StoreError, Tx, args, new_id, now_ms};
 use bankdesk_domain::ErrorCode;
-use bankdesk_domain::audit::NewAuditEntry;
 use bankdesk_domain::calendar::{DayBasis, Pause, Sla, bank_date, end_of_day_ms};
 use bankdesk_domain::case::{
     CaseAccess, CaseParties, CaseStatus, CaseType, case_access, default_case_types,
@@ -388,22 +388,6 @@ pub(crate) fn text(field: &'static str, v: &str, max: usize) -> Result<(), Store
     Ok(())
 }
 
-pub(crate) fn audit_entry(
-    actor: &str,
-    action: &str,
-    customer_id: Option<&str>,
-    detail: serde_json::Value,
-) -> NewAuditEntry {
-    NewAuditEntry {
-        at_ms: now_ms(),
-        actor: actor.to_string(),
-        action: action.to_string(),
-        customer_id: customer_id.map(str::to_string),
-        purpose: None,
-        detail: detail.to_string(),
-    }
-}
-
 fn forbidden(message: &str) -> StoreError {
     StoreError::refused(ErrorCode::Forbidden, message)
 }
@@ -463,8 +447,7 @@ impl Store {
         }
         let definition = serde_json::to_string(t)
             .map_err(|e| StoreError::Corrupt(format!("case type does not serialise: {e}")))?;
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         tx.require_department(&t.department).await?;
         let now = now_ms();
         tx.execute(
@@ -477,12 +460,10 @@ impl Store {
             &args![t.code.as_str(), definition, active, actor.user_id, now],
         )
         .await?;
-        tx.audit(audit_entry(
-            actor.username,
-            "case_type.put",
-            None,
-            serde_json::json!({"code": t.code, "active": active}),
-        ))
+        tx.audit(
+            AuditRecord::by(actor.username, "case_type.put")
+                .detail(serde_json::json!({"code": t.code, "active": active})),
+        )
         .await?;
         tx.commit().await?;
         Ok(CaseTypeEntry {
@@ -521,8 +502,7 @@ impl Store {
                 "1-40 of a-z, 0-9 and _",
             )));
         }
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let head = match head_username {
             Some(h) => Some(tx.active_user_id(h).await?.ok_or_else(|| {
                 StoreError::Invalid(FieldError::new("head", "no such active user"))
@@ -536,12 +516,10 @@ impl Store {
             &args![code, name.trim(), head.as_deref()],
         )
         .await?;
-        tx.audit(audit_entry(
-            actor.username,
-            "department.put",
-            None,
-            serde_json::json!({"code": code, "head": head_username}),
-        ))
+        tx.audit(
+            AuditRecord::by(actor.username, "department.put")
+                .detail(serde_json::json!({"code": code, "head": head_username})),
+        )
         .await?;
         tx.commit().await?;
         Ok(DepartmentRow {
@@ -590,8 +568,7 @@ impl Store {
         let department = n.department.clone().unwrap_or_else(|| t.department.clone());
         let due = end_of_day_ms(self.calendar.due_date(bank_date(clock_start_ms), sla, &[]));
         let id = new_id("cs");
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         tx.require_department(&department).await?;
         if let Some(contact_id) = &n.contact_id {
             let c = tx.contact(contact_id).await.map_err(|_| {
@@ -654,12 +631,11 @@ impl Store {
         )
         .await?;
         tx.reschedule_jobs(&id, clock_start_ms, Some(due)).await?;
-        tx.audit(audit_entry(
-            who.actor.username,
-            "case.create",
-            Some(&n.customer_id),
-            serde_json::json!({"case_id": id, "type": t.code, "department": department, "complaint": n.complaint.is_some()}),
-        ))
+        tx.audit(
+            AuditRecord::by(who.actor.username, "case.create")
+                .customer(n.customer_id.as_str())
+                .detail(serde_json::json!({"case_id": id, "type": t.code, "department": department, "complaint": n.complaint.is_some()})),
+        )
         .await?;
         let case = tx.case(&id).await?;
         tx.commit().await?;
@@ -823,8 +799,7 @@ impl Store {
             )));
         }
         let now = now_ms();
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let case = tx.case(id).await?;
         require_work(who, &case)?;
         check_version(&case, expected_version)?;
@@ -907,12 +882,11 @@ impl Store {
         )
         .await?;
         tx.refresh_clock(&self.calendar, id).await?;
-        tx.audit(audit_entry(
-            who.actor.username,
-            "case.transition",
-            Some(&case.customer_id),
-            serde_json::json!({"case_id": id, "from": case.status.as_str(), "to": to.as_str(), "reply_contact_id": reply_contact}),
-        ))
+        tx.audit(
+            AuditRecord::by(who.actor.username, "case.transition")
+                .customer(case.customer_id.as_str())
+                .detail(serde_json::json!({"case_id": id, "from": case.status.as_str(), "to": to.as_str(), "reply_contact_id": reply_contact})),
+        )
         .await?;
         let case = tx.case(id).await?;
         tx.commit().await?;
@@ -940,8 +914,7 @@ impl Store {
             return Err(StoreError::Invalid(FieldError::new("note", "too long")));
         }
         let now = now_ms();
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let case = tx.case(id).await?;
         require_work(who, &case)?;
         check_version(&case, expected_version)?;
@@ -1035,12 +1008,11 @@ impl Store {
             )
             .await?;
         }
-        tx.audit(audit_entry(
-            who.actor.username,
-            "case.assign",
-            Some(&case.customer_id),
-            serde_json::json!({"case_id": id, "department": new_dept, "assignee": assignee_username}),
-        ))
+        tx.audit(
+            AuditRecord::by(who.actor.username, "case.assign")
+                .customer(case.customer_id.as_str())
+                .detail(serde_json::json!({"case_id": id, "department": new_dept, "assignee": assignee_username})),
+        )
         .await?;
         let case = tx.case(id).await?;
         tx.commit().await?;
@@ -1055,8 +1027,7 @@ impl Store {
         note: &str,
     ) -> Result<HistoryRow, StoreError> {
         text("text", note, MAX_CASE_TEXT)?;
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let case = tx.case(id).await?;
         require(who, &case, CaseAccess::Read)?;
         let hid = tx
@@ -1069,12 +1040,11 @@ impl Store {
                 Some(note.trim()),
             )
             .await?;
-        tx.audit(audit_entry(
-            who.actor.username,
-            "case.note",
-            Some(&case.customer_id),
-            serde_json::json!({"case_id": id, "history_id": hid}),
-        ))
+        tx.audit(
+            AuditRecord::by(who.actor.username, "case.note")
+                .customer(case.customer_id.as_str())
+                .detail(serde_json::json!({"case_id": id, "history_id": hid})),
+        )
         .await?;
         let row = tx
             .fetch_one(
@@ -1095,8 +1065,7 @@ impl Store {
         contact_id: &str,
     ) -> Result<(), StoreError> {
         let now = now_ms();
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let case = tx.case(id).await?;
         require(who, &case, CaseAccess::Read)?;
         let c = tx
@@ -1119,12 +1088,11 @@ impl Store {
             None,
         )
         .await?;
-        tx.audit(audit_entry(
-            who.actor.username,
-            "case.link_contact",
-            Some(&case.customer_id),
-            serde_json::json!({"case_id": id, "contact_id": contact_id}),
-        ))
+        tx.audit(
+            AuditRecord::by(who.actor.username, "case.link_contact")
+                .customer(case.customer_id.as_str())
+                .detail(serde_json::json!({"case_id": id, "contact_id": contact_id})),
+        )
         .await?;
         tx.commit().await?;
         Ok(())
@@ -1139,8 +1107,7 @@ impl Store {
     ) -> Result<String, StoreError> {
         text("text", &reply.text, MAX_CASE_TEXT)?;
         let now = now_ms();
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let case = tx.case(id).await?;
         require_work(who, &case)?;
         let contact = tx
@@ -1163,12 +1130,11 @@ impl Store {
             None,
         )
         .await?;
-        tx.audit(audit_entry(
-            who.actor.username,
-            "case.reply",
-            Some(&case.customer_id),
-            serde_json::json!({"case_id": id, "contact_id": contact}),
-        ))
+        tx.audit(
+            AuditRecord::by(who.actor.username, "case.reply")
+                .customer(case.customer_id.as_str())
+                .detail(serde_json::json!({"case_id": id, "contact_id": contact})),
+        )
         .await?;
         tx.commit().await?;
         Ok(contact)

@@ -2,9 +2,10 @@
 //! complainant, the pause for external appraisal, complexity, subjects and root causes,
 //! merging of repeats, and the complaint register.
 
+use crate::audit::AuditRecord;
 use crate::cases::{
-    Case, EXTENSION_SELECT, ExtensionRow, PauseKind, Staff, audit_entry, check_version,
-    format_root_causes, require_work, subject, text,
+    Case, EXTENSION_SELECT, ExtensionRow, PauseKind, Staff, check_version, format_root_causes,
+    require_work, subject, text,
 };
 use crate::{Store, StoreError, Tx, args, new_id, now_ms};
 use bankdesk_domain::ErrorCode;
@@ -73,8 +74,7 @@ impl Store {
     ) -> Result<ExtensionRow, StoreError> {
         text("reason", reason, 1_000)?;
         let now = now_ms();
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let case = tx.case(case_id).await?;
         let c = complaint_of(&case)?;
         require_work(who, &case)?;
@@ -110,12 +110,13 @@ impl Store {
             Some(reason.trim()),
         )
         .await?;
-        tx.audit(audit_entry(
-            who.actor.username,
-            "complaint.extension_request",
-            Some(&case.customer_id),
-            serde_json::json!({"case_id": case_id, "extension_id": id, "level": level.0}),
-        ))
+        tx.audit(
+            AuditRecord::by(who.actor.username, "complaint.extension_request")
+                .customer(case.customer_id.as_str())
+                .detail(
+                    serde_json::json!({"case_id": case_id, "extension_id": id, "level": level.0}),
+                ),
+        )
         .await?;
         let row = tx.extension(&id).await?;
         tx.commit().await?;
@@ -134,8 +135,7 @@ impl Store {
         approval_ref: Option<&str>,
     ) -> Result<ExtensionRow, StoreError> {
         let now = now_ms();
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let case = tx.case(case_id).await?;
         let c = complaint_of(&case)?.clone();
         let (requester_id, level, status, reason): (String, i64, String, String) = tx
@@ -237,12 +237,11 @@ impl Store {
             )
             .await?;
         }
-        tx.audit(audit_entry(
-            who.actor.username,
-            "complaint.extension_decision",
-            Some(&case.customer_id),
-            serde_json::json!({"case_id": case_id, "extension_id": extension_id, "approved": decision == Decision::Approve}),
-        ))
+        tx.audit(
+            AuditRecord::by(who.actor.username, "complaint.extension_decision")
+                .customer(case.customer_id.as_str())
+                .detail(serde_json::json!({"case_id": case_id, "extension_id": extension_id, "approved": decision == Decision::Approve})),
+        )
         .await?;
         let row = tx.extension(extension_id).await?;
         tx.commit().await?;
@@ -261,8 +260,7 @@ impl Store {
     ) -> Result<Case, StoreError> {
         text("note", note, 1_000)?;
         let now = now_ms();
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let case = tx.case(case_id).await?;
         complaint_of(&case)?;
         require_work(who, &case)?;
@@ -314,12 +312,11 @@ impl Store {
         )
         .await?;
         tx.refresh_clock(&self.calendar, case_id).await?;
-        tx.audit(audit_entry(
-            who.actor.username,
-            "complaint.appraisal",
-            Some(&case.customer_id),
-            serde_json::json!({"case_id": case_id, "start": start}),
-        ))
+        tx.audit(
+            AuditRecord::by(who.actor.username, "complaint.appraisal")
+                .customer(case.customer_id.as_str())
+                .detail(serde_json::json!({"case_id": case_id, "start": start})),
+        )
         .await?;
         let case = tx.case(case_id).await?;
         tx.commit().await?;
@@ -344,8 +341,7 @@ impl Store {
             }
         }
         let now = now_ms();
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let case = tx.case(case_id).await?;
         let mut c = complaint_of(&case)?.clone();
         require_work(who, &case)?;
@@ -424,12 +420,11 @@ impl Store {
             None,
         )
         .await?;
-        tx.audit(audit_entry(
-            who.actor.username,
-            "complaint.update",
-            Some(&case.customer_id),
-            serde_json::json!({"case_id": case_id}),
-        ))
+        tx.audit(
+            AuditRecord::by(who.actor.username, "complaint.update")
+                .customer(case.customer_id.as_str())
+                .detail(serde_json::json!({"case_id": case_id})),
+        )
         .await?;
         let case = tx.case(case_id).await?;
         tx.commit().await?;
@@ -451,8 +446,7 @@ impl Store {
             return Err(StoreError::Invalid(FieldError::new("note", "too long")));
         }
         let now = now_ms();
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let repeat = tx.case(repeat_id).await?;
         let into = tx.case(into_id).await.map_err(|e| match e {
             StoreError::NotFound => StoreError::Invalid(FieldError::new("into", "no such case")),
@@ -539,12 +533,11 @@ impl Store {
         .await?;
         tx.refresh_clock(&self.calendar, repeat_id).await?;
         tx.refresh_clock(&self.calendar, into_id).await?;
-        tx.audit(audit_entry(
-            who.actor.username,
-            "complaint.merge",
-            Some(&into.customer_id),
-            serde_json::json!({"repeat": repeat_id, "into": into_id, "new_facts": new_facts}),
-        ))
+        tx.audit(
+            AuditRecord::by(who.actor.username, "complaint.merge")
+                .customer(into.customer_id.as_str())
+                .detail(serde_json::json!({"repeat": repeat_id, "into": into_id, "new_facts": new_facts})),
+        )
         .await?;
         let case = tx.case(into_id).await?;
         tx.commit().await?;
@@ -560,8 +553,7 @@ impl Store {
         to_ms: i64,
         limit: u32,
     ) -> Result<Vec<RegisterRow>, StoreError> {
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let rows: Vec<RegisterRow> = tx
             .fetch_all(
                 "SELECT c.id AS case_id, c.customer_id, cu.name AS customer_name, p.received_at_ms, p.channel, p.complexity, \
@@ -573,12 +565,11 @@ impl Store {
                 &args![from_ms, to_ms, i64::from(limit.clamp(1, 100_000))],
             )
             .await?;
-        tx.audit(audit_entry(
-            actor,
-            "complaint_register.read",
-            None,
-            serde_json::json!({"from_ms": from_ms, "to_ms": to_ms, "rows": rows.len()}),
-        ))
+        tx.audit(
+            AuditRecord::by(actor, "complaint_register.read").detail(
+                serde_json::json!({"from_ms": from_ms, "to_ms": to_ms, "rows": rows.len()}),
+            ),
+        )
         .await?;
         tx.commit().await?;
         Ok(rows)

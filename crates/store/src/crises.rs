@@ -2,7 +2,8 @@
 //! and a timeline of actions and reports upward; posts from a feed or webhook matched to
 //! the bank's watch words, its customers and their cases, negative ones on the board.
 
-use crate::cases::{Staff, audit_entry, text};
+use crate::audit::AuditRecord;
+use crate::cases::{Staff, text};
 use crate::contacts::Actor;
 use crate::{Store, StoreError, Tx, args, new_id, now_ms};
 use bankdesk_domain::ErrorCode;
@@ -157,8 +158,7 @@ impl Store {
             return Err(StoreError::Invalid(FieldError::new("note", "too long")));
         }
         let now = now_ms();
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let owner_id = match &n.owner {
             Some(o) => tx.crisis_owner(o).await?,
             None => who.actor.user_id.to_string(),
@@ -241,12 +241,11 @@ impl Store {
             )
             .await?;
         }
-        tx.audit(audit_entry(
-            who.actor.username,
-            "crisis.raise",
-            customer_id.as_deref(),
-            serde_json::json!({"crisis_id": id, "case_id": case_id, "signal_id": n.signal_id, "severity": severity.as_str()}),
-        ))
+        tx.audit(
+            AuditRecord::by(who.actor.username, "crisis.raise")
+                .customer(customer_id.as_deref())
+                .detail(serde_json::json!({"crisis_id": id, "case_id": case_id, "signal_id": n.signal_id, "severity": severity.as_str()})),
+        )
         .await?;
         let row = tx.crisis(&id).await?;
         tx.commit().await?;
@@ -306,8 +305,7 @@ impl Store {
         body: &str,
     ) -> Result<CrisisEventRow, StoreError> {
         text("text", body, 2_000)?;
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let c = tx.crisis(id).await?;
         if parse_status(&c.status)? == CrisisStatus::Closed {
             return Err(StoreError::Conflict("the crisis is closed".into()));
@@ -319,12 +317,11 @@ impl Store {
         let eid = tx
             .crisis_event(id, Some(who.actor.user_id), kind, body.trim(), to, None)
             .await?;
-        tx.audit(audit_entry(
-            who.actor.username,
-            &format!("crisis.{kind}"),
-            c.customer_id.as_deref(),
-            serde_json::json!({"crisis_id": id, "reported_to": to}),
-        ))
+        tx.audit(
+            AuditRecord::by(who.actor.username, &format!("crisis.{kind}"))
+                .customer(c.customer_id.as_deref())
+                .detail(serde_json::json!({"crisis_id": id, "reported_to": to})),
+        )
         .await?;
         let row = tx
             .fetch_one(
@@ -349,8 +346,7 @@ impl Store {
             return Err(StoreError::Invalid(FieldError::new("note", "too long")));
         }
         let now = now_ms();
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let c = tx.crisis(id).await?;
         if expected_version.is_some_and(|v| v != c.version) {
             return Err(StoreError::Conflict(format!(
@@ -419,12 +415,11 @@ impl Store {
                 "the crisis was changed meanwhile".into(),
             ));
         }
-        tx.audit(audit_entry(
-            who.actor.username,
-            "crisis.update",
-            c.customer_id.as_deref(),
-            serde_json::json!({"crisis_id": id, "status": u.status, "severity": u.severity, "owner": u.owner}),
-        ))
+        tx.audit(
+            AuditRecord::by(who.actor.username, "crisis.update")
+                .customer(c.customer_id.as_deref())
+                .detail(serde_json::json!({"crisis_id": id, "status": u.status, "severity": u.severity, "owner": u.owner})),
+        )
         .await?;
         let row = tx.crisis(id).await?;
         tx.commit().await?;
@@ -456,8 +451,7 @@ impl Store {
                 clean.push(w);
             }
         }
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         tx.execute("DELETE FROM watch_words", &[]).await?;
         let now = now_ms();
         for w in &clean {
@@ -467,12 +461,10 @@ impl Store {
             )
             .await?;
         }
-        tx.audit(audit_entry(
-            actor.username,
-            "watch_words.set",
-            None,
-            serde_json::json!({"words": clean}),
-        ))
+        tx.audit(
+            AuditRecord::by(actor.username, "watch_words.set")
+                .detail(serde_json::json!({"words": clean})),
+        )
         .await?;
         tx.commit().await?;
         clean.sort();
@@ -498,8 +490,7 @@ impl Store {
             .await?;
         let now = now_ms();
         let mut report = IngestReport::default();
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         for (line, parsed) in signals {
             let s = match parsed {
                 Ok(s) => s,
@@ -595,13 +586,12 @@ impl Store {
                 (None, _) => {}
             }
         }
-        tx.audit(audit_entry(
-            actor.username,
-            "signal.ingest",
-            None,
-            serde_json::json!({"accepted": report.accepted, "duplicates": report.duplicates, "on_board": report.on_board,
-                               "linked": report.linked, "rejected": report.rejected.len()}),
-        ))
+        tx.audit(
+            AuditRecord::by(actor.username, "signal.ingest").detail(serde_json::json!({
+                "accepted": report.accepted, "duplicates": report.duplicates, "on_board": report.on_board,
+                "linked": report.linked, "rejected": report.rejected.len()
+            })),
+        )
         .await?;
         tx.commit().await?;
         Ok(report)
@@ -640,8 +630,7 @@ impl Store {
         actor: &Actor<'_>,
         id: &str,
     ) -> Result<SignalRow, StoreError> {
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let s = tx.signal(id).await?;
         if s.status == SignalStatus::Linked.as_str() {
             return Err(StoreError::Conflict(
@@ -653,12 +642,11 @@ impl Store {
             &args![id],
         )
         .await?;
-        tx.audit(audit_entry(
-            actor.username,
-            "signal.dismiss",
-            s.customer_id.as_deref(),
-            serde_json::json!({"signal_id": id}),
-        ))
+        tx.audit(
+            AuditRecord::by(actor.username, "signal.dismiss")
+                .customer(s.customer_id.as_deref())
+                .detail(serde_json::json!({"signal_id": id})),
+        )
         .await?;
         let row = tx.signal(id).await?;
         tx.commit().await?;
@@ -672,8 +660,7 @@ impl Store {
         id: &str,
         crisis_id: &str,
     ) -> Result<SignalRow, StoreError> {
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let s = tx.signal(id).await?;
         let c = tx
             .crisis(crisis_id)
@@ -689,12 +676,11 @@ impl Store {
         }
         tx.attach_signal(crisis_id, &s, Some(who.actor.user_id))
             .await?;
-        tx.audit(audit_entry(
-            who.actor.username,
-            "signal.link",
-            c.customer_id.as_deref(),
-            serde_json::json!({"signal_id": id, "crisis_id": crisis_id}),
-        ))
+        tx.audit(
+            AuditRecord::by(who.actor.username, "signal.link")
+                .customer(c.customer_id.as_deref())
+                .detail(serde_json::json!({"signal_id": id, "crisis_id": crisis_id})),
+        )
         .await?;
         let row = tx.signal(id).await?;
         tx.commit().await?;

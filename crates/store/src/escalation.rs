@@ -4,7 +4,7 @@
 //! once, whether workers run side by side or the process stops halfway (the transaction
 //! rolls back and the job is still pending after the restart).
 
-use crate::cases::audit_entry;
+use crate::audit::AuditRecord;
 use crate::{Store, StoreError, args, new_id, now_ms};
 use bankdesk_domain::calendar::bank_date;
 use bankdesk_domain::escalation::{JobKind, Owners, notice_text, recipients};
@@ -92,8 +92,7 @@ impl Store {
         now: i64,
         types: &[crate::cases::CaseTypeEntry],
     ) -> Result<Outcome, StoreError> {
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let claimed = tx
             .execute(
                 "UPDATE case_jobs SET state = 'sent', done_at_ms = $1, worker = $2 WHERE id = $3 AND state = 'pending'",
@@ -118,7 +117,8 @@ impl Store {
                 &args![job_id],
             )
             .await?;
-            tx.commit().await?;
+            // A job that no longer applies sends nothing, so there is nothing to audit.
+            tx.commit_allow_unaudited().await?;
             return Ok(Outcome::Dropped);
         }
         let staff: Vec<StaffRow> = tx
@@ -181,12 +181,11 @@ impl Store {
             None,
         )
         .await?;
-        tx.audit(audit_entry(
-            "system",
-            "case.escalation",
-            Some(&case.customer_id),
-            serde_json::json!({"case_id": case.id, "job_id": job_id, "kind": kind.as_str(), "recipients": names}),
-        ))
+        tx.audit(
+            AuditRecord::by("system", "case.escalation")
+                .customer(case.customer_id.as_str())
+                .detail(serde_json::json!({"case_id": case.id, "job_id": job_id, "kind": kind.as_str(), "recipients": names})),
+        )
         .await?;
         tx.commit().await?;
         Ok(Outcome::Sent)
