@@ -1,9 +1,9 @@
 //! Web chat: chat sessions and their transcripts. A chat is a contact on the chat channel;
 //! every message is committed, with its number, before either side hears of it.
 
+use crate::audit::AuditRecord;
 use crate::{Store, StoreError, Tx, args, new_id, now_ms};
 use bankdesk_domain::ErrorCode;
-use bankdesk_domain::audit::NewAuditEntry;
 use bankdesk_domain::chat::{
     CODE_TTL_MS, ChatMessage, ChatState, ClientId, CodeCheck, CodeRefused, Csat, MAX_RESEND,
     MessageText, PendingCode, Sender, advance_mark, check_code, may_send_code,
@@ -120,30 +120,13 @@ pub enum CodeOutcome {
     Void,
 }
 
-fn audit(
-    actor: &str,
-    action: &str,
-    customer_id: Option<&str>,
-    detail: serde_json::Value,
-) -> NewAuditEntry {
-    NewAuditEntry {
-        at_ms: now_ms(),
-        actor: actor.to_string(),
-        action: action.to_string(),
-        customer_id: customer_id.map(str::to_string),
-        purpose: None,
-        detail: detail.to_string(),
-    }
-}
-
 impl Store {
     /// Opens a chat: a waiting chat contact with no customer and no handler yet. The
     /// caller keeps the token; only its hash is stored.
     pub async fn start_chat(&self, token_hash: &str) -> Result<ChatSessionRow, StoreError> {
         let id = new_id("ct");
         let now = now_ms();
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         tx.execute(
             "INSERT INTO contacts (id, customer_id, channel, direction, status, handler_id, opened_at_ms) \
              VALUES ($1, NULL, $2, $3, 'open', NULL, $4)",
@@ -156,12 +139,10 @@ impl Store {
             &args![id.as_str(), token_hash, ChatState::Waiting.as_str(), now],
         )
         .await?;
-        tx.audit(audit(
-            CUSTOMER_ACTOR,
-            "chat.start",
-            None,
-            serde_json::json!({"contact_id": id}),
-        ))
+        tx.audit(
+            AuditRecord::by(CUSTOMER_ACTOR, "chat.start")
+                .detail(serde_json::json!({"contact_id": id})),
+        )
         .await?;
         let row = tx.chat_session(&id).await?;
         tx.commit().await?;
@@ -471,8 +452,7 @@ impl Store {
             code_attempts: i64,
         }
         let now = now_ms();
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let p: Pending = tx
             .fetch_one(
                 "SELECT code_customer_id, code_hash, code_salt, code_expires_at_ms, code_attempts \
@@ -510,12 +490,11 @@ impl Store {
                         VerificationResult::Passed.as_str(), CHAT_VERIFIER, now],
                 )
                 .await?;
-                tx.audit(audit(
-                    CUSTOMER_ACTOR,
-                    "chat.identity_verification",
-                    Some(&customer_id),
-                    serde_json::json!({"contact_id": contact_id, "method": VerificationMethod::OneTimeCode.as_str(), "result": "passed"}),
-                ))
+                tx.audit(
+                    AuditRecord::by(CUSTOMER_ACTOR, "chat.identity_verification")
+                        .customer(customer_id.as_str())
+                        .detail(serde_json::json!({"contact_id": contact_id, "method": VerificationMethod::OneTimeCode.as_str(), "result": "passed"})),
+                )
                 .await?;
                 CodeOutcome::Verified { customer_id }
             }
@@ -530,7 +509,8 @@ impl Store {
                 CodeOutcome::Wrong
             }
         };
-        tx.commit().await?;
+        // Only a pass is audited; a wrong or void code changes no customer's data.
+        tx.commit_allow_unaudited().await?;
         Ok(outcome)
     }
 
@@ -540,8 +520,7 @@ impl Store {
         contact_id: &str,
         by: Sender,
     ) -> Result<Option<ChatSessionRow>, StoreError> {
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let n = tx
             .execute(
                 "UPDATE chat_sessions SET state = $1, closed_at_ms = $2, closed_by = $3 WHERE contact_id = $4 AND state <> $1",
@@ -554,12 +533,11 @@ impl Store {
             return Ok(None);
         }
         let s = tx.chat_session(contact_id).await?;
-        tx.audit(audit(
-            CUSTOMER_ACTOR,
-            "chat.close",
-            s.customer_id.as_deref(),
-            serde_json::json!({"contact_id": contact_id, "by": by.as_str(), "messages": s.head_seq}),
-        ))
+        tx.audit(
+            AuditRecord::by(CUSTOMER_ACTOR, "chat.close")
+                .customer(s.customer_id.as_deref())
+                .detail(serde_json::json!({"contact_id": contact_id, "by": by.as_str(), "messages": s.head_seq})),
+        )
         .await?;
         tx.commit().await?;
         Ok(Some(s))
@@ -567,8 +545,7 @@ impl Store {
 
     /// Stores the customer's satisfaction score: once, after the chat closed.
     pub async fn rate_chat(&self, contact_id: &str, score: Csat) -> Result<(), StoreError> {
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let n = tx
             .execute(
                 "UPDATE chat_sessions SET csat = $1 WHERE contact_id = $2 AND state = $3 AND csat IS NULL",
@@ -582,12 +559,11 @@ impl Store {
                 "a chat is rated once, after it closed",
             )));
         }
-        tx.audit(audit(
-            CUSTOMER_ACTOR,
-            "chat.csat",
-            s.customer_id.as_deref(),
-            serde_json::json!({"contact_id": contact_id, "score": score.get()}),
-        ))
+        tx.audit(
+            AuditRecord::by(CUSTOMER_ACTOR, "chat.csat")
+                .customer(s.customer_id.as_deref())
+                .detail(serde_json::json!({"contact_id": contact_id, "score": score.get()})),
+        )
         .await?;
         tx.commit().await?;
         Ok(())

@@ -1,8 +1,8 @@
 //! Contacts: one conversation with a customer on one channel. An open contact handled by
 //! an agent is that agent's purpose for reading the customer's data.
 
+use crate::audit::AuditRecord;
 use crate::{Store, StoreError, Tx, args, new_id, now_ms};
-use bankdesk_domain::audit::NewAuditEntry;
 use bankdesk_domain::bank::MAX_TEXT;
 pub use bankdesk_domain::contact::{
     ContactChannel, Direction, VerificationMethod, VerificationResult,
@@ -91,22 +91,6 @@ pub struct Actor<'a> {
     pub department: Option<&'a str>,
 }
 
-fn audit(
-    actor: &Actor<'_>,
-    action: &str,
-    customer_id: Option<&str>,
-    detail: serde_json::Value,
-) -> NewAuditEntry {
-    NewAuditEntry {
-        at_ms: now_ms(),
-        actor: actor.username.to_string(),
-        action: action.to_string(),
-        customer_id: customer_id.map(str::to_string),
-        purpose: None,
-        detail: detail.to_string(),
-    }
-}
-
 fn bounded(field: &'static str, v: &str, max: usize) -> Result<(), StoreError> {
     if v.trim().is_empty() {
         return Err(StoreError::Invalid(FieldError::new(
@@ -141,20 +125,18 @@ impl Store {
             )));
         }
         let id = new_id("ct");
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         tx.execute(
             "INSERT INTO contacts (id, customer_id, channel, direction, status, handler_id, opened_at_ms) \
              VALUES ($1, $2, $3, $4, 'open', $5, $6)",
             &args![id.as_str(), customer_id, channel.as_str(), direction.as_str(), actor.user_id, now_ms()],
         )
         .await?;
-        tx.audit(audit(
-            actor,
-            "contact.open",
-            customer_id,
-            serde_json::json!({"contact_id": id, "channel": channel.as_str()}),
-        ))
+        tx.audit(
+            AuditRecord::by(actor.username, "contact.open")
+                .customer(customer_id)
+                .detail(serde_json::json!({"contact_id": id, "channel": channel.as_str()})),
+        )
         .await?;
         let row = tx.contact(&id).await?;
         tx.commit().await?;
@@ -196,8 +178,7 @@ impl Store {
         text: &str,
     ) -> Result<NoteRow, StoreError> {
         bounded("text", text, MAX_NOTE)?;
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let c = tx.contact(contact_id).await?;
         c.may_do_after_call_work(actor.user_id)?;
         let id = new_id("nt");
@@ -206,12 +187,11 @@ impl Store {
             &args![id.as_str(), contact_id, actor.user_id, now_ms(), text.trim()],
         )
         .await?;
-        tx.audit(audit(
-            actor,
-            "contact.note",
-            c.customer_id.as_deref(),
-            serde_json::json!({"contact_id": contact_id, "note_id": id}),
-        ))
+        tx.audit(
+            AuditRecord::by(actor.username, "contact.note")
+                .customer(c.customer_id.as_deref())
+                .detail(serde_json::json!({"contact_id": contact_id, "note_id": id})),
+        )
         .await?;
         let note = tx
             .fetch_one(&format!("{NOTE_SELECT} WHERE n.id = $1"), &args![id])
@@ -242,8 +222,7 @@ impl Store {
                 format!("longer than {MAX_NOTE} characters"),
             )));
         }
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let c = tx.contact(contact_id).await?;
         c.may_do_after_call_work(actor.user_id)?;
         tx.execute(
@@ -251,12 +230,11 @@ impl Store {
             &args![now_ms(), category, resolved, summary.trim(), contact_id],
         )
         .await?;
-        tx.audit(audit(
-            actor,
-            "contact.wrap_up",
-            c.customer_id.as_deref(),
-            serde_json::json!({"contact_id": contact_id, "category": category, "resolved": resolved}),
-        ))
+        tx.audit(
+            AuditRecord::by(actor.username, "contact.wrap_up")
+                .customer(c.customer_id.as_deref())
+                .detail(serde_json::json!({"contact_id": contact_id, "category": category, "resolved": resolved})),
+        )
         .await?;
         let row = tx.contact(contact_id).await?;
         tx.commit().await?;
@@ -274,8 +252,7 @@ impl Store {
         method: VerificationMethod,
         result: VerificationResult,
     ) -> Result<ContactRow, StoreError> {
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let c = tx.contact(contact_id).await?;
         tx.require_handler(&c, actor)?;
         if c.customer_id.is_none() {
@@ -289,12 +266,11 @@ impl Store {
             &args![new_id("iv"), contact_id, method.as_str(), result.as_str(), actor.user_id, now_ms()],
         )
         .await?;
-        tx.audit(audit(
-            actor,
-            "contact.identity_verification",
-            c.customer_id.as_deref(),
-            serde_json::json!({"contact_id": contact_id, "method": method.as_str(), "result": result.as_str()}),
-        ))
+        tx.audit(
+            AuditRecord::by(actor.username, "contact.identity_verification")
+                .customer(c.customer_id.as_deref())
+                .detail(serde_json::json!({"contact_id": contact_id, "method": method.as_str(), "result": result.as_str()})),
+        )
         .await?;
         // A customer who proves who they are on an email or WeChat contact has told us
         // that address is theirs: later messages from it find them.

@@ -2,11 +2,11 @@
 //! bound to customers, and replies wait in the outbox until a worker has sent them.
 
 use crate::access::Grant;
+use crate::audit::{AuditRecord, AuditedTx};
 use crate::contacts::{Actor, CONTACT_SELECT, ContactChannel, ContactRow, NOTE_SELECT, NoteRow};
 use crate::{Store, StoreError, Tx, args, new_id, now_ms};
 use bankdesk_domain::ErrorCode;
 use bankdesk_domain::access::AccessDenied;
-use bankdesk_domain::audit::NewAuditEntry;
 use bankdesk_domain::error::FieldError;
 use bankdesk_domain::outbox::{AfterFailure, OutboxStatus, RetryPolicy};
 use bankdesk_domain::routing::EntryStatus;
@@ -138,22 +138,6 @@ impl PageCursor {
     }
 }
 
-fn entry(
-    actor: &str,
-    action: &str,
-    customer_id: Option<&str>,
-    detail: serde_json::Value,
-) -> NewAuditEntry {
-    NewAuditEntry {
-        at_ms: now_ms(),
-        actor: actor.to_string(),
-        action: action.to_string(),
-        customer_id: customer_id.map(str::to_string),
-        purpose: None,
-        detail: detail.to_string(),
-    }
-}
-
 fn messaging_channel(channel: &str) -> bool {
     channel == ContactChannel::Email.as_str() || channel == ContactChannel::Wechat.as_str()
 }
@@ -170,8 +154,7 @@ impl Store {
         m: &NewInbound<'_>,
     ) -> Result<Ingested, StoreError> {
         let channel = m.channel.as_str();
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let seen: Option<(String, String, Option<String>)> = tx
             .fetch_optional(
                 "SELECT m.id, m.contact_id, c.customer_id FROM inbound_messages m \
@@ -239,12 +222,11 @@ impl Store {
             ],
         )
         .await?;
-        tx.audit(entry(
-            gateway,
-            "contact.inbound_message",
-            customer_id.as_deref(),
-            serde_json::json!({"contact_id": contact_id, "message_id": message_id, "channel": channel, "new_contact": new_contact}),
-        ))
+        tx.audit(
+            AuditRecord::by(gateway, "contact.inbound_message")
+                .customer(customer_id.as_deref())
+                .detail(serde_json::json!({"contact_id": contact_id, "message_id": message_id, "channel": channel, "new_contact": new_contact})),
+        )
         .await?;
         tx.commit().await?;
         Ok(Ingested {
@@ -266,16 +248,14 @@ impl Store {
         address: &str,
         customer_id: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         tx.upsert_binding(channel.as_str(), address, customer_id, by)
             .await?;
-        tx.audit(entry(
-            by,
-            "customer.channel_binding",
-            Some(customer_id),
-            serde_json::json!({"channel": channel.as_str()}),
-        ))
+        tx.audit(
+            AuditRecord::by(by, "customer.channel_binding")
+                .customer(customer_id)
+                .detail(serde_json::json!({"channel": channel.as_str()})),
+        )
         .await?;
         tx.commit().await
     }
@@ -303,8 +283,7 @@ impl Store {
         actor: &Actor<'_>,
         contact_id: &str,
     ) -> Result<ContactRow, StoreError> {
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let c = tx.handled_contact(contact_id, actor).await?;
         if !messaging_channel(&c.channel) {
             return Err(StoreError::refused(
@@ -319,7 +298,8 @@ impl Store {
             });
         }
         tx.bind_contact_sender(&c, actor.username).await?;
-        tx.commit().await?;
+        // A contact with no inbound message has no sender to bind, and nothing to audit.
+        tx.commit_allow_unaudited().await?;
         Ok(c)
     }
 
@@ -336,8 +316,7 @@ impl Store {
                 "no such customer",
             )));
         }
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let c = tx.handled_contact(contact_id, actor).await?;
         if c.customer_id.is_some() {
             return Err(StoreError::Conflict(
@@ -349,12 +328,11 @@ impl Store {
             &args![customer_id, contact_id],
         )
         .await?;
-        tx.audit(entry(
-            actor.username,
-            "contact.attach_customer",
-            Some(customer_id),
-            serde_json::json!({"contact_id": contact_id}),
-        ))
+        tx.audit(
+            AuditRecord::by(actor.username, "contact.attach_customer")
+                .customer(customer_id)
+                .detail(serde_json::json!({"contact_id": contact_id})),
+        )
         .await?;
         let row = tx.contact(contact_id).await?;
         tx.commit().await?;
@@ -368,8 +346,7 @@ impl Store {
         actor: &Actor<'_>,
         contact_id: &str,
     ) -> Result<ContactRow, StoreError> {
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let c = tx.contact(contact_id).await?;
         let taken = tx
             .execute(
@@ -400,12 +377,11 @@ impl Store {
         if held > 0 {
             tx.refresh_presence(&[actor.user_id], now).await?;
         }
-        tx.audit(entry(
-            actor.username,
-            "contact.take",
-            c.customer_id.as_deref(),
-            serde_json::json!({"contact_id": contact_id}),
-        ))
+        tx.audit(
+            AuditRecord::by(actor.username, "contact.take")
+                .customer(c.customer_id.as_deref())
+                .detail(serde_json::json!({"contact_id": contact_id})),
+        )
         .await?;
         let row = tx.contact(contact_id).await?;
         tx.commit().await?;
@@ -441,8 +417,7 @@ impl Store {
                 format!("1 to {MAX_REPLY} characters"),
             )));
         }
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let c = tx.handled_contact(contact_id, actor).await?;
         if !messaging_channel(&c.channel) {
             return Err(StoreError::refused(
@@ -491,12 +466,11 @@ impl Store {
             ],
         )
         .await?;
-        tx.audit(entry(
-            actor.username,
-            "contact.reply",
-            c.customer_id.as_deref(),
-            serde_json::json!({"contact_id": contact_id, "outbox_id": id, "channel": c.channel}),
-        ))
+        tx.audit(
+            AuditRecord::by(actor.username, "contact.reply")
+                .customer(c.customer_id.as_deref())
+                .detail(serde_json::json!({"contact_id": contact_id, "outbox_id": id, "channel": c.channel})),
+        )
         .await?;
         let row = tx
             .fetch_one(&format!("{OUTBOX_SELECT} WHERE o.id = $1"), &args![id])
@@ -576,31 +550,29 @@ impl Store {
             }
             AfterFailure::GiveUp => (OutboxStatus::Failed, row.next_attempt_ms),
         };
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         tx.execute(
             "UPDATE outbox SET status = $1, next_attempt_ms = $2, last_error = $3 WHERE id = $4 AND status = 'pending'",
             &args![status.as_str(), next, error.as_str(), id],
         )
         .await?;
         if status == OutboxStatus::Failed {
-            tx.audit(entry(
-                "outbox",
-                "contact.reply_failed",
-                row.customer_id.as_deref(),
-                serde_json::json!({"contact_id": row.contact_id, "outbox_id": id, "attempts": attempts, "error": error}),
-            ))
+            tx.audit(
+                AuditRecord::by("outbox", "contact.reply_failed")
+                    .customer(row.customer_id.as_deref())
+                    .detail(serde_json::json!({"contact_id": row.contact_id, "outbox_id": id, "attempts": attempts, "error": error})),
+            )
             .await?;
         }
-        tx.commit().await?;
+        // Only giving up is audited; a retry is the worker's routine.
+        tx.commit_allow_unaudited().await?;
         Ok(status)
     }
 
     /// Puts a failed reply back in the queue with its attempts reset (a supervisor's
     /// decision after the cause, say a wrong address or a mail outage, was dealt with).
     pub async fn retry_outbox(&self, actor: &Actor<'_>, id: &str) -> Result<OutboxRow, StoreError> {
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let row: OutboxRow = tx
             .fetch_optional(&format!("{OUTBOX_SELECT} WHERE o.id = $1"), &args![id])
             .await?
@@ -617,12 +589,11 @@ impl Store {
                 row.status
             )));
         }
-        tx.audit(entry(
-            actor.username,
-            "contact.reply_retry",
-            row.customer_id.as_deref(),
-            serde_json::json!({"contact_id": row.contact_id, "outbox_id": id}),
-        ))
+        tx.audit(
+            AuditRecord::by(actor.username, "contact.reply_retry")
+                .customer(row.customer_id.as_deref())
+                .detail(serde_json::json!({"contact_id": row.contact_id, "outbox_id": id})),
+        )
         .await?;
         let row = tx
             .fetch_one(&format!("{OUTBOX_SELECT} WHERE o.id = $1"), &args![id])
@@ -667,6 +638,41 @@ impl Store {
         let m = tx.messages_of(contact_id).await?;
         tx.commit().await?;
         Ok(m)
+    }
+}
+
+impl AuditedTx {
+    /// Binds the sender of an email or WeChat contact to its customer (after identity
+    /// verification passed on it); other contacts have no sender and are left alone.
+    pub(crate) async fn bind_contact_sender(
+        &mut self,
+        c: &ContactRow,
+        by: &str,
+    ) -> Result<(), StoreError> {
+        let Some(customer) = c.customer_id.as_deref() else {
+            return Ok(());
+        };
+        if !messaging_channel(&c.channel) {
+            return Ok(());
+        }
+        let sender: Option<(String,)> = self
+            .fetch_optional(
+                "SELECT sender FROM inbound_messages WHERE contact_id = $1 ORDER BY received_at_ms DESC, id DESC LIMIT 1",
+                &args![c.id.as_str()],
+            )
+            .await?;
+        let Some((sender,)) = sender else {
+            return Ok(());
+        };
+        self.upsert_binding(&c.channel, &sender, customer, by)
+            .await?;
+        self.audit(
+            AuditRecord::by(by, "customer.channel_binding")
+                .customer(customer)
+                .detail(serde_json::json!({"channel": c.channel, "contact_id": c.id})),
+        )
+        .await?;
+        Ok(())
     }
 }
 
@@ -729,40 +735,6 @@ impl Tx {
             "INSERT INTO channel_bindings (channel, address, customer_id, bound_by, bound_at_ms) VALUES ($1, $2, $3, $4, $5)",
             &args![channel, address, customer_id, by, now_ms()],
         )
-        .await?;
-        Ok(())
-    }
-
-    /// Binds the sender of an email or WeChat contact to its customer (after identity
-    /// verification passed on it); other contacts have no sender and are left alone.
-    pub(crate) async fn bind_contact_sender(
-        &mut self,
-        c: &ContactRow,
-        by: &str,
-    ) -> Result<(), StoreError> {
-        let Some(customer) = c.customer_id.as_deref() else {
-            return Ok(());
-        };
-        if !messaging_channel(&c.channel) {
-            return Ok(());
-        }
-        let sender: Option<(String,)> = self
-            .fetch_optional(
-                "SELECT sender FROM inbound_messages WHERE contact_id = $1 ORDER BY received_at_ms DESC, id DESC LIMIT 1",
-                &args![c.id.as_str()],
-            )
-            .await?;
-        let Some((sender,)) = sender else {
-            return Ok(());
-        };
-        self.upsert_binding(&c.channel, &sender, customer, by)
-            .await?;
-        self.audit(entry(
-            by,
-            "customer.channel_binding",
-            Some(customer),
-            serde_json::json!({"channel": c.channel, "contact_id": c.id}),
-        ))
         .await?;
         Ok(())
     }

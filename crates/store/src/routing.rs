@@ -3,9 +3,9 @@
 //! ([`bankdesk_domain::routing`]); this module loads its input and applies its decisions,
 //! each assignment in one transaction with the contact's handler and its audit record.
 
+use crate::audit::{AuditRecord, AuditedTx};
 use crate::db::{Arg, json_list, json_text_list, param};
 use crate::{Store, StoreError, Tx, args, new_id};
-use bankdesk_domain::audit::NewAuditEntry;
 use bankdesk_domain::contact::{ContactChannel, Direction};
 use bankdesk_domain::error::FieldError;
 use bankdesk_domain::routing::{
@@ -83,22 +83,6 @@ const PRESENCE_SELECT: &str = "SELECT p.user_id, u.username, u.display_name, p.s
      p.idle_since_ms, p.changed_at_ms, p.busy_by_desk FROM agent_presence p JOIN users u ON u.id = p.user_id";
 const ENTRY_COLUMNS: &str = "contact_id, queue, skill, channel, customer_id, vip_tier, urgency, priority, status, \
      enqueued_at_ms, agent_id, assigned_at_ms";
-
-fn system_audit(
-    action: &str,
-    customer_id: Option<&str>,
-    now_ms: i64,
-    detail: serde_json::Value,
-) -> NewAuditEntry {
-    NewAuditEntry {
-        at_ms: now_ms,
-        actor: "routing".to_string(),
-        action: action.to_string(),
-        customer_id: customer_id.map(str::to_string),
-        purpose: None,
-        detail: detail.to_string(),
-    }
-}
 
 impl Store {
     /// Creates or replaces a queue.
@@ -278,22 +262,18 @@ impl Store {
             )));
         }
         let id = new_id("ct");
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         tx.execute(
             "INSERT INTO contacts (id, customer_id, channel, direction, status, opened_at_ms) VALUES ($1, $2, $3, $4, 'open', $5)",
             &args![id.as_str(), customer_id, channel.as_str(), direction.as_str(), now_ms],
         )
         .await?;
-        tx.audit(NewAuditEntry {
-            actor: source.to_string(),
-            ..system_audit(
-                "contact.open",
-                customer_id,
-                now_ms,
-                serde_json::json!({"contact_id": id, "channel": channel.as_str()}),
-            )
-        })
+        tx.audit(
+            AuditRecord::by(source, "contact.open")
+                .customer(customer_id)
+                .at(now_ms)
+                .detail(serde_json::json!({"contact_id": id, "channel": channel.as_str()})),
+        )
         .await?;
         let row = tx.contact(&id).await?;
         tx.commit().await?;
@@ -346,8 +326,7 @@ impl Store {
         agent_id: &str,
         now_ms: i64,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let n = tx
             .execute(
                 "UPDATE routing_entries SET status = $1, agent_id = $2, assigned_at_ms = $3 WHERE contact_id = $4 AND status = $5",
@@ -386,8 +365,7 @@ impl Store {
         note: Option<&str>,
         now_ms: i64,
     ) -> Result<Option<String>, StoreError> {
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let entry = tx.entry(contact_id).await?;
         let previous = tx.transfer_note(contact_id, note, now_ms).await?;
         tx.execute(
@@ -414,8 +392,7 @@ impl Store {
         note: Option<&str>,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let entry = tx.entry(contact_id).await?;
         tx.transfer_note(contact_id, note, now_ms).await?;
         tx.execute(
@@ -434,18 +411,8 @@ impl Store {
     }
 }
 
-impl Tx {
-    pub(crate) async fn entry(&mut self, contact_id: &str) -> Result<EntryRow, StoreError> {
-        self.fetch_optional(
-            &format!("SELECT {ENTRY_COLUMNS} FROM routing_entries WHERE contact_id = $1"),
-            &args![contact_id],
-        )
-        .await?
-        .ok_or(StoreError::NotFound)
-    }
-
-    /// Sets (or clears) the contact's handler with its audit record; the chain must be
-    /// locked by the caller.
+impl AuditedTx {
+    /// Sets (or clears) the contact's handler with its audit record.
     pub(crate) async fn hand_contact(
         &mut self,
         contact_id: &str,
@@ -459,14 +426,25 @@ impl Tx {
             &args![agent_id, contact_id],
         )
         .await?;
-        self.audit(system_audit(
-            action,
-            c.customer_id.as_deref(),
-            now_ms,
-            serde_json::json!({"contact_id": contact_id, "from": c.handler_id, "to": agent_id}),
-        ))
+        self.audit(
+            AuditRecord::by("routing", action)
+                .customer(c.customer_id.as_deref())
+                .at(now_ms)
+                .detail(serde_json::json!({"contact_id": contact_id, "from": c.handler_id, "to": agent_id})),
+        )
         .await?;
         Ok(())
+    }
+}
+
+impl Tx {
+    pub(crate) async fn entry(&mut self, contact_id: &str) -> Result<EntryRow, StoreError> {
+        self.fetch_optional(
+            &format!("SELECT {ENTRY_COLUMNS} FROM routing_entries WHERE contact_id = $1"),
+            &args![contact_id],
+        )
+        .await?
+        .ok_or(StoreError::NotFound)
     }
 
     /// A transfer's note, written as the current handler's; returns that handler.
