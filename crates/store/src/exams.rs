@@ -2,9 +2,9 @@
 //! exams drawn from it, timed attempts, scores, and the routing gate that asks whether
 //! an agent has passed a skill's current exam.
 
+use crate::audit::AuditRecord;
 use crate::{Store, StoreError, Tx, args, new_id, now_ms};
 use bankdesk_domain::ErrorCode;
-use bankdesk_domain::audit::NewAuditEntry;
 use bankdesk_domain::error::FieldError;
 use bankdesk_domain::exam::{
     AttemptStatus, GateExam, QuestionContent, QuestionKind, SUBMIT_GRACE_MS, Score, gate_allows,
@@ -234,17 +234,6 @@ impl TryFrom<AttemptRow> for Attempt {
     }
 }
 
-fn exam_audit(actor: &str, action: &str, detail: serde_json::Value) -> NewAuditEntry {
-    NewAuditEntry {
-        at_ms: now_ms(),
-        actor: actor.to_string(),
-        action: action.to_string(),
-        customer_id: None,
-        purpose: None,
-        detail: detail.to_string(),
-    }
-}
-
 fn refused(message: impl Into<String>) -> StoreError {
     StoreError::refused(ErrorCode::RuleRefused, message)
 }
@@ -294,8 +283,7 @@ impl Store {
         article_id: &str,
         q: &QuestionContent,
     ) -> Result<Question, StoreError> {
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let exists: Option<(String,)> = tx
             .fetch_optional(
                 "SELECT id FROM kb_articles WHERE id = $1",
@@ -309,11 +297,10 @@ impl Store {
             )));
         }
         let id = tx.insert_question(actor, article_id, q, now_ms()).await?;
-        tx.audit(exam_audit(
-            actor,
-            "exam.question_create",
-            serde_json::json!({"question_id": id, "article_id": article_id}),
-        ))
+        tx.audit(
+            AuditRecord::by(actor, "exam.question_create")
+                .detail(serde_json::json!({"question_id": id, "article_id": article_id})),
+        )
         .await?;
         let row: QuestionRow = tx
             .fetch_one(&format!("{QUESTION_SELECT} WHERE q.id = $1"), &args![id])
@@ -329,8 +316,7 @@ impl Store {
         questions: &[(String, QuestionContent)],
     ) -> Result<usize, StoreError> {
         let now = now_ms();
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let mut n = 0;
         for (article_id, q) in questions {
             let already: Option<(String,)> = tx
@@ -350,11 +336,10 @@ impl Store {
                 n += 1;
             }
         }
-        tx.audit(exam_audit(
-            actor,
-            "exam.question_import",
-            serde_json::json!({"questions": questions.len(), "created": n}),
-        ))
+        tx.audit(
+            AuditRecord::by(actor, "exam.question_import")
+                .detail(serde_json::json!({"questions": questions.len(), "created": n})),
+        )
         .await?;
         tx.commit().await?;
         Ok(n)
@@ -362,8 +347,7 @@ impl Store {
 
     /// Takes a question out of future exams (exams already set keep it).
     pub async fn exam_question_retire(&self, actor: &str, id: &str) -> Result<(), StoreError> {
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let n = tx
             .execute(
                 "UPDATE exam_questions SET active = $1 WHERE id = $2",
@@ -373,11 +357,10 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound);
         }
-        tx.audit(exam_audit(
-            actor,
-            "exam.question_retire",
-            serde_json::json!({"question_id": id}),
-        ))
+        tx.audit(
+            AuditRecord::by(actor, "exam.question_retire")
+                .detail(serde_json::json!({"question_id": id})),
+        )
         .await?;
         tx.commit().await
     }
@@ -452,8 +435,7 @@ impl Store {
         let chosen = pick(&ids, want, e.seed);
         let id = new_id("ex");
         let categories: Vec<&str> = e.categories.iter().map(Category::as_str).collect();
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         tx.execute(
             "INSERT INTO exams (id, title, skill, categories, month, opens_at_ms, closes_at_ms, time_limit_s, \
              pass_mark, max_attempts, seed, created_by, created_at_ms) \
@@ -482,9 +464,7 @@ impl Store {
             )
             .await?;
         }
-        tx.audit(exam_audit(
-            actor,
-            "exam.create",
+        tx.audit(AuditRecord::by(actor, "exam.create").detail(
             serde_json::json!({"exam_id": id, "skill": e.skill, "categories": categories,
                 "month": e.month, "questions": chosen.len(), "pass_mark": e.pass_mark}),
         ))
@@ -559,8 +539,7 @@ impl Store {
         if now < exam.opens_at_ms || now >= exam.closes_at_ms {
             return Err(refused("the exam is not open now"));
         }
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         // Attempts left open past their time limit count as timed out.
         tx.execute(
             "UPDATE exam_attempts SET status = $1, score = 0, correct = 0, passed = $2 \
@@ -584,7 +563,8 @@ impl Store {
             .await?;
         if let Some((id,)) = open {
             let a = tx.attempt(&id).await?;
-            tx.commit().await?;
+            // Resuming an attempt is not audited: its start was.
+            tx.commit_allow_unaudited().await?;
             return Ok((a, false));
         }
         let (used,): (i64,) = tx
@@ -616,11 +596,10 @@ impl Store {
             ],
         )
         .await?;
-        tx.audit(exam_audit(
-            username,
-            "exam.start",
-            serde_json::json!({"exam_id": exam_id, "attempt_id": id}),
-        ))
+        tx.audit(
+            AuditRecord::by(username, "exam.start")
+                .detail(serde_json::json!({"exam_id": exam_id, "attempt_id": id})),
+        )
         .await?;
         let a = tx.attempt(&id).await?;
         tx.commit().await?;
@@ -637,8 +616,7 @@ impl Store {
         answers: &HashMap<String, Vec<u32>>,
         now: i64,
     ) -> Result<(Attempt, Vec<Marked>), StoreError> {
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let a = tx.attempt(attempt_id).await?;
         if a.user_id != user_id {
             return Err(StoreError::NotFound);
@@ -655,11 +633,10 @@ impl Store {
                 &args![AttemptStatus::TimedOut.as_str(), now, false, attempt_id],
             )
             .await?;
-            tx.audit(exam_audit(
-                username,
-                "exam.timed_out",
-                serde_json::json!({"exam_id": a.exam_id, "attempt_id": attempt_id}),
-            ))
+            tx.audit(
+                AuditRecord::by(username, "exam.timed_out")
+                    .detail(serde_json::json!({"exam_id": a.exam_id, "attempt_id": attempt_id})),
+            )
             .await?;
             tx.commit().await?;
             return Err(refused(
@@ -713,11 +690,10 @@ impl Store {
             ],
         )
         .await?;
-        tx.audit(exam_audit(
-            username,
-            "exam.submit",
-            serde_json::json!({"exam_id": a.exam_id, "attempt_id": attempt_id, "score": pct, "passed": passed}),
-        ))
+        tx.audit(
+            AuditRecord::by(username, "exam.submit")
+                .detail(serde_json::json!({"exam_id": a.exam_id, "attempt_id": attempt_id, "score": pct, "passed": passed})),
+        )
         .await?;
         let a = tx.attempt(attempt_id).await?;
         tx.commit().await?;

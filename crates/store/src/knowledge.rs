@@ -7,9 +7,9 @@
 //! "everything after N" and never miss or repeat work. The numbers are taken while the
 //! audit chain's lock is held, so they are handed out in commit order.
 
+use crate::audit::{AuditRecord, AuditedTx};
 use crate::{Store, StoreError, Tx, args, new_id, now_ms};
 use bankdesk_domain::ErrorCode;
-use bankdesk_domain::audit::NewAuditEntry;
 use bankdesk_domain::kb::{
     ArticleContent, ArticleStatus, Audience, Category, ReviewRefused, VersionStatus, may_review,
 };
@@ -208,19 +208,9 @@ fn tags_json(tags: &[String]) -> String {
     serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())
 }
 
-fn kb_audit(actor: &str, action: &str, detail: serde_json::Value) -> NewAuditEntry {
-    NewAuditEntry {
-        at_ms: now_ms(),
-        actor: actor.to_string(),
-        action: action.to_string(),
-        customer_id: None,
-        purpose: None,
-        detail: detail.to_string(),
-    }
-}
-
-impl Tx {
-    /// Takes the next change number for search. Call after `lock_audit_chain`.
+impl AuditedTx {
+    /// Takes the next change number for search; only an audited write may, since the
+    /// chain's lock it holds is what hands the numbers out in commit order.
     async fn next_kb_seq(&mut self) -> Result<i64, StoreError> {
         let (seq,): (i64,) = self
             .fetch_one(
@@ -230,7 +220,9 @@ impl Tx {
             .await?;
         Ok(seq)
     }
+}
 
+impl Tx {
     #[allow(clippy::too_many_arguments)]
     async fn insert_version(
         &mut self,
@@ -290,8 +282,7 @@ impl Store {
     ) -> Result<(String, i64), StoreError> {
         let id = new_id("kb");
         let now = now_ms();
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         tx.execute(
             "INSERT INTO kb_articles (id, status, latest_version, published_version, owner, created_by, \
              created_at_ms, updated_at_ms, change_seq) VALUES ($1, $2, 1, NULL, $3, $4, $5, $5, 0)",
@@ -308,11 +299,10 @@ impl Store {
             reason,
         )
         .await?;
-        tx.audit(kb_audit(
-            actor,
-            "kb.create",
-            serde_json::json!({"article_id": id, "version": 1, "title": content.title, "reason": reason}),
-        ))
+        tx.audit(
+            AuditRecord::by(actor, "kb.create")
+                .detail(serde_json::json!({"article_id": id, "version": 1, "title": content.title, "reason": reason})),
+        )
         .await?;
         tx.commit().await?;
         Ok((id, 1))
@@ -330,8 +320,7 @@ impl Store {
         base_version: Option<i64>,
     ) -> Result<i64, StoreError> {
         let now = now_ms();
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let (_, latest, latest_status) = tx.article_for_update(id).await?;
         if base_version.is_some_and(|b| b != latest) {
             return Err(StoreError::Conflict(format!(
@@ -361,11 +350,10 @@ impl Store {
             &args![version, now, id],
         )
         .await?;
-        tx.audit(kb_audit(
-            actor,
-            "kb.edit",
-            serde_json::json!({"article_id": id, "version": version, "title": content.title, "reason": reason}),
-        ))
+        tx.audit(
+            AuditRecord::by(actor, "kb.edit")
+                .detail(serde_json::json!({"article_id": id, "version": version, "title": content.title, "reason": reason})),
+        )
         .await?;
         tx.commit().await?;
         Ok(version)
@@ -381,8 +369,7 @@ impl Store {
         note: &str,
     ) -> Result<Article, StoreError> {
         let now = now_ms();
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let (_, latest, _) = tx.article_for_update(id).await?;
         let row: Option<(String, String)> = tx
             .fetch_optional(
@@ -397,11 +384,10 @@ impl Store {
                 ReviewRefused::SamePerson => ErrorCode::SamePerson,
                 ReviewRefused::NotPending => ErrorCode::Conflict,
             };
-            tx.audit(kb_audit(
-                actor,
-                "kb.review_refused",
-                serde_json::json!({"article_id": id, "version": version, "reason": refused.to_string()}),
-            ))
+            tx.audit(
+                AuditRecord::by(actor, "kb.review_refused")
+                    .detail(serde_json::json!({"article_id": id, "version": version, "reason": refused.to_string()})),
+            )
             .await?;
             tx.commit().await?;
             return Err(StoreError::refused(code, refused.to_string()));
@@ -431,11 +417,10 @@ impl Store {
             )
             .await?;
         }
-        tx.audit(kb_audit(
-            actor,
-            action,
-            serde_json::json!({"article_id": id, "version": version, "note": note}),
-        ))
+        tx.audit(
+            AuditRecord::by(actor, action)
+                .detail(serde_json::json!({"article_id": id, "version": version, "note": note})),
+        )
         .await?;
         let article = tx.article_at(id, version).await?;
         tx.commit().await?;
@@ -446,8 +431,7 @@ impl Store {
     /// version, once approved, brings it back.
     pub async fn kb_retire(&self, actor: &str, id: &str, reason: &str) -> Result<(), StoreError> {
         let now = now_ms();
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let (status, _, _) = tx.article_for_update(id).await?;
         if status == ArticleStatus::Retired.as_str() {
             return Err(StoreError::Conflict("already retired".into()));
@@ -458,11 +442,10 @@ impl Store {
             &args![ArticleStatus::Retired.as_str(), now, seq, id],
         )
         .await?;
-        tx.audit(kb_audit(
-            actor,
-            "kb.retire",
-            serde_json::json!({"article_id": id, "reason": reason}),
-        ))
+        tx.audit(
+            AuditRecord::by(actor, "kb.retire")
+                .detail(serde_json::json!({"article_id": id, "reason": reason})),
+        )
         .await?;
         tx.commit().await?;
         Ok(())
@@ -477,8 +460,7 @@ impl Store {
         reason: &str,
     ) -> Result<usize, StoreError> {
         let now = now_ms();
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let mut created = 0;
         for p in points {
             let exists: Option<(String,)> = tx
@@ -515,9 +497,7 @@ impl Store {
             .await?;
             created += 1;
         }
-        tx.audit(kb_audit(
-            actor,
-            "kb.import",
+        tx.audit(AuditRecord::by(actor, "kb.import").detail(
             serde_json::json!({"points": points.len(), "created": created, "reason": reason}),
         ))
         .await?;

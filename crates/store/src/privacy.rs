@@ -3,35 +3,18 @@
 //! and audit retention.
 
 use crate::access::{Grant, Read};
+use crate::audit::AuditRecord;
 use crate::contacts::Actor;
 use crate::{Store, StoreError, Tx, args, new_id, now_ms};
 use bankdesk_domain::ErrorCode;
 use bankdesk_domain::access::Purpose;
 use bankdesk_domain::alert::AlertStatus;
-use bankdesk_domain::audit::NewAuditEntry;
 use bankdesk_domain::error::FieldError;
 use bankdesk_domain::export::{ApprovalRefused, ExportBasis, ExportStatus, may_approve};
 use bankdesk_domain::legal_order::{OrderKind, OrderScope, OrderStatus, format_scope};
 use bankdesk_domain::money::format_fen;
 use bankdesk_domain::role::Role;
 use bankdesk_domain::{bank_tz, csv};
-
-fn entry(
-    actor: &str,
-    action: &str,
-    customer_id: Option<&str>,
-    purpose: Option<String>,
-    detail: serde_json::Value,
-) -> NewAuditEntry {
-    NewAuditEntry {
-        at_ms: now_ms(),
-        actor: actor.to_string(),
-        action: action.to_string(),
-        customer_id: customer_id.map(str::to_string),
-        purpose,
-        detail: detail.to_string(),
-    }
-}
 
 fn rfc3339(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
@@ -160,8 +143,7 @@ impl Store {
             )));
         }
         let id = new_id("lo");
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         tx.execute(
             "INSERT INTO legal_orders (id, kind, issuer, document_no, customer_id, scope, valid_from_ms, valid_until_ms, \
              status, registered_by, registered_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -180,13 +162,11 @@ impl Store {
             ],
         )
         .await?;
-        tx.audit(entry(
-            actor.username,
-            "legal_order.register",
-            Some(o.customer_id),
-            None,
-            serde_json::json!({"order_id": id, "kind": o.kind.as_str(), "document_no": o.document_no, "scope": format_scope(o.scope)}),
-        ))
+        tx.audit(
+            AuditRecord::by(actor.username, "legal_order.register")
+                .customer(o.customer_id)
+                .detail(serde_json::json!({"order_id": id, "kind": o.kind.as_str(), "document_no": o.document_no, "scope": format_scope(o.scope)})),
+        )
         .await?;
         let row = tx.order(&id).await?;
         tx.commit().await?;
@@ -195,8 +175,7 @@ impl Store {
 
     /// The second officer's check of the document: makes the order active.
     pub async fn verify_order(&self, actor: &Actor<'_>, id: &str) -> Result<OrderRow, StoreError> {
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let (status, registrant): (String, String) = tx
             .fetch_optional(
                 "SELECT status, registered_by FROM legal_orders WHERE id = $1",
@@ -221,13 +200,11 @@ impl Store {
         )
         .await?;
         let row = tx.order(id).await?;
-        tx.audit(entry(
-            actor.username,
-            "legal_order.verify",
-            Some(&row.customer_id),
-            None,
-            serde_json::json!({"order_id": id}),
-        ))
+        tx.audit(
+            AuditRecord::by(actor.username, "legal_order.verify")
+                .customer(row.customer_id.as_str())
+                .detail(serde_json::json!({"order_id": id})),
+        )
         .await?;
         tx.commit().await?;
         Ok(row)
@@ -264,8 +241,7 @@ impl Store {
         roles: &[Role],
         id: &str,
     ) -> Result<ExportRow, StoreError> {
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let e = tx.export(id).await?;
         let (requester_id,): (String,) = tx
             .fetch_one(
@@ -283,13 +259,12 @@ impl Store {
                 ApprovalRefused::NotAllowed => ErrorCode::Forbidden,
                 ApprovalRefused::NotPending => ErrorCode::Conflict,
             };
-            tx.audit(entry(
-                actor.username,
-                "statement_export.approval_refused",
-                Some(&e.customer_id),
-                Some(e.purpose.clone()),
-                serde_json::json!({"export_id": id, "reason": refused.to_string()}),
-            ))
+            tx.audit(
+                AuditRecord::by(actor.username, "statement_export.approval_refused")
+                    .customer(e.customer_id.as_str())
+                    .purpose(e.purpose.clone())
+                    .detail(serde_json::json!({"export_id": id, "reason": refused.to_string()})),
+            )
             .await?;
             tx.commit().await?;
             return Err(StoreError::refused(code, refused.to_string()));
@@ -343,13 +318,12 @@ impl Store {
             &args![ExportStatus::Approved.as_str(), actor.user_id, now, csv_text, lines.len() as i64, id],
         )
         .await?;
-        tx.audit(entry(
-            actor.username,
-            "statement_export.approve",
-            Some(&e.customer_id),
-            Some(e.purpose.clone()),
-            serde_json::json!({"export_id": id, "rows": lines.len()}),
-        ))
+        tx.audit(
+            AuditRecord::by(actor.username, "statement_export.approve")
+                .customer(e.customer_id.as_str())
+                .purpose(e.purpose.clone())
+                .detail(serde_json::json!({"export_id": id, "rows": lines.len()})),
+        )
         .await?;
         let row = tx.export(id).await?;
         tx.commit().await?;
@@ -391,8 +365,7 @@ impl Store {
 
     /// The approved file, for its requester or approver; every download is audited.
     pub async fn download_export(&self, actor: &Actor<'_>, id: &str) -> Result<String, StoreError> {
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let ExportFile {
             customer_id,
             requested_by,
@@ -418,13 +391,11 @@ impl Store {
                 "the export is not approved",
             ));
         };
-        tx.audit(entry(
-            actor.username,
-            "statement_export.download",
-            Some(&customer_id),
-            None,
-            serde_json::json!({"export_id": id}),
-        ))
+        tx.audit(
+            AuditRecord::by(actor.username, "statement_export.download")
+                .customer(customer_id.as_str())
+                .detail(serde_json::json!({"export_id": id})),
+        )
         .await?;
         tx.commit().await?;
         Ok(file)
@@ -478,8 +449,7 @@ impl Store {
         id: &str,
         status: AlertStatus,
     ) -> Result<(), StoreError> {
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let n = tx
             .execute(
                 "UPDATE alerts SET status = $1 WHERE id = $2",
@@ -489,13 +459,10 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound);
         }
-        tx.audit(entry(
-            actor.username,
-            "alert.status",
-            None,
-            None,
-            serde_json::json!({"alert_id": id, "status": status.as_str()}),
-        ))
+        tx.audit(
+            AuditRecord::by(actor.username, "alert.status")
+                .detail(serde_json::json!({"alert_id": id, "status": status.as_str()})),
+        )
         .await?;
         tx.commit().await?;
         Ok(())
@@ -505,8 +472,7 @@ impl Store {
     /// last deleted record's seq and hash as the chain's new base so verification holds.
     /// The purge itself is audited. Returns how many records went.
     pub async fn audit_purge(&self, actor: &str, before_ms: i64) -> Result<u64, StoreError> {
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let last: Option<(i64, String)> = tx
             .fetch_optional(
                 "SELECT seq, hash FROM audit_log WHERE at_ms < $1 ORDER BY seq DESC LIMIT 1",
@@ -524,11 +490,7 @@ impl Store {
             &args![seq, hash],
         )
         .await?;
-        tx.audit(entry(
-            actor,
-            "audit.purge",
-            None,
-            None,
+        tx.audit(AuditRecord::by(actor, "audit.purge").detail(
             serde_json::json!({"through_seq": seq, "records": n, "before": rfc3339(before_ms)}),
         ))
         .await?;
@@ -562,8 +524,7 @@ impl Grant {
         from_ms: i64,
         to_ms: i64,
     ) -> Result<ExportRow, StoreError> {
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let refusal = match (basis, &self.purpose) {
             (ExportBasis::CustomerRequest, Purpose::Contact(_)) if !self.identity_verified => {
                 Some((
@@ -584,13 +545,12 @@ impl Grant {
         };
         let purpose = self.purpose.to_string();
         if let Some((code, message)) = refusal {
-            tx.audit(entry(
-                actor.username,
-                "statement_export.refused",
-                Some(&self.customer_id),
-                Some(purpose),
-                serde_json::json!({"basis": basis.as_str(), "reason": code.code()}),
-            ))
+            tx.audit(
+                AuditRecord::by(actor.username, "statement_export.refused")
+                    .customer(self.customer_id.as_str())
+                    .purpose(purpose)
+                    .detail(serde_json::json!({"basis": basis.as_str(), "reason": code.code()})),
+            )
             .await?;
             tx.commit().await?;
             return Err(StoreError::refused(code, message));
@@ -613,15 +573,13 @@ impl Grant {
                 ],
             )
             .await?;
-        tx
-            .audit(entry(
-                actor.username,
-                "statement_export.created",
-                Some(&self.customer_id),
-                Some(purpose),
-                serde_json::json!({"export_id": id, "basis": basis.as_str(), "from": rfc3339(from_ms), "to": rfc3339(to_ms)}),
-            ))
-            .await?;
+        tx.audit(
+            AuditRecord::by(actor.username, "statement_export.created")
+                .customer(self.customer_id.as_str())
+                .purpose(purpose)
+                .detail(serde_json::json!({"export_id": id, "basis": basis.as_str(), "from": rfc3339(from_ms), "to": rfc3339(to_ms)})),
+        )
+        .await?;
         let row = tx.export(&id).await?;
         tx.commit().await?;
         Ok(row)

@@ -1,8 +1,8 @@
 //! Staff accounts and their sessions. Password hashing happens in the web layer; the
 //! store keeps hashes, lockout counters and hashed session tokens only.
 
+use crate::audit::AuditRecord;
 use crate::{Store, StoreError, args, new_id, now_ms};
-use bankdesk_domain::audit::NewAuditEntry;
 use bankdesk_domain::role::{Role, format_roles, parse_roles};
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -103,34 +103,22 @@ pub struct NewUser<'a> {
     pub department: Option<&'a str>,
 }
 
-fn admin_audit(actor: &str, action: &str, detail: serde_json::Value) -> NewAuditEntry {
-    NewAuditEntry {
-        at_ms: now_ms(),
-        actor: actor.to_string(),
-        action: action.to_string(),
-        customer_id: None,
-        purpose: None,
-        detail: detail.to_string(),
-    }
-}
-
 impl Store {
     /// Creates a user; `actor` is who did it, for the audit log.
     pub async fn create_user(&self, actor: &str, u: &NewUser<'_>) -> Result<User, StoreError> {
         let id = new_id("u");
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         tx.execute(
             "INSERT INTO users (id, username, display_name, password_hash, roles, department, active, failed_logins, created_at_ms) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8)",
             &args![id.as_str(), u.username, u.display_name, u.password_hash, format_roles(u.roles), u.department, true, now_ms()],
         )
         .await?;
-        tx.audit(admin_audit(
-            actor,
-            "user.create",
-            serde_json::json!({"username": u.username, "roles": format_roles(u.roles)}),
-        ))
+        tx.audit(
+            AuditRecord::by(actor, "user.create").detail(
+                serde_json::json!({"username": u.username, "roles": format_roles(u.roles)}),
+            ),
+        )
         .await?;
         let row: UserRow = tx
             .fetch_one(
@@ -151,8 +139,7 @@ impl Store {
         department: Option<&str>,
         active: bool,
     ) -> Result<User, StoreError> {
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let n = tx
             .execute(
                 "UPDATE users SET roles = $1, department = $2, active = $3 WHERE id = $4",
@@ -166,11 +153,10 @@ impl Store {
             tx.execute("DELETE FROM sessions WHERE user_id = $1", &args![id])
                 .await?;
         }
-        tx.audit(admin_audit(
-            actor,
-            "user.update",
-            serde_json::json!({"user_id": id, "roles": format_roles(roles), "department": department, "active": active}),
-        ))
+        tx.audit(
+            AuditRecord::by(actor, "user.update")
+                .detail(serde_json::json!({"user_id": id, "roles": format_roles(roles), "department": department, "active": active})),
+        )
         .await?;
         let row: UserRow = tx
             .fetch_one(
@@ -231,8 +217,7 @@ impl Store {
         max_failures: i64,
         lock_until_ms: i64,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         let (failures,): (i64,) = tx
             .fetch_one(
                 "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
@@ -247,15 +232,17 @@ impl Store {
             )
             .await?;
         }
-        tx.audit(admin_audit(
-            username,
-            if locked {
-                "auth.locked"
-            } else {
-                "auth.login_failed"
-            },
-            serde_json::json!({"failures": failures}),
-        ))
+        tx.audit(
+            AuditRecord::by(
+                username,
+                if locked {
+                    "auth.locked"
+                } else {
+                    "auth.login_failed"
+                },
+            )
+            .detail(serde_json::json!({"failures": failures})),
+        )
         .await?;
         tx.commit().await?;
         Ok(locked)
@@ -270,8 +257,7 @@ impl Store {
         csrf_token: &str,
         expires_at_ms: i64,
     ) -> Result<(), StoreError> {
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         tx.execute(
             "UPDATE users SET failed_logins = 0, locked_until_ms = NULL WHERE id = $1",
             &args![user.id.as_str()],
@@ -282,11 +268,10 @@ impl Store {
             &args![token_hash, user.id.as_str(), kind.as_str(), csrf_token, now_ms(), expires_at_ms],
         )
         .await?;
-        tx.audit(admin_audit(
-            &user.username,
-            "auth.login",
-            serde_json::json!({"kind": kind.as_str()}),
-        ))
+        tx.audit(
+            AuditRecord::by(&user.username, "auth.login")
+                .detail(serde_json::json!({"kind": kind.as_str()})),
+        )
         .await?;
         tx.commit().await?;
         Ok(())
@@ -314,15 +299,13 @@ impl Store {
     }
 
     pub async fn delete_session(&self, token_hash: &str, username: &str) -> Result<(), StoreError> {
-        let mut tx = self.db.begin().await?;
-        tx.lock_audit_chain().await?;
+        let mut tx = self.db.audited().await?;
         tx.execute(
             "DELETE FROM sessions WHERE token_hash = $1",
             &args![token_hash],
         )
         .await?;
-        tx.audit(admin_audit(username, "auth.logout", serde_json::json!({})))
-            .await?;
+        tx.audit(AuditRecord::by(username, "auth.logout")).await?;
         tx.commit().await?;
         Ok(())
     }
