@@ -6,6 +6,7 @@
 //! insert, so it happens where the rows are made, and the writer only waits on the
 //! database.
 
+use crate::audit::AuditHead;
 use crate::bank::Table;
 use crate::db::multi_insert_in;
 use crate::{Db, Dialect, Store, StoreError, Tx};
@@ -193,46 +194,39 @@ pub fn insert_rows<R: Row>(
     inserts(out, dialect, &R::TABLE, rows, R::values)
 }
 
-fn wrong_database() -> StoreError {
-    StoreError::Db(sqlx::Error::Protocol(
-        "statement built for the other database".into(),
-    ))
+/// A connection of either database, to run statements on.
+enum Conn<'c> {
+    Sqlite(&'c mut SqliteConnection),
+    Postgres(&'c mut PgConnection),
 }
 
 /// Runs statements on one connection, adding each one's time to `loads`.
-async fn run_sqlite(
-    c: &mut SqliteConnection,
+async fn run(
+    mut conn: Conn<'_>,
     statements: Vec<Statement>,
     loads: &mut Loads,
 ) -> Result<(), StoreError> {
     for s in statements {
-        let DriverArgs::Sqlite(args) = s.args else {
-            return Err(wrong_database());
-        };
         let t = Instant::now();
-        sqlx::query_with(&s.sql, args)
-            .persistent(s.persistent)
-            .execute(&mut *c)
-            .await?;
-        loads.add(s.table, s.rows, t.elapsed());
-    }
-    Ok(())
-}
-
-async fn run_postgres(
-    c: &mut PgConnection,
-    statements: Vec<Statement>,
-    loads: &mut Loads,
-) -> Result<(), StoreError> {
-    for s in statements {
-        let DriverArgs::Postgres(args) = s.args else {
-            return Err(wrong_database());
-        };
-        let t = Instant::now();
-        sqlx::query_with(&s.sql, args)
-            .persistent(s.persistent)
-            .execute(&mut *c)
-            .await?;
+        match (&mut conn, s.args) {
+            (Conn::Sqlite(c), DriverArgs::Sqlite(args)) => {
+                sqlx::query_with(&s.sql, args)
+                    .persistent(s.persistent)
+                    .execute(&mut **c)
+                    .await?;
+            }
+            (Conn::Postgres(c), DriverArgs::Postgres(args)) => {
+                sqlx::query_with(&s.sql, args)
+                    .persistent(s.persistent)
+                    .execute(&mut **c)
+                    .await?;
+            }
+            _ => {
+                return Err(StoreError::Db(sqlx::Error::Protocol(
+                    "statement built for the other database".into(),
+                )));
+            }
+        }
         loads.add(s.table, s.rows, t.elapsed());
     }
     Ok(())
@@ -242,10 +236,11 @@ impl Tx {
     /// Runs statements in this transaction; the caller commits.
     pub async fn run_statements(&mut self, statements: Vec<Statement>) -> Result<(), StoreError> {
         let mut loads = Loads::default();
-        match self {
-            Tx::Sqlite(t, _) => run_sqlite(t, statements, &mut loads).await,
-            Tx::Postgres(t) => run_postgres(t, statements, &mut loads).await,
-        }
+        let conn = match self {
+            Tx::Sqlite(t, _) => Conn::Sqlite(t),
+            Tx::Postgres(t) => Conn::Postgres(t),
+        };
+        run(conn, statements, &mut loads).await
     }
 }
 
@@ -348,12 +343,12 @@ impl Loader {
         match &mut self.conn {
             LoaderConn::Sqlite(c) => {
                 let mut tx = sqlx::Connection::begin(&mut **c).await?;
-                run_sqlite(&mut tx, statements, &mut self.loads).await?;
+                run(Conn::Sqlite(&mut tx), statements, &mut self.loads).await?;
                 tx.commit().await?;
             }
             LoaderConn::Postgres(c) => {
                 let mut tx = sqlx::Connection::begin(&mut **c).await?;
-                run_postgres(&mut tx, statements, &mut self.loads).await?;
+                run(Conn::Postgres(&mut tx), statements, &mut self.loads).await?;
                 tx.commit().await?;
             }
         }
@@ -464,16 +459,6 @@ pub struct Index {
     sql: String,
 }
 
-/// Where the audit chain stands: its last record, and the record verification starts
-/// after (the last purged one, or the genesis).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AuditHead {
-    pub seq: i64,
-    pub hash: String,
-    pub base_seq: i64,
-    pub base_hash: String,
-}
-
 fn update_audit_head(
     dialect: Dialect,
     columns: &[&str],
@@ -520,24 +505,6 @@ pub fn set_audit_base(
 }
 
 impl Store {
-    /// The chain's head as stored.
-    pub async fn audit_head(&self) -> Result<AuditHead, StoreError> {
-        let (seq, hash, base_seq, base_hash): (i64, String, i64, String) = self
-            .db
-            .fetch_optional(
-                "SELECT seq, hash, base_seq, base_hash FROM audit_head WHERE id = 1",
-                &[],
-            )
-            .await?
-            .ok_or_else(|| StoreError::Corrupt("audit_head row is missing".into()))?;
-        Ok(AuditHead {
-            seq,
-            hash,
-            base_seq,
-            base_hash,
-        })
-    }
-
     /// Whether the database is as the migrations left it: no customers, contacts, cases,
     /// knowledge, audit records or active staff. Benchmarks that fill a bank write only
     /// into such a database, never into one they did not make.
