@@ -524,7 +524,7 @@ async fn flush<R: Row>(
     }
     let n = rows.len() as u64;
     let statements = crate::seed::statements(tx.dialect(), R::batch(rows))?;
-    match crate::seed::execute(tx, statements).await {
+    match tx.run_statements(statements).await {
         Ok(()) => Ok(n),
         Err(StoreError::Conflict(m)) => {
             errors.push(None, "database", m);

@@ -5,6 +5,7 @@ mod bench;
 mod bench_cases;
 mod bench_chat;
 mod bench_cti;
+mod bench_growth;
 mod bench_kb;
 mod bench_routing;
 mod config;
@@ -117,6 +118,14 @@ enum BenchName {
         /// How many cases the bank should hold.
         #[arg(long, default_value_t = 1_000_000)]
         cases: u64,
+        #[command(flatten)]
+        o: Overrides,
+    },
+    /// Every list and create endpoint over HTTP at a small size and after years of
+    /// history, in one run on a database it creates.
+    Growth {
+        #[command(flatten)]
+        args: bench_growth::GrowthArgs,
         #[command(flatten)]
         o: Overrides,
     },
@@ -470,6 +479,10 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 BenchName::Cases { cases, o } => {
                     let c = Config::load(&o, None)?;
                     bench_cases::overdue_cases(&open_store(&c).await?, cases).await?
+                }
+                BenchName::Growth { args, o } => {
+                    let c = Config::load(&o, None)?;
+                    bench_growth::growth(&c, open_store(&c).await?, &args).await?
                 }
                 BenchName::Cti { args, o } => {
                     let c = Config::load(&o, None)?;

@@ -9,23 +9,17 @@ use bankdesk_demo::{BankBatch, DemoBank};
 use bankdesk_domain::Currency;
 use bankdesk_domain::bank::RecordId;
 use bankdesk_store::bank::{
-    ACCOUNTS, CARDS, CUSTOMER_PHONES, CUSTOMERS, HOLDINGS, LOANS, TRANSACTIONS, Table,
+    ACCOUNTS, CARDS, CUSTOMER_PHONES, CUSTOMERS, HOLDINGS, LOANS, TRANSACTIONS,
 };
-use bankdesk_store::{Db, Dialect, Store, StoreError, Tx};
+use bankdesk_store::bulk::{Loader, LoaderOptions, Statement, Value, inserts};
+use bankdesk_store::{Dialect, Store};
 use chrono::{FixedOffset, NaiveDate, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
-use sqlx::Arguments;
-use sqlx::pool::PoolConnection;
-use sqlx::postgres::{PgArguments, PgConnection};
-use sqlx::sqlite::{SqliteArguments, SqliteConnection};
 use std::time::{Duration, Instant};
 
 /// Customers per chunk: large enough for long multi-row inserts, small enough that two
 /// chunks in flight cost a few tens of megabytes.
 const CHUNK: u64 = 500;
-/// Bound parameters per INSERT statement: long statements save round trips to the
-/// database, and SQLite allows 32,766.
-const STATEMENT_PARAMS: usize = 8_000;
 
 /// What a seed wrote, and how long it took.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -139,7 +133,7 @@ pub async fn seed(
     let started = Instant::now();
     let mut report = SeedReport::default();
     let written = async {
-        let mut loader = Loader::open(&store.db).await?;
+        let mut loader = Loader::open(&store.db, LoaderOptions::default()).await?;
         while let Some(chunk) = chunks.recv().await {
             let (counts, statements) = chunk??;
             loader.write(statements).await?;
@@ -184,138 +178,6 @@ async fn story_addresses(store: &Store) -> anyhow::Result<()> {
                 )
                 .await?;
         }
-    }
-    Ok(())
-}
-
-/// `INSERT INTO table (columns) VALUES (..),(..)` for `rows` rows. SQLite gets anonymous
-/// `?` placeholders: it looks numbered ones up by a linear scan, so binding a long
-/// statement of `$n` placeholders takes time quadratic in its length.
-fn insert_sql(dialect: Dialect, table: &str, columns: &[&str], rows: usize) -> String {
-    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-    sql.reserve(rows * columns.len() * 7);
-    let mut n = 0;
-    for r in 0..rows {
-        sql.push_str(if r == 0 { "(" } else { ",(" });
-        for c in 0..columns.len() {
-            if c > 0 {
-                sql.push(',');
-            }
-            n += 1;
-            match dialect {
-                Dialect::Sqlite => sql.push('?'),
-                Dialect::Postgres => {
-                    sql.push('$');
-                    sql.push_str(&n.to_string());
-                }
-            }
-        }
-        sql.push(')');
-    }
-    sql
-}
-
-/// One INSERT with its arguments already in the driver's form, ready to run: encoding them
-/// is half the cost of a bulk insert, and this way it happens where the statement is built.
-pub(crate) struct Statement {
-    sql: String,
-    /// Full-length statements recur and are worth keeping prepared; a table's last, shorter
-    /// one is not, and would only crowd the connection's statement cache.
-    persistent: bool,
-    args: DriverArgs,
-}
-
-enum DriverArgs {
-    Sqlite(SqliteArguments<'static>),
-    Postgres(PgArguments),
-}
-
-impl Statement {
-    fn new(
-        dialect: Dialect,
-        sql: String,
-        persistent: bool,
-        values: Vec<Value>,
-    ) -> anyhow::Result<Statement> {
-        fn add<DB: sqlx::Database>(
-            args: &mut DB::Arguments<'static>,
-            values: Vec<Value>,
-        ) -> anyhow::Result<()>
-        where
-            Option<i64>: sqlx::Encode<'static, DB> + sqlx::Type<DB>,
-            Option<f64>: sqlx::Encode<'static, DB> + sqlx::Type<DB>,
-            Option<String>: sqlx::Encode<'static, DB> + sqlx::Type<DB>,
-            &'static str: sqlx::Encode<'static, DB> + sqlx::Type<DB>,
-            Option<bool>: sqlx::Encode<'static, DB> + sqlx::Type<DB>,
-        {
-            args.reserve(values.len(), 0);
-            for v in values {
-                match v {
-                    Value::Int(x) => args.add(x),
-                    Value::Float(x) => args.add(x),
-                    Value::Text(x) => args.add(x),
-                    Value::Word(x) => args.add(x),
-                    Value::Bool(x) => args.add(x),
-                }
-                .map_err(|e| anyhow::anyhow!("encoding an argument: {e}"))?;
-            }
-            Ok(())
-        }
-        let args = match dialect {
-            Dialect::Sqlite => {
-                let mut args = SqliteArguments::default();
-                add::<sqlx::Sqlite>(&mut args, values)?;
-                DriverArgs::Sqlite(args)
-            }
-            Dialect::Postgres => {
-                let mut args = PgArguments::default();
-                add::<sqlx::Postgres>(&mut args, values)?;
-                DriverArgs::Postgres(args)
-            }
-        };
-        Ok(Statement {
-            sql,
-            persistent,
-            args,
-        })
-    }
-}
-
-/// A value to bind. Closed sets of words (enum names, currencies, countries) are bound as
-/// static strings: no allocation per row, and nothing for the database thread to free.
-enum Value {
-    Int(Option<i64>),
-    Float(Option<f64>),
-    Text(Option<String>),
-    Word(&'static str),
-    Bool(Option<bool>),
-}
-
-/// Appends the INSERTs of `items` to `out`, as many rows per statement as
-/// [`STATEMENT_PARAMS`] allows; `row` moves an item's values into the arguments.
-fn inserts<T>(
-    out: &mut Vec<Statement>,
-    dialect: Dialect,
-    table: &Table,
-    items: Vec<T>,
-    row: impl Fn(T, &mut Vec<Value>),
-) -> anyhow::Result<()> {
-    let columns = table.columns;
-    let per = (STATEMENT_PARAMS / columns.len()).max(1);
-    let mut items = items.into_iter().peekable();
-    while items.peek().is_some() {
-        let mut args = Vec::with_capacity(per * columns.len());
-        let mut rows = 0;
-        for item in items.by_ref().take(per) {
-            row(item, &mut args);
-            rows += 1;
-        }
-        out.push(Statement::new(
-            dialect,
-            insert_sql(dialect, table.name, columns, rows),
-            rows == per,
-            args,
-        )?);
     }
     Ok(())
 }
@@ -476,115 +338,11 @@ pub(crate) fn statements(dialect: Dialect, b: BankBatch) -> anyhow::Result<Vec<S
     Ok(out)
 }
 
-fn wrong_database() -> StoreError {
-    StoreError::Db(sqlx::Error::Protocol(
-        "statement built for the other database".into(),
-    ))
-}
-
-async fn run_sqlite(
-    c: &mut SqliteConnection,
-    statements: Vec<Statement>,
-) -> Result<(), StoreError> {
-    for s in statements {
-        let DriverArgs::Sqlite(args) = s.args else {
-            return Err(wrong_database());
-        };
-        sqlx::query_with(&s.sql, args)
-            .persistent(s.persistent)
-            .execute(&mut *c)
-            .await?;
-    }
-    Ok(())
-}
-
-async fn run_postgres(c: &mut PgConnection, statements: Vec<Statement>) -> Result<(), StoreError> {
-    for s in statements {
-        let DriverArgs::Postgres(args) = s.args else {
-            return Err(wrong_database());
-        };
-        sqlx::query_with(&s.sql, args)
-            .persistent(s.persistent)
-            .execute(&mut *c)
-            .await?;
-    }
-    Ok(())
-}
-
-/// Runs statements in the caller's transaction.
-pub(crate) async fn execute(tx: &mut Tx, statements: Vec<Statement>) -> Result<(), StoreError> {
-    match tx {
-        Tx::Sqlite(t, _) => run_sqlite(t, statements).await,
-        Tx::Postgres(t) => run_postgres(t, statements).await,
-    }
-}
-
-/// The seed's own connection, tuned for a bulk load into an empty database: commits and
-/// checkpoints need not wait for the disk, since a crash during a seed loses the seed
-/// whatever the setting. It is closed, never returned to the pool, so the setting cannot
-/// leak into serving.
-enum Loader {
-    Sqlite(PoolConnection<sqlx::Sqlite>),
-    Postgres(PoolConnection<sqlx::Postgres>),
-}
-
-impl Loader {
-    async fn open(db: &Db) -> Result<Loader, StoreError> {
-        Ok(match db {
-            Db::Sqlite(pool, _) => {
-                let mut c = pool.acquire().await?;
-                c.close_on_drop();
-                sqlx::query("PRAGMA synchronous = OFF")
-                    .execute(&mut *c)
-                    .await?;
-                Loader::Sqlite(c)
-            }
-            Db::Postgres(pool) => {
-                let mut c = pool.acquire().await?;
-                c.close_on_drop();
-                sqlx::query("SET synchronous_commit TO off")
-                    .execute(&mut *c)
-                    .await?;
-                Loader::Postgres(c)
-            }
-        })
-    }
-
-    /// Writes one chunk in one transaction.
-    async fn write(&mut self, statements: Vec<Statement>) -> Result<(), StoreError> {
-        match self {
-            Loader::Sqlite(c) => {
-                let mut tx = sqlx::Connection::begin(&mut **c).await?;
-                run_sqlite(&mut tx, statements).await?;
-                tx.commit().await?;
-            }
-            Loader::Postgres(c) => {
-                let mut tx = sqlx::Connection::begin(&mut **c).await?;
-                run_postgres(&mut tx, statements).await?;
-                tx.commit().await?;
-            }
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use bankdesk_store::bank::Lookup;
     use bankdesk_store::testing::{backends, fresh};
-
-    #[test]
-    fn placeholders_per_dialect() {
-        assert_eq!(
-            insert_sql(Dialect::Sqlite, "t", &["a", "b"], 2),
-            "INSERT INTO t (a, b) VALUES (?,?),(?,?)"
-        );
-        assert_eq!(
-            insert_sql(Dialect::Postgres, "t", &["a", "b"], 2),
-            "INSERT INTO t (a, b) VALUES ($1,$2),($3,$4)"
-        );
-    }
 
     #[tokio::test]
     async fn seeds_an_empty_database_once() {

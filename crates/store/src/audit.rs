@@ -45,6 +45,16 @@ pub struct Verification {
     pub problem: Option<ChainBreak>,
 }
 
+/// Where the audit chain stands: its last record, and the record verification starts
+/// after (the last purged one, or the genesis).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditHead {
+    pub seq: i64,
+    pub hash: String,
+    pub base_seq: i64,
+    pub base_hash: String,
+}
+
 /// Filters of the compliance audit search.
 #[derive(Clone, Debug, Default)]
 pub struct AuditQuery {
@@ -250,6 +260,24 @@ impl AuditedTx {
 }
 
 impl Store {
+    /// The chain's head as stored.
+    pub async fn audit_head(&self) -> Result<AuditHead, StoreError> {
+        let (seq, hash, base_seq, base_hash): (i64, String, i64, String) = self
+            .db
+            .fetch_optional(
+                "SELECT seq, hash, base_seq, base_hash FROM audit_head WHERE id = 1",
+                &[],
+            )
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("audit_head row is missing".into()))?;
+        Ok(AuditHead {
+            seq,
+            hash,
+            base_seq,
+            base_hash,
+        })
+    }
+
     /// Appends a record in a transaction of its own (for events that change nothing else).
     pub async fn audit(&self, entry: NewAuditEntry) -> Result<i64, StoreError> {
         let mut tx = self.db.audited().await?;
@@ -317,14 +345,12 @@ impl Store {
     /// Walks the chain from the first record in pages, stopping at the first break.
     pub async fn audit_verify(&self) -> Result<Verification, StoreError> {
         const PAGE: i64 = 5_000;
-        let (head_seq, head_hash, base_seq, base_hash): (i64, String, i64, String) = self
-            .db
-            .fetch_optional(
-                "SELECT seq, hash, base_seq, base_hash FROM audit_head WHERE id = 1",
-                &[],
-            )
-            .await?
-            .ok_or_else(|| StoreError::Corrupt("audit_head row is missing".into()))?;
+        let AuditHead {
+            seq: head_seq,
+            hash: head_hash,
+            base_seq,
+            base_hash,
+        } = self.audit_head().await?;
         let mut v = ChainVerifier::starting_after(base_seq, &base_hash);
         let mut after = base_seq;
         let outcome = loop {

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod audit;
 pub mod bank;
+pub mod bulk;
 pub mod cases;
 pub mod chat;
 pub mod complaints;
