@@ -372,7 +372,11 @@ impl Plan {
         let cases: Vec<String> = (0..DETAIL_CASES.min(a.small))
             .map(|k| w.case_id(n - 1 - k * a.small / DETAIL_CASES.min(a.small)))
             .collect();
-        let customer = w.customer_id(busiest_customer(w, a));
+        let (busiest, newest_contacts) = busiest_customer(w, a);
+        let customer = w.customer_id(busiest);
+        // Two full pages in the newest slice, so that both phases answer with the same
+        // contacts and the second page exists at the small size too.
+        let timeline_limit = (newest_contacts / 2).clamp(1, 20);
         let from = rfc3339(w.end_ms - world::DAY_MS);
         let to = rfc3339(w.end_ms);
         let fixed = |path: String| -> http::MakeRequest { Arc::new(move |_| (path.clone(), None)) };
@@ -442,7 +446,7 @@ impl Plan {
             get(
                 "customer_timeline",
                 "agent01",
-                &format!("/api/v1/customers/{customer}/timeline"),
+                &format!("/api/v1/customers/{customer}/timeline?limit={timeline_limit}"),
             ),
             get("inbox", "agent01", "/api/v1/inbox"),
             get("outbox", "supervisor01", "/api/v1/outbox"),
@@ -542,7 +546,11 @@ impl Plan {
                 t.rps,
                 t.items,
                 if t.errors > 0 {
-                    format!("  {} ERRORS", t.errors)
+                    format!(
+                        "  {} ERRORS, the first: {}",
+                        t.errors,
+                        t.first_error.as_deref().unwrap_or_default()
+                    )
                 } else {
                     String::new()
                 }
@@ -573,8 +581,8 @@ fn rfc3339(at_ms: i64) -> String {
 }
 
 /// The customer with the most contacts in the newest slice (the first such, by index),
-/// whose timeline and audit trail are read: the one with the fullest first page.
-fn busiest_customer(w: &World, a: &GrowthArgs) -> u64 {
+/// whose timeline and audit trail are read, and that number of contacts.
+fn busiest_customer(w: &World, a: &GrowthArgs) -> (u64, u32) {
     let mut counts = std::collections::HashMap::new();
     for j in a.contacts - a.small..a.contacts {
         if let Some(c) = w.contact(j).customer {
@@ -584,5 +592,5 @@ fn busiest_customer(w: &World, a: &GrowthArgs) -> u64 {
     counts
         .into_iter()
         .max_by_key(|&(c, n)| (n, std::cmp::Reverse(c)))
-        .map_or(0, |(c, _)| c)
+        .unwrap_or((0, 0))
 }

@@ -11,7 +11,6 @@ use crate::{Store, StoreError, Tx, args, now_ms};
 use bankdesk_domain::access::{self, AccessDenied, Purpose, PurposeFacts, Requester};
 use bankdesk_domain::alert::{self, AccessEvent, AlertKind};
 use bankdesk_domain::legal_order::{OrderFacts, OrderScope, OrderStatus, parse_scope};
-use std::sync::LazyLock;
 
 /// What the caller is about to read, named in the audit record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,14 +24,6 @@ pub enum Read {
 }
 
 impl Read {
-    pub const ALL: [Read; 5] = [
-        Read::Overview,
-        Read::Transactions,
-        Read::Reveal,
-        Read::Export,
-        Read::Timeline,
-    ];
-
     pub const fn action(self) -> &'static str {
         match self {
             Read::Overview => "customer.overview",
@@ -50,17 +41,6 @@ impl Read {
             Read::Overview | Read::Reveal | Read::Timeline => None,
         }
     }
-
-    /// Audit actions that count as touching a customer's data: those of every read.
-    pub const ACTIONS: [&'static str; Read::ALL.len()] = {
-        let mut actions = [""; Read::ALL.len()];
-        let mut i = 0;
-        while i < actions.len() {
-            actions[i] = Read::ALL[i].action();
-            i += 1;
-        }
-        actions
-    };
 }
 
 /// Everything on the 360 screen, unmasked; the presentation layer masks.
@@ -170,6 +150,8 @@ impl Store {
         match decision {
             Ok(p) => {
                 let audit_seq = tx.audit(entry(read.action(), detail)).await?;
+                tx.touch(actor.username, customer_id, now, now - HOUR_MS)
+                    .await?;
                 // While this hour's alert is open there is nothing to count; otherwise
                 // counting stops one past the threshold, so the cost stays bounded.
                 let open_alert = tx
@@ -294,28 +276,45 @@ impl Tx {
         })
     }
 
-    /// Distinct customers `actor` read since `since_ms`, counted up to `cap`.
+    /// Records that `actor` read `customer_id` at `now`, and forgets the actor's reads
+    /// from before `since_ms` (each row is removed once, so the work stays bounded).
+    async fn touch(
+        &mut self,
+        actor: &str,
+        customer_id: &str,
+        now: i64,
+        since_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.execute(
+            "DELETE FROM access_touches WHERE actor = $1 AND at_ms < $2",
+            &args![actor, since_ms],
+        )
+        .await?;
+        self.execute(
+            "INSERT INTO access_touches (actor, customer_id, at_ms) VALUES ($1, $2, $3) \
+             ON CONFLICT (actor, customer_id) DO UPDATE SET at_ms = CASE \
+             WHEN excluded.at_ms > access_touches.at_ms THEN excluded.at_ms ELSE access_touches.at_ms END",
+            &args![actor, customer_id, now],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Distinct customers `actor` read since `since_ms`, counted up to `cap`: one row
+    /// per customer, so at most `cap` rows are read however often each was read.
     async fn distinct_customers_since(
         &mut self,
         actor: &str,
         since_ms: i64,
         cap: u32,
     ) -> Result<u32, StoreError> {
-        static SQL: LazyLock<String> = LazyLock::new(|| {
-            let actions: Vec<String> = (0..Read::ACTIONS.len())
-                .map(|i| format!("${}", i + 3))
-                .collect();
-            format!(
-                "SELECT COUNT(*) FROM (SELECT DISTINCT customer_id FROM audit_log WHERE actor = $1 \
-                 AND at_ms >= $2 AND action IN ({}) LIMIT ${}) AS touched",
-                actions.join(", "),
-                Read::ACTIONS.len() + 3
+        let (n,): (i64,) = self
+            .fetch_one(
+                "SELECT COUNT(*) FROM (SELECT customer_id FROM access_touches \
+                 WHERE actor = $1 AND at_ms >= $2 LIMIT $3) AS touched",
+                &args![actor, since_ms, i64::from(cap)],
             )
-        });
-        let mut args = vec![Arg::from(actor), Arg::from(since_ms)];
-        args.extend(Read::ACTIONS.map(Arg::from));
-        args.push(Arg::from(i64::from(cap)));
-        let (n,): (i64,) = self.fetch_one(&SQL, &args).await?;
+            .await?;
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 

@@ -644,12 +644,13 @@ impl Store {
 
     /// A case with its history, contacts, extensions and pauses, for those who may see it.
     pub async fn case_detail(&self, who: &Staff<'_>, id: &str) -> Result<CaseDetail, StoreError> {
+        // Read before the snapshot opens: a second connection asked for while one is held
+        // deadlocks a full pool (every request holding one and waiting for another).
+        let types = self.case_types().await?;
         let mut tx = self.db.begin_read().await?;
         let case = tx.case(id).await?;
         let access = require(who, &case, CaseAccess::Read)?;
-        let type_name = self
-            .case_types()
-            .await?
+        let type_name = types
             .into_iter()
             .find(|t| t.definition.code == case.case_type)
             .map_or_else(|| case.case_type.clone(), |t| t.definition.name);
@@ -1225,9 +1226,31 @@ impl Store {
         })
     }
 
-    /// Refreshes the planner's statistics after a bulk load.
+    /// Refreshes the planner's statistics after a bulk load: of the bank's own tables
+    /// only, since a PostgreSQL database may hold other schemas (other banks' test runs)
+    /// that a plain `ANALYZE` would read through too.
     pub async fn analyze(&self) -> Result<(), StoreError> {
-        self.db.execute("ANALYZE", &[]).await?;
+        match self.db.dialect() {
+            crate::Dialect::Sqlite => {
+                self.db.execute("ANALYZE", &[]).await?;
+            }
+            crate::Dialect::Postgres => {
+                let tables: Vec<(String,)> = self
+                    .db
+                    .fetch_all(
+                        "SELECT quote_ident(tablename) FROM pg_tables \
+                         WHERE schemaname = current_schema() ORDER BY tablename",
+                        &[],
+                    )
+                    .await?;
+                if !tables.is_empty() {
+                    let names: Vec<String> = tables.into_iter().map(|t| t.0).collect();
+                    self.db
+                        .execute(&format!("ANALYZE {}", names.join(", ")), &[])
+                        .await?;
+                }
+            }
+        }
         Ok(())
     }
 }

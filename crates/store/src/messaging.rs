@@ -4,12 +4,14 @@
 use crate::access::Grant;
 use crate::audit::{AuditRecord, AuditedTx};
 use crate::contacts::{Actor, CONTACT_SELECT, ContactChannel, ContactRow, NOTE_SELECT, NoteRow};
+use crate::db::{json_list, json_text_list};
 use crate::{Store, StoreError, Tx, args, new_id, now_ms};
 use bankdesk_domain::ErrorCode;
 use bankdesk_domain::access::AccessDenied;
 use bankdesk_domain::error::FieldError;
 use bankdesk_domain::outbox::{AfterFailure, OutboxStatus, RetryPolicy};
 use bankdesk_domain::routing::EntryStatus;
+use std::collections::HashMap;
 
 /// Longest reply an agent may send in one message.
 pub const MAX_REPLY: usize = 4_000;
@@ -87,7 +89,7 @@ const INBOUND_SELECT: &str = "SELECT id, channel, external_id, contact_id, sende
      sent_at_ms, received_at_ms FROM inbound_messages";
 
 /// The messages of a contact both ways, oldest first.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ContactMessages {
     pub inbound: Vec<InboundRow>,
     pub outbound: Vec<OutboxRow>,
@@ -388,9 +390,14 @@ impl Store {
         Ok(row)
     }
 
-    /// Open email and WeChat contacts nobody handles yet, oldest first.
-    pub async fn unassigned_messages(&self, limit: u32) -> Result<Vec<ContactRow>, StoreError> {
-        self.db
+    /// Open email and WeChat contacts nobody handles yet, oldest first, each with its
+    /// messages (read for all of them at once, not one contact at a time).
+    pub async fn unassigned_messages(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<(ContactRow, ContactMessages)>, StoreError> {
+        let mut snapshot = self.db.begin_read().await?;
+        let contacts: Vec<ContactRow> = snapshot
             .fetch_all(
                 &format!(
                     "{CONTACT_SELECT} WHERE c.handler_id IS NULL AND c.status = 'open' \
@@ -398,7 +405,16 @@ impl Store {
                 ),
                 &args![i64::from(limit)],
             )
-            .await
+            .await?;
+        let mut messages = snapshot.messages_of_each(&contacts).await?;
+        snapshot.commit().await?;
+        Ok(contacts
+            .into_iter()
+            .map(|c| {
+                let m = messages.remove(&c.id).unwrap_or_default();
+                (c, m)
+            })
+            .collect())
     }
 
     /// Queues a reply on the actor's open email or WeChat contact, to the sender of its
@@ -634,7 +650,7 @@ impl Store {
 
     /// The messages of one contact, both ways.
     pub async fn contact_messages(&self, contact_id: &str) -> Result<ContactMessages, StoreError> {
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.db.begin_read().await?;
         let m = tx.messages_of(contact_id).await?;
         tx.commit().await?;
         Ok(m)
@@ -755,6 +771,45 @@ impl Tx {
         Ok(c)
     }
 
+    /// The messages of each of the contacts, in two statements whatever their number.
+    async fn messages_of_each(
+        &mut self,
+        contacts: &[ContactRow],
+    ) -> Result<HashMap<String, ContactMessages>, StoreError> {
+        let mut out: HashMap<String, ContactMessages> = HashMap::new();
+        if contacts.is_empty() {
+            return Ok(out);
+        }
+        let ids = [json_list(contacts.iter().map(|c| c.id.as_str()))];
+        let list = json_text_list(self.dialect(), 1);
+        let inbound: Vec<InboundRow> = self
+            .fetch_all(
+                &format!(
+                    "{INBOUND_SELECT} WHERE contact_id IN ({list}) ORDER BY received_at_ms, id"
+                ),
+                &ids,
+            )
+            .await?;
+        for m in inbound {
+            out.entry(m.contact_id.clone()).or_default().inbound.push(m);
+        }
+        let outbound: Vec<OutboxRow> = self
+            .fetch_all(
+                &format!(
+                    "{OUTBOX_SELECT} WHERE o.contact_id IN ({list}) ORDER BY o.created_at_ms, o.id"
+                ),
+                &ids,
+            )
+            .await?;
+        for m in outbound {
+            out.entry(m.contact_id.clone())
+                .or_default()
+                .outbound
+                .push(m);
+        }
+        Ok(out)
+    }
+
     async fn messages_of(&mut self, contact_id: &str) -> Result<ContactMessages, StoreError> {
         Ok(ContactMessages {
             inbound: self
@@ -778,13 +833,18 @@ impl Tx {
 impl Grant {
     /// The customer's contacts on every channel, newest first, each with its notes,
     /// wrap-up, linked cases and messages; `limit` per page after `before`.
+    ///
+    /// Five statements whatever the page's size: the page of contacts, then the notes,
+    /// cases and messages of all of them at once (ids bound as one list), read in one
+    /// snapshot that never waits behind writers.
     pub async fn timeline(
         self,
         before: Option<&PageCursor>,
         limit: u32,
     ) -> Result<Vec<TimelineEntry>, StoreError> {
         let (t, id) = before.map_or((i64::MAX, String::new()), |c| (c.at_ms, c.id.clone()));
-        let mut snapshot = self.db.begin().await?;
+        let mut snapshot = self.db.begin_read().await?;
+        let d = snapshot.dialect();
         let contacts: Vec<ContactRow> = snapshot
             .fetch_all(
                 &format!(
@@ -794,31 +854,50 @@ impl Grant {
                 &args![self.customer_id.as_str(), t, id, i64::from(limit)],
             )
             .await?;
-        let mut out = Vec::with_capacity(contacts.len());
-        for contact in contacts {
-            let notes = snapshot
-                .fetch_all(
-                    &format!("{NOTE_SELECT} WHERE n.contact_id = $1 ORDER BY n.at_ms, n.id"),
-                    &args![contact.id.as_str()],
-                )
-                .await?;
-            let cases = snapshot
-                .fetch_all(
-                    "SELECT l.contact_id, k.id, k.case_type, k.status, k.summary FROM case_contacts l \
-                     JOIN cases k ON k.id = l.case_id WHERE l.contact_id = $1 ORDER BY k.opened_at_ms, k.id",
-                    &args![contact.id.as_str()],
-                )
-                .await?;
-            let messages = snapshot.messages_of(&contact.id).await?;
-            out.push(TimelineEntry {
-                contact,
-                notes,
-                cases,
-                messages,
-            });
+        if contacts.is_empty() {
+            snapshot.commit().await?;
+            return Ok(Vec::new());
         }
+        let ids = [json_list(contacts.iter().map(|c| c.id.as_str()))];
+        let list = json_text_list(d, 1);
+        let notes: Vec<NoteRow> = snapshot
+            .fetch_all(
+                &format!("{NOTE_SELECT} WHERE n.contact_id IN ({list}) ORDER BY n.at_ms, n.id"),
+                &ids,
+            )
+            .await?;
+        let cases: Vec<LinkedCase> = snapshot
+            .fetch_all(
+                &format!(
+                    "SELECT l.contact_id, k.id, k.case_type, k.status, k.summary FROM case_contacts l \
+                     JOIN cases k ON k.id = l.case_id WHERE l.contact_id IN ({list}) \
+                     ORDER BY k.opened_at_ms, k.id"
+                ),
+                &ids,
+            )
+            .await?;
+        let mut messages = snapshot.messages_of_each(&contacts).await?;
         snapshot.commit().await?;
-        Ok(out)
+        Ok(contacts
+            .into_iter()
+            .map(|contact| {
+                let of = |owner: &str| owner == contact.id;
+                TimelineEntry {
+                    notes: notes
+                        .iter()
+                        .filter(|n| of(&n.contact_id))
+                        .cloned()
+                        .collect(),
+                    cases: cases
+                        .iter()
+                        .filter(|c| of(&c.contact_id))
+                        .cloned()
+                        .collect(),
+                    messages: messages.remove(&contact.id).unwrap_or_default(),
+                    contact,
+                }
+            })
+            .collect())
     }
 }
 

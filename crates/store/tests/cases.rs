@@ -1030,3 +1030,30 @@ async fn bulk_cases_land_in_the_overdue_list_only_when_open_and_late() {
         assert_eq!(ids, vec!["late"], "{b}");
     }
 }
+
+/// A case page asked for by more people at once than the pool has connections: each
+/// request must finish on the one connection it holds. One that asked for a second
+/// connection while holding the first would wait for the pool's timeout once every
+/// connection was held by such a request, and fail as "database unavailable".
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn case_pages_read_in_parallel_never_wait_on_each_other_for_connections() {
+    for b in backends() {
+        let k = bank(b).await;
+        let s = k.s();
+        let agent = Staff::from(&k.agent);
+        let case = s.create_case(&agent, &overpayment()).await.unwrap();
+        let readers: Vec<_> = (0..64)
+            .map(|_| {
+                let (s, user, id) = (s.clone(), k.agent.clone(), case.id.clone());
+                tokio::spawn(async move {
+                    let who = Staff::from(&user);
+                    s.case_detail(&who, &id).await.map(|d| d.case.id)
+                })
+            })
+            .collect();
+        for r in readers {
+            let read = r.await.unwrap();
+            assert_eq!(read.ok().as_deref(), Some(case.id.as_str()), "{b}");
+        }
+    }
+}

@@ -553,6 +553,7 @@ pub async fn load(store: &Store, w: Arc<World>, load: Load, what: &str) -> anyho
         eprintln!("building {} indexes", dropped.len());
         indexes = loader.build_indexes(dropped).await?;
     }
+    loader.checkpoint().await?;
     Ok(Loaded {
         tables: loader.loads(),
         indexes,

@@ -71,6 +71,10 @@ pub struct Timing {
     /// Why it was not timed (no second page).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skipped: Option<&'static str>,
+    /// The first failed request's status and the start of its answer, so that a count of
+    /// errors in the figures comes with its cause.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_error: Option<String>,
 }
 
 /// An HTTP client with the phase's tokens.
@@ -195,6 +199,7 @@ impl Client {
             tasks.push(tokio::spawn(async move {
                 let http = reqwest::Client::builder().timeout(TIMEOUT).build()?;
                 let (mut lat, mut errors, mut bytes) = (Vec::new(), 0usize, 0usize);
+                let mut first_error: Option<String> = None;
                 loop {
                     let k = next.fetch_add(1, Ordering::Relaxed);
                     if k >= requests || Instant::now() > deadline {
@@ -202,28 +207,35 @@ impl Client {
                     }
                     let (path, body) = request(k);
                     let t = Instant::now();
-                    let ok = match send(&http, &base, &token, method, &path, body).await {
+                    let failure = match send(&http, &base, &token, method, &path, body).await {
                         Ok(res) => {
-                            let ok = res.status().is_success();
-                            bytes += res.bytes().await.map_or(0, |b| b.len());
-                            ok
+                            let status = res.status();
+                            let answer = res.bytes().await.unwrap_or_default();
+                            bytes += answer.len();
+                            (!status.is_success()).then(|| {
+                                let text = String::from_utf8_lossy(&answer);
+                                format!("{status}: {}", text.chars().take(300).collect::<String>())
+                            })
                         }
-                        Err(_) => false,
+                        Err(e) => Some(e.to_string()),
                     };
                     lat.push(t.elapsed());
-                    if !ok {
+                    if let Some(f) = failure {
                         errors += 1;
+                        first_error.get_or_insert(f);
                     }
                 }
-                anyhow::Ok((lat, errors, bytes))
+                anyhow::Ok((lat, errors, bytes, first_error))
             }));
         }
         let (mut all, mut errors, mut bytes) = (Vec::new(), 0, 0);
+        let mut first_error = None;
         for t in tasks {
-            let (lat, e, b) = t.await??;
+            let (lat, e, b, f) = t.await??;
             all.extend(lat);
             errors += e;
             bytes += b;
+            first_error = first_error.or(f);
         }
         let wall = started.elapsed().as_secs_f64();
         let n = all.len();
@@ -239,6 +251,7 @@ impl Client {
             items,
             bytes: bytes / n.max(1),
             skipped: None,
+            first_error,
         })
     }
 }

@@ -445,8 +445,7 @@ pub async fn inbox(
 ) -> ApiResult<ApiJson<List<InboxItem>>> {
     let contacts = state.store.unassigned_messages(100).await?;
     let mut items = Vec::with_capacity(contacts.len());
-    for c in contacts {
-        let m = state.store.contact_messages(&c.id).await?;
+    for (c, m) in contacts {
         items.push(InboxItem {
             contact: contact_view(&c, Vec::new()),
             first_message: message_views(&m).into_iter().next(),

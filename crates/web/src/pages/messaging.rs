@@ -61,11 +61,8 @@ pub async fn inbox(
         Err(e) => return page.store_error(e, Some("/".into())),
     };
     let mut items = Vec::with_capacity(contacts.len());
-    for c in contacts {
-        let first = match state.store.contact_messages(&c.id).await {
-            Ok(m) => message_views(&m).into_iter().next(),
-            Err(e) => return page.store_error(e, Some("/".into())),
-        };
+    for (c, m) in contacts {
+        let first = message_views(&m).into_iter().next();
         items.push(InboxLine {
             channel: page.lang.contact_channel(&c.channel),
             opened: bank_time(&crate::view::rfc3339(c.opened_at_ms, None)),

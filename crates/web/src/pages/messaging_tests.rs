@@ -120,7 +120,7 @@ async fn inbox_reply_and_failed_sends_on_the_desktop() {
             "{b}: sender masked"
         );
         assert!(!inbox.body.contains("wang.lihua@"), "{b}");
-        let contact = store.unassigned_messages(10).await.unwrap()[0].id.clone();
+        let contact = store.unassigned_messages(10).await.unwrap()[0].0.id.clone();
         let res = d
             .post(
                 &format!("/inbox/{contact}/take"),
