@@ -9,7 +9,6 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Redirect, Response};
 use bankdesk_domain::ErrorCode;
 use bankdesk_domain::role::Role;
 use bankdesk_store::contacts::Actor;
@@ -274,24 +273,12 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Desktop pages send a person to the login page, or show a refusal, instead of JSON.
+/// Desktop pages send a person to the login page, or show a refusal, instead of JSON; the
+/// desktop renders these itself, in the pages module.
 pub enum DeskRejection {
     Login(String),
     Forbidden,
     Error(ApiError),
-}
-
-impl IntoResponse for DeskRejection {
-    fn into_response(self) -> Response {
-        match self {
-            DeskRejection::Login(next) => {
-                Redirect::to(&format!("/login?next={}", crate::pages::url_encode(&next)))
-                    .into_response()
-            }
-            DeskRejection::Forbidden => crate::pages::forbidden_page().into_response(),
-            DeskRejection::Error(e) => e.into_response(),
-        }
-    }
 }
 
 impl<R: RoleSet> FromRequestParts<AppState> for Desk<R> {

@@ -5,6 +5,8 @@
 pub mod api;
 pub mod auth;
 pub mod chat;
+pub mod desk;
+pub mod download;
 pub mod error;
 pub mod kb;
 pub mod live;

@@ -14,6 +14,20 @@ use utoipa::ToSchema;
 
 pub use bankdesk_domain::bank_tz;
 
+/// Percent-encodes a value for a query string: the desktop's links, and the chat's links
+/// to it.
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 pub fn today() -> NaiveDate {
     Utc::now().with_timezone(&bank_tz()).date_naive()
 }

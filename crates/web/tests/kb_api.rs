@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 fn enc(s: &str) -> String {
-    bankdesk_web::pages::url_encode(s)
+    bankdesk_web::view::url_encode(s)
 }
 
 async fn search(app: &TestApp, token: &str, q: &str) -> Vec<Value> {

@@ -3,9 +3,10 @@
 //! the store.
 
 use super::List;
-use super::customers::time_param;
 use crate::AppState;
 use crate::auth::{Admin, AnyStaff, Api, CaseStaff, Oversight};
+use crate::desk::cases::{RegisterJson, register_csv_text, register_rows};
+use crate::desk::time_param;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::view::rfc3339;
 use axum::extract::State;
@@ -15,12 +16,11 @@ use bankdesk_domain::calendar::Sla;
 use bankdesk_domain::case::{CaseStatus, CaseType, FormField};
 use bankdesk_domain::complaint::{ComplaintChannel, Complexity, RootCause};
 use bankdesk_domain::contact::{ContactChannel, Direction};
-use bankdesk_domain::{csv, mask};
 use bankdesk_store::cases::{
     Case, CaseDetail, CaseFilter, CaseTypeEntry, DepartmentRow, ExtensionRow, HistoryRow,
     LinkedContact, NewCase, NewComplaint, PauseRow, Reply, Staff,
 };
-use bankdesk_store::complaints::{ComplaintUpdate, Decision, RegisterRow};
+use bankdesk_store::complaints::{ComplaintUpdate, Decision};
 use bankdesk_store::escalation::NotificationRow;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -1018,81 +1018,6 @@ pub struct RegisterQuery {
     to: Option<String>,
 }
 
-impl RegisterQuery {
-    pub(crate) fn new(from: Option<String>, to: Option<String>) -> RegisterQuery {
-        RegisterQuery { from, to }
-    }
-}
-
-#[derive(Serialize, ToSchema)]
-#[schema(as = ComplaintRegisterEntry)]
-pub struct RegisterJson {
-    pub(crate) case_id: String,
-    pub(crate) customer_id: String,
-    pub(crate) customer_name_masked: String,
-    pub(crate) received_at: String,
-    #[schema(value_type = ComplaintChannel)]
-    pub(crate) channel: String,
-    #[schema(value_type = Complexity)]
-    pub(crate) complexity: String,
-    pub(crate) department: Option<String>,
-    pub(crate) assignee: Option<String>,
-    #[schema(value_type = CaseStatus)]
-    pub(crate) status: String,
-    pub(crate) due_at: Option<String>,
-    pub(crate) extension_level: i64,
-    pub(crate) overdue: bool,
-    #[schema(value_type = Vec<RootCause>)]
-    pub(crate) root_causes: Vec<String>,
-    pub(crate) answered_at: Option<String>,
-    pub(crate) merged_into: Option<String>,
-    pub(crate) summary: String,
-}
-
-fn register_json(r: RegisterRow, now_ms: i64) -> RegisterJson {
-    let open = CaseStatus::parse(&r.status).is_some_and(CaseStatus::is_open);
-    RegisterJson {
-        customer_name_masked: mask::name(&r.customer_name),
-        received_at: rfc3339(r.received_at_ms, None),
-        due_at: r.due_at_ms.map(|t| rfc3339(t, None)),
-        overdue: open && r.due_at_ms.is_some_and(|d| d < now_ms),
-        root_causes: r
-            .root_causes
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect(),
-        answered_at: r.answered_at_ms.map(|t| rfc3339(t, None)),
-        case_id: r.case_id,
-        customer_id: r.customer_id,
-        channel: r.channel,
-        complexity: r.complexity,
-        department: r.department,
-        assignee: r.assignee,
-        status: r.status,
-        extension_level: r.extension_level,
-        merged_into: r.merged_into,
-        summary: r.summary,
-    }
-}
-
-pub(crate) async fn register_rows(
-    state: &AppState,
-    who: &str,
-    q: &RegisterQuery,
-) -> ApiResult<Vec<RegisterJson>> {
-    let from = time_param("from", q.from.as_deref())?.unwrap_or(i64::MIN);
-    let to = time_param("to", q.to.as_deref())?.unwrap_or(i64::MAX);
-    let now = now();
-    Ok(state
-        .store
-        .complaint_register(who, from, to, 100_000)
-        .await?
-        .into_iter()
-        .map(|r| register_json(r, now))
-        .collect())
-}
-
 /// The complaint register (compliance and supervisors), names masked.
 #[utoipa::path(get, path = "/complaints", tag = "cases")]
 pub async fn register(
@@ -1101,7 +1026,13 @@ pub async fn register(
     ApiQuery(q): ApiQuery<RegisterQuery>,
 ) -> ApiResult<ApiJson<List<RegisterJson>>> {
     Ok(ApiJson(List {
-        items: register_rows(&state, &who.user.username, &q).await?,
+        items: register_rows(
+            &state.store,
+            &who.user.username,
+            q.from.as_deref(),
+            q.to.as_deref(),
+        )
+        .await?,
         next: None,
     }))
 }
@@ -1118,7 +1049,13 @@ pub async fn register_csv(
     who: Api<Oversight>,
     ApiQuery(q): ApiQuery<RegisterQuery>,
 ) -> ApiResult<Response> {
-    let rows = register_rows(&state, &who.user.username, &q).await?;
+    let rows = register_rows(
+        &state.store,
+        &who.user.username,
+        q.from.as_deref(),
+        q.to.as_deref(),
+    )
+    .await?;
     let out = register_csv_text(rows);
     Ok((
         [
@@ -1131,49 +1068,6 @@ pub async fn register_csv(
         out,
     )
         .into_response())
-}
-
-/// The register as CSV: one line per complaint, names masked.
-pub(crate) fn register_csv_text(rows: Vec<RegisterJson>) -> String {
-    let mut out = csv::line(&[
-        "case_id",
-        "received_at",
-        "customer",
-        "channel",
-        "complexity",
-        "department",
-        "assignee",
-        "status",
-        "due_at",
-        "extensions",
-        "overdue",
-        "answered_at",
-        "root_causes",
-        "merged_into",
-        "summary",
-    ]);
-    out.push('\n');
-    for r in rows {
-        out.push_str(&csv::line(&[
-            r.case_id,
-            r.received_at,
-            r.customer_name_masked,
-            r.channel,
-            r.complexity,
-            r.department.unwrap_or_default(),
-            r.assignee.unwrap_or_default(),
-            r.status,
-            r.due_at.unwrap_or_default(),
-            r.extension_level.to_string(),
-            r.overdue.to_string(),
-            r.answered_at.unwrap_or_default(),
-            r.root_causes.join(" "),
-            r.merged_into.unwrap_or_default(),
-            r.summary,
-        ]));
-        out.push('\n');
-    }
-    out
 }
 
 #[derive(Deserialize, IntoParams)]

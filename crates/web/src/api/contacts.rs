@@ -1,5 +1,6 @@
 use crate::AppState;
 use crate::auth::{AnyStaff, Api, Service};
+use crate::desk::routing::finish_routing;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
 use crate::view::{ContactView, NoteView, contact_view, rfc3339};
 use axum::extract::State;
@@ -52,7 +53,7 @@ pub async fn open(
 pub struct ContactDetail {
     #[serde(flatten)]
     contact: ContactView,
-    messages: Vec<crate::messaging::api::MessageView>,
+    messages: Vec<crate::desk::messaging::MessageView>,
 }
 
 /// A contact with its notes and messages, for its handler (other staff read it through
@@ -88,7 +89,7 @@ pub async fn get(
             text: n.text,
         })
         .collect();
-    let messages = crate::messaging::api::message_views(&state.store.contact_messages(&id).await?);
+    let messages = crate::desk::messaging::message_views(&state.store.contact_messages(&id).await?);
     Ok(ApiJson(ContactDetail {
         contact: contact_view(&c, notes),
         messages,
@@ -160,7 +161,7 @@ pub async fn wrap_up(
         .store
         .wrap_up_contact(&who.actor(), &id, &req.category, req.resolved, &req.summary)
         .await?;
-    finish_routing(&state, &id).await;
+    finish_routing(&state.live, &id).await;
     Ok(ApiJson(contact_view(&c, Vec::new())))
 }
 
@@ -193,12 +194,4 @@ pub async fn verify_identity(
         .verify_identity(&who.actor(), &id, req.method, req.result)
         .await?;
     Ok(ApiJson(contact_view(&c, Vec::new())))
-}
-
-/// A wrapped-up contact is over for its agent: the router frees the capacity it held. The
-/// wrap-up has committed by then, so a routing failure is logged, not reported.
-pub(crate) async fn finish_routing(state: &AppState, contact_id: &str) {
-    if let Err(e) = state.live.finish(contact_id).await {
-        tracing::warn!(%contact_id, error = %e.message, "routing not told of the wrap-up");
-    }
 }

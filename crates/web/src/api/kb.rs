@@ -1,9 +1,9 @@
 //! Knowledge points: writing, review, history, search and the agent assist.
 
 use super::List;
-use super::customers::time_param;
 use crate::AppState;
 use crate::auth::{AnyStaff, Api, KnowledgeApprover, KnowledgeEditor, Service, allowed};
+use crate::desk::time_param;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::view::rfc3339;
 use axum::extract::State;

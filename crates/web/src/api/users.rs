@@ -2,6 +2,7 @@ use super::List;
 use super::auth::UserView;
 use crate::AppState;
 use crate::auth::{Admin, Api, hash_password};
+use crate::desk::users::validate_new_user;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -23,36 +24,6 @@ pub struct CreateUser {
     #[schema(min_items = 1)]
     roles: Vec<Role>,
     department: Option<String>,
-}
-
-/// Usernames are short ASCII handles; passwords at least 12 characters.
-pub fn validate_new_user(
-    username: &str,
-    display_name: &str,
-    password: &str,
-    roles: &[Role],
-) -> ApiResult<()> {
-    if username.is_empty()
-        || username.len() > 32
-        || !username
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.')
-    {
-        return Err(ApiError::field(
-            "username",
-            "1-32 characters of a-z, 0-9, _ and .",
-        ));
-    }
-    if display_name.trim().is_empty() || display_name.chars().count() > 50 {
-        return Err(ApiError::field("display_name", "1-50 characters"));
-    }
-    if password.chars().count() < 12 || password.len() > 256 {
-        return Err(ApiError::field("password", "12 to 256 characters"));
-    }
-    if roles.is_empty() {
-        return Err(ApiError::field("roles", "at least one role"));
-    }
-    Ok(())
 }
 
 /// Every user.

@@ -499,8 +499,8 @@ pub(crate) async fn request_agent(state: &AppState, contact_id: &str) {
 pub fn customer_url(customer_id: &str, contact_id: &str) -> String {
     format!(
         "/customers/{}?purpose={}",
-        crate::pages::url_encode(customer_id),
-        crate::pages::url_encode(&format!("contact:{contact_id}"))
+        crate::view::url_encode(customer_id),
+        crate::view::url_encode(&format!("contact:{contact_id}"))
     )
 }
 

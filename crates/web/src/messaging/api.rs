@@ -3,92 +3,20 @@
 use crate::AppState;
 use crate::api::List;
 use crate::auth::{AnyStaff, Api, Oversight, Service};
+use crate::desk::messaging::{MessageView, mask_address, message_views};
+use crate::desk::routing::taken;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::view::{ContactView, NoteView, contact_view, rfc3339};
 use axum::extract::State;
 use axum::http::StatusCode;
 use bankdesk_domain::case::CaseStatus;
-use bankdesk_domain::contact::{ContactChannel, Direction};
+use bankdesk_domain::contact::ContactChannel;
 use bankdesk_domain::outbox::OutboxStatus;
 use bankdesk_domain::wrapup::{Category, WrapUpTree};
 use bankdesk_store::access::Read;
 use bankdesk_store::messaging::{ContactMessages, OutboxRow, PageCursor, TimelineEntry};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-
-/// One message of a contact, either way. Outbound messages carry their delivery state,
-/// so a failed send shows where the agent looks.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-#[schema(as = Message)]
-pub struct MessageView {
-    pub id: String,
-    #[schema(value_type = Direction)]
-    pub direction: &'static str,
-    pub at: String,
-    pub from: Option<String>,
-    pub to: String,
-    pub msg_type: Option<String>,
-    pub subject: String,
-    pub body: String,
-    /// Outbound only.
-    #[schema(value_type = Option<OutboxStatus>)]
-    pub status: Option<String>,
-    pub attempts: Option<i64>,
-    pub last_error: Option<String>,
-    pub next_attempt_at: Option<String>,
-    pub author: Option<String>,
-}
-
-/// Both directions, in the order they happened.
-pub fn message_views(m: &ContactMessages) -> Vec<MessageView> {
-    let mut all: Vec<(i64, MessageView)> = m
-        .inbound
-        .iter()
-        .map(|i| {
-            (
-                i.received_at_ms,
-                MessageView {
-                    id: i.id.clone(),
-                    direction: "inbound",
-                    at: rfc3339(i.received_at_ms, None),
-                    from: Some(i.sender.clone()),
-                    to: i.recipient.clone(),
-                    msg_type: Some(i.msg_type.clone()),
-                    subject: i.subject.clone(),
-                    body: i.body.clone(),
-                    status: None,
-                    attempts: None,
-                    last_error: None,
-                    next_attempt_at: None,
-                    author: None,
-                },
-            )
-        })
-        .collect();
-    all.extend(m.outbound.iter().map(|o| {
-        (
-            o.created_at_ms,
-            MessageView {
-                id: o.id.clone(),
-                direction: "outbound",
-                at: rfc3339(o.created_at_ms, None),
-                from: None,
-                to: o.recipient.clone(),
-                msg_type: None,
-                subject: o.subject.clone(),
-                body: o.body.clone(),
-                status: Some(o.status.clone()),
-                attempts: Some(o.attempts),
-                last_error: o.last_error.clone(),
-                next_attempt_at: (o.status == OutboxStatus::Pending.as_str())
-                    .then(|| rfc3339(o.next_attempt_ms, None)),
-                author: Some(o.author_name.clone()),
-            },
-        )
-    }));
-    all.sort_by_key(|(at, _)| *at);
-    all.into_iter().map(|(_, v)| v).collect()
-}
 
 /// A reply in the outbox. The recipient is masked: supervisors watch deliveries, they do
 /// not need the customer's address.
@@ -110,16 +38,6 @@ pub struct OutboxView {
     pub last_error: Option<String>,
     pub created_at: String,
     pub sent_at: Option<String>,
-}
-
-/// `wa***@example.com`, `oWx_***`.
-pub fn mask_address(a: &str) -> String {
-    match a.split_once('@') {
-        Some((local, domain)) => {
-            format!("{}***@{domain}", local.chars().take(2).collect::<String>())
-        }
-        None => format!("{}***", a.chars().take(4).collect::<String>()),
-    }
 }
 
 pub fn outbox_view(o: &OutboxRow) -> OutboxView {
@@ -368,16 +286,8 @@ pub async fn take(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<ApiJson<ContactView>> {
     let c = state.store.take_contact(&who.actor(), &id).await?;
-    taken(&state, &c.id, &who.user.id).await;
+    taken(&state.live, &c.id, &who.user.id).await;
     Ok(ApiJson(contact_view(&c, Vec::new())))
-}
-
-/// Tells the router that an agent took a contact from the inbox. The take has committed
-/// by then, so a failure is logged, not reported (the router re-reads on its next pass).
-pub(crate) async fn taken(state: &AppState, contact_id: &str, user_id: &str) {
-    if let Err(e) = state.live.taken(contact_id, user_id).await {
-        tracing::warn!(%contact_id, error = %e.message, "routing not told of the take");
-    }
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -1,11 +1,11 @@
 //! User administration for administrators: who may log in, with which roles, in which
-//! department. Validation is the API's ([`validate_new_user`]), so both doors agree.
+//! department. Validation is shared with the API ([`validate_new_user`]), so both doors agree.
 
 use super::i18n::{Lang, Messages};
 use super::{Chrome, LangPrefs, Page, url_encode};
 use crate::AppState;
-use crate::api::users::validate_new_user;
 use crate::auth::{Admin, Desk, hash_password};
+use crate::desk::users::validate_new_user;
 use crate::error::ApiError;
 use askama::Template;
 use axum::Form;

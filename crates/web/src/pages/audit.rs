@@ -1,14 +1,15 @@
 //! The audit log for compliance: whether the hash chain holds (and where it breaks), the
 //! records filtered by customer, staff member, action and days, paged backwards, and the
-//! same selection as CSV. Search and CSV are the API's ([`Filters`], [`export_csv`]), so
-//! the page and the API never disagree about what a filter selects.
+//! same selection as CSV. Search and CSV are shared with the API ([`Filters`],
+//! [`export_csv`]), so the page and the API never disagree about what a filter selects.
 
 use super::format::{bank_second, day_after};
 use super::i18n::Messages;
 use super::{Chrome, LangPrefs, Page, Person, Staff, url_encode};
 use crate::AppState;
-use crate::api::audit::{Filters, csv_response, export_csv};
 use crate::auth::{Compliance, Desk};
+use crate::desk::audit::{Filters, export_csv};
+use crate::download::csv_file;
 use crate::view::rfc3339;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -284,8 +285,8 @@ pub async fn csv(
     prefs: LangPrefs,
     Query(q): Query<AuditPageQuery>,
 ) -> Response {
-    match export_csv(&state, &desk.user().username, &q.filters()).await {
-        Ok(csv) => csv_response(csv),
+    match export_csv(&state.store, &desk.user().username, &q.filters()).await {
+        Ok(csv) => csv_file("audit.csv", csv),
         Err(e) => {
             let page = Page::user(&state, &prefs, &desk).await;
             let back = Some(format!("/compliance/audit?{}", q.query_string()));

@@ -6,13 +6,15 @@ use super::format::{bank_day, bank_time, day_end_ms, day_start_ms};
 use super::i18n::{Lang, Messages};
 use super::{Chrome, CsrfForm, LangPrefs, Page, id_shaped, url_encode};
 use crate::AppState;
-use crate::api::cases::{RegisterJson, register_csv_text, register_rows};
 use crate::auth::{CaseStaff, Desk, Oversight, RoleSet};
+use crate::desk::cases::{RegisterJson, register_csv_text, register_rows};
+use crate::download::csv_file;
+use crate::error::ApiResult;
 use crate::view::rfc3339;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use bankdesk_domain::ErrorCode;
 use bankdesk_domain::case::{CaseAccess, CaseStatus};
@@ -688,12 +690,13 @@ pub struct RegisterQuery {
     to: Option<String>,
 }
 
-/// The API's register query for a page's `YYYY-MM-DD` dates (the last day included).
-fn register_query(q: &RegisterQuery) -> crate::api::cases::RegisterQuery {
+/// The register for a page's `YYYY-MM-DD` dates (the last day included).
+async fn register_of(store: &Store, who: &str, q: &RegisterQuery) -> ApiResult<Vec<RegisterJson>> {
     let day = |d: &Option<String>, f: fn(&str) -> Option<i64>| {
         d.as_deref().and_then(f).map(|ms| rfc3339(ms, None))
     };
-    crate::api::cases::RegisterQuery::new(day(&q.from, day_start_ms), day(&q.to, day_end_ms))
+    let (from, to) = (day(&q.from, day_start_ms), day(&q.to, day_end_ms));
+    register_rows(store, who, from.as_deref(), to.as_deref()).await
 }
 
 /// The complaint register: every complaint received in the period, with its deadline,
@@ -705,7 +708,7 @@ pub async fn register(
     Query(q): Query<RegisterQuery>,
 ) -> Response {
     let page = Page::user(&state, &prefs, &desk).await;
-    let rows = match register_rows(&state, &desk.user().username, &register_query(&q)).await {
+    let rows = match register_of(&state.store, &desk.user().username, &q).await {
         Ok(r) => r,
         Err(e) => return page.api_error(e, Some("/complaints".into())),
     };
@@ -755,20 +758,8 @@ pub async fn register_csv(
     Query(q): Query<RegisterQuery>,
 ) -> Response {
     let page = Page::user(&state, &prefs, &desk).await;
-    match register_rows(&state, &desk.user().username, &register_query(&q)).await {
-        Ok(rows) => super::no_store(
-            (
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        "attachment; filename=\"complaints.csv\"",
-                    ),
-                ],
-                register_csv_text(rows),
-            )
-                .into_response(),
-        ),
+    match register_of(&state.store, &desk.user().username, &q).await {
+        Ok(rows) => csv_file("complaints.csv", register_csv_text(rows)),
         Err(e) => page.api_error(e, Some("/complaints".into())),
     }
 }

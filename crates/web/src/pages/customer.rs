@@ -12,7 +12,8 @@ use super::i18n::{Lang, Messages, PurposeKind};
 use super::{Chrome, CsrfForm, LangPrefs, Page, handles_contacts, id_shaped, url_encode};
 use crate::AppState;
 use crate::auth::{Desk, Service};
-use crate::messaging::api::message_views;
+use crate::desk::messaging::message_views;
+use crate::desk::routing::finish_routing;
 use crate::view::{self, OverviewView};
 use askama::Template;
 use axum::Form;
@@ -824,7 +825,7 @@ pub async fn wrap_up(
         .await
     {
         Ok(c) => {
-            crate::api::contacts::finish_routing(&state, &c.id).await;
+            finish_routing(&state.live, &c.id).await;
             Redirect::to(&format!("/?closed={}", url_encode(&c.id))).into_response()
         }
         Err(e) => {

@@ -12,8 +12,9 @@ use super::{
     Chrome, CsrfForm, LangPrefs, Page, Person, Staff, approves_exports, id_shaped, url_encode,
 };
 use crate::AppState;
-use crate::api::privacy::{ExportView, check_export_range, statement_file};
 use crate::auth::{Approver, Desk, RoleSet};
+use crate::desk::privacy::{ExportView, check_export_range};
+use crate::download::statement_file;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};

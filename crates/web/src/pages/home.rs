@@ -8,8 +8,8 @@ use super::format::bank_time;
 use super::i18n::Messages;
 use super::{Chrome, LangPrefs, Page, handles_contacts, id_shaped, url_encode};
 use crate::AppState;
-use crate::api::customers::{find, lookup_of};
 use crate::auth::Desk;
+use crate::desk::customers::{find, lookup_of};
 use crate::view::rfc3339;
 use askama::Template;
 use axum::Form;
@@ -166,7 +166,7 @@ pub async fn search(
         },
         Ok(lookup) => {
             let searched = Some(format!("{} {}", by.label(page.t), masked(&lookup)));
-            let hits = match find(&state, &desk.actor(), lookup).await {
+            let hits = match find(&state.store, &desk.actor(), lookup).await {
                 Ok(h) => h,
                 Err(e) => return page.api_error(e, Some("/".into())),
             };

@@ -7,9 +7,10 @@ use super::format::bank_time;
 use super::i18n::Messages;
 use super::{Chrome, CsrfForm, LangPrefs, Page, id_shaped, url_encode};
 use crate::AppState;
-use crate::api::customers::{find, lookup_of};
 use crate::auth::{Desk, Oversight, Service};
-use crate::messaging::api::{mask_address, message_views};
+use crate::desk::customers::{find, lookup_of};
+use crate::desk::messaging::{mask_address, message_views};
+use crate::desk::routing::taken;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -105,7 +106,7 @@ pub async fn take(
     }
     match state.store.take_contact(&desk.actor(), &id).await {
         Ok(c) => {
-            crate::messaging::api::taken(&state, &c.id, &desk.user().id).await;
+            taken(&state.live, &c.id, &desk.user().id).await;
             match c.customer_id {
                 Some(customer) => {
                     Redirect::to(&purpose_url(&customer, &format!("contact:{}", c.id)))
@@ -172,7 +173,7 @@ pub async fn attach(
     }
     let actor = desk.actor();
     let hits = match lookup_of(Some(&f.phone), None, None, None) {
-        Ok(by) => find(&state, &actor, by)
+        Ok(by) => find(&state.store, &actor, by)
             .await
             .inspect_err(|e| tracing::warn!(error = %e.message, "customer search failed"))
             .unwrap_or_default(),

@@ -36,14 +36,15 @@ mod tests;
 mod workspace;
 
 use crate::AppState;
-use crate::auth::{Desk, RoleSet};
+use crate::auth::{Desk, DeskRejection, RoleSet};
 use crate::error::ApiError;
+use crate::view::url_encode;
 use askama::Template;
 use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use bankdesk_domain::ErrorCode;
 use bankdesk_domain::access::AccessDenied;
@@ -127,27 +128,22 @@ pub fn router() -> Router<AppState> {
         .route("/static/live.js", get(live::script))
 }
 
-/// Percent-encodes a value for a query string.
-pub fn url_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// Two-language refusal for a role check. The role extractor rejects before any handler
 /// runs, so the page cannot know the user's language and says it in both.
 #[derive(Template)]
 #[template(path = "forbidden.html")]
 struct ForbiddenTpl;
 
-pub fn forbidden_page() -> impl IntoResponse {
-    html(StatusCode::FORBIDDEN, &ForbiddenTpl)
+impl IntoResponse for DeskRejection {
+    fn into_response(self) -> Response {
+        match self {
+            DeskRejection::Login(next) => {
+                Redirect::to(&format!("/login?next={}", url_encode(&next))).into_response()
+            }
+            DeskRejection::Forbidden => html(StatusCode::FORBIDDEN, &ForbiddenTpl),
+            DeskRejection::Error(e) => e.into_response(),
+        }
+    }
 }
 
 /// Remembers an explicit `?lang=` choice for pages before login.

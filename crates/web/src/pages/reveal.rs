@@ -2,15 +2,15 @@
 //! POST: the number never stands in an address (browser history, proxy logs, the request
 //! trace), no cache keeps it, and no other page ever shows it.
 //!
-//! The rules are the API's ([`reveal_reason`], [`reveal_allowed`], then the store's gate
-//! and its identity check), so both doors refuse alike.
+//! The rules are shared with the API ([`reveal_reason`], [`reveal_allowed`], then the store's
+//! gate and its identity check), so both doors refuse alike.
 
 use super::customer::purpose_url;
 use super::i18n::Messages;
 use super::{Chrome, LangPrefs, Page, no_store};
 use crate::AppState;
-use crate::api::customers::{reveal_allowed, reveal_reason};
 use crate::auth::Desk;
+use crate::desk::customers::{reveal_allowed, reveal_reason};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
@@ -87,7 +87,13 @@ pub async fn reveal(
         let (status, title) = (StatusCode::BAD_REQUEST, t.err_invalid_title);
         return page.message(status, title, t.err_reveal_reason, Some(back));
     };
-    if let Err(e) = reveal_allowed(&state, &desk.user().username).await {
+    if let Err(e) = reveal_allowed(
+        &state.store,
+        &desk.user().username,
+        state.config.reveals_per_hour,
+    )
+    .await
+    {
         return page.api_error(e, Some(back));
     }
     let target = Some(f.target.as_str()).filter(|s| !s.is_empty());
