@@ -93,8 +93,16 @@ mod guard {
                 // With these off the planner still picks a sequential scan (or, for a page,
                 // a sort) when no index can serve the query, which is what the guard looks
                 // for; on a test database's tiny tables it would otherwise prefer them anyway.
+                // Joins too: hashing one side reads all of the other, which tiny tables make
+                // look cheap; as nested loops each row of the outer side (a page, or a
+                // list of ids) must find its partners through an index.
                 // An answer that is not a page may be sorted: it is as long as the answer.
-                let mut off = vec!["enable_seqscan", "enable_bitmapscan"];
+                let mut off = vec![
+                    "enable_seqscan",
+                    "enable_bitmapscan",
+                    "enable_hashjoin",
+                    "enable_mergejoin",
+                ];
                 if paged {
                     off.push("enable_sort");
                 }
