@@ -6,7 +6,6 @@
 use crate::audit::AuditRecord;
 use crate::bank::{AccountRow, CardRow, CaseRow, CustomerRow, HoldingRow, LoanRow, TransactionRow};
 use crate::contacts::{Actor, ContactWithNotes};
-use crate::db::Arg;
 use crate::{Store, StoreError, Tx, args, now_ms};
 use bankdesk_domain::access::{self, AccessDenied, Purpose, PurposeFacts, Requester};
 use bankdesk_domain::alert::{self, AccessEvent, AlertKind};
