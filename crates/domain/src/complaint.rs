@@ -4,8 +4,8 @@
 //! recusal of anyone with a stake; root causes; and a closing answer that names the
 //! routes of redress.
 
+use crate::approval::{Request, RoleRule, State, Wording};
 use crate::calendar::{DayBasis, Sla};
-use crate::export::ApprovalRefused;
 use crate::role::Role;
 use crate::wire::wire_enum;
 use chrono::NaiveDate;
@@ -88,29 +88,41 @@ pub fn next_extension(
     }
 }
 
-/// Who signs an extension off: to 30 days a supervisor or the consumer-protection
-/// (compliance) officer; the further 30 days only a supervisor, who records the superior
-/// institution's approval. Never the person who asked.
-pub fn may_approve_extension(
+wire_enum!(
+    /// Where an extension request stands.
+    ExtensionStatus { PendingApproval = "pending_approval", Approved = "approved", Rejected = "rejected" }
+);
+
+/// An extension request under dual control. Who signs it off: to 30 days a supervisor or
+/// the consumer-protection (compliance) officer; the further 30 days only a supervisor,
+/// who records the superior institution's approval. Never the person who asked.
+pub fn extension_approval(
     level: ExtensionLevel,
+    status: ExtensionStatus,
     requester_id: &str,
-    approver_id: &str,
-    approver_roles: &[Role],
-) -> Result<(), ApprovalRefused> {
-    if requester_id == approver_id {
-        return Err(ApprovalRefused::SamePerson);
-    }
-    let ok = approver_roles.iter().any(|r| match r {
-        Role::Supervisor => true,
-        Role::Compliance => level.0 <= 1,
-        _ => false,
-    });
-    if ok {
-        Ok(())
-    } else {
-        Err(ApprovalRefused::NotAllowed)
+) -> Request<'_> {
+    Request {
+        requester: requester_id,
+        state: match status {
+            ExtensionStatus::PendingApproval => State::Pending,
+            ExtensionStatus::Approved => State::Approved,
+            ExtensionStatus::Rejected => State::Rejected,
+        },
+        approvers: if level.0 <= 1 {
+            RoleRule::AnyOf(&[Role::Supervisor, Role::Compliance])
+        } else {
+            RoleRule::AnyOf(&[Role::Supervisor])
+        },
     }
 }
+
+/// The refusals as the cases API has always worded them (the requester's is the exports'
+/// sentence, which extensions have always shared).
+pub const EXTENSION_WORDING: Wording = Wording {
+    same_person: "the requester cannot approve their own export",
+    not_permitted: "only a superior signs an extension off",
+    not_pending: "the extension is {status}",
+};
 
 /// The member of staff about to handle a complaint.
 #[derive(Clone, Copy, Debug)]
@@ -267,6 +279,11 @@ mod tests {
 
     #[test]
     fn a_superior_other_than_the_requester_signs_off() {
+        use crate::approval::{Checker, Refused};
+        let may_approve_extension = |level, requester, user_id, roles: &[Role]| {
+            extension_approval(level, ExtensionStatus::PendingApproval, requester)
+                .decide(&Checker { user_id, roles }, || Ok::<(), ()>(()))
+        };
         let l1 = ExtensionLevel(1);
         let l2 = ExtensionLevel(2);
         assert_eq!(
@@ -279,15 +296,15 @@ mod tests {
         );
         assert_eq!(
             may_approve_extension(l2, "u1", "u2", &[Role::Compliance]),
-            Err(ApprovalRefused::NotAllowed)
+            Err(Refused::NotPermitted)
         );
         assert_eq!(
             may_approve_extension(l1, "u1", "u2", &[Role::Backoffice, Role::Agent]),
-            Err(ApprovalRefused::NotAllowed)
+            Err(Refused::NotPermitted)
         );
         assert_eq!(
             may_approve_extension(l1, "u1", "u1", &[Role::Supervisor]),
-            Err(ApprovalRefused::SamePerson)
+            Err(Refused::SamePerson)
         );
     }
 

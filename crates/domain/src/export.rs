@@ -1,6 +1,7 @@
 //! Statement exports under dual control: one person asks, another approves, and the file
 //! exists only after approval. Who may approve depends on the legal basis.
 
+use crate::approval::{Request, RoleRule, State, Wording};
 use crate::role::Role;
 use crate::wire::wire_enum;
 use serde::{Deserialize, Serialize};
@@ -11,54 +12,52 @@ wire_enum!(
 );
 wire_enum!(ExportStatus { PendingApproval = "pending_approval", Approved = "approved", Rejected = "rejected" });
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum ApprovalRefused {
-    #[error("the requester cannot approve their own export")]
-    SamePerson,
-    #[error("your roles cannot approve this export")]
-    NotAllowed,
-    #[error("the export is not waiting for approval")]
-    NotPending,
+/// An export request under dual control: supervisors approve any export, compliance only
+/// legal-order ones; never the requester.
+pub fn approval(basis: ExportBasis, status: ExportStatus, requester_id: &str) -> Request<'_> {
+    Request {
+        requester: requester_id,
+        state: match status {
+            ExportStatus::PendingApproval => State::Pending,
+            ExportStatus::Approved => State::Approved,
+            ExportStatus::Rejected => State::Rejected,
+        },
+        approvers: match basis {
+            ExportBasis::CustomerRequest => RoleRule::AnyOf(&[Role::Supervisor]),
+            ExportBasis::LegalOrder => RoleRule::AnyOf(&[Role::Supervisor, Role::Compliance]),
+        },
+    }
 }
 
-/// Supervisors approve any export; compliance approves only legal-order exports; never
-/// the requester.
-pub fn may_approve(
-    basis: ExportBasis,
-    status: ExportStatus,
-    requester_id: &str,
-    approver_id: &str,
-    approver_roles: &[Role],
-) -> Result<(), ApprovalRefused> {
-    if status != ExportStatus::PendingApproval {
-        return Err(ApprovalRefused::NotPending);
-    }
-    if requester_id == approver_id {
-        return Err(ApprovalRefused::SamePerson);
-    }
-    let ok = approver_roles.iter().any(|r| match r {
-        Role::Supervisor => true,
-        Role::Compliance => basis == ExportBasis::LegalOrder,
-        _ => false,
-    });
-    if ok {
-        Ok(())
-    } else {
-        Err(ApprovalRefused::NotAllowed)
-    }
-}
+/// The refusals as the exports API has always worded them.
+pub const APPROVAL_WORDING: Wording = Wording {
+    same_person: "the requester cannot approve their own export",
+    not_permitted: "your roles cannot approve this export",
+    not_pending: "the export is not waiting for approval",
+};
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::approval::{Checker, Refused};
     use ExportBasis::*;
+
+    fn may_approve(
+        basis: ExportBasis,
+        status: ExportStatus,
+        requester_id: &str,
+        user_id: &str,
+        roles: &[Role],
+    ) -> Result<(), Refused<()>> {
+        approval(basis, status, requester_id).decide(&Checker { user_id, roles }, || Ok(()))
+    }
 
     #[test]
     fn dual_control() {
         let pending = ExportStatus::PendingApproval;
         assert_eq!(
             may_approve(CustomerRequest, pending, "u1", "u1", &[Role::Supervisor]),
-            Err(ApprovalRefused::SamePerson)
+            Err(Refused::SamePerson)
         );
         assert_eq!(
             may_approve(CustomerRequest, pending, "u1", "u2", &[Role::Supervisor]),
@@ -66,7 +65,7 @@ mod tests {
         );
         assert_eq!(
             may_approve(CustomerRequest, pending, "u1", "u2", &[Role::Compliance]),
-            Err(ApprovalRefused::NotAllowed)
+            Err(Refused::NotPermitted)
         );
         assert_eq!(
             may_approve(LegalOrder, pending, "u1", "u2", &[Role::Compliance]),
@@ -74,7 +73,7 @@ mod tests {
         );
         assert_eq!(
             may_approve(LegalOrder, pending, "u1", "u2", &[Role::Agent, Role::Qa]),
-            Err(ApprovalRefused::NotAllowed)
+            Err(Refused::NotPermitted)
         );
         assert_eq!(
             may_approve(
@@ -84,7 +83,7 @@ mod tests {
                 "u2",
                 &[Role::Supervisor]
             ),
-            Err(ApprovalRefused::NotPending)
+            Err(Refused::NotPending)
         );
     }
 }

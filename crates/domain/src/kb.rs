@@ -2,6 +2,7 @@
 //! and its validity window. The store keeps every version; these rules decide what may
 //! be stored and what a reader may see.
 
+use crate::approval::{Request, RoleRule, State, Wording};
 use crate::error::FieldError;
 use crate::wire::wire_enum;
 use serde::{Deserialize, Serialize};
@@ -196,32 +197,28 @@ pub fn reason(field: &'static str, raw: &str) -> Result<String, FieldError> {
     Ok(r.to_string())
 }
 
-/// Why a review (approval or rejection) of a version is refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum ReviewRefused {
-    /// Dual control: publishing needs a second person.
-    #[error("the author of a version cannot review it; another person must")]
-    SamePerson,
-    #[error("only the latest version, while it waits for approval, can be reviewed")]
-    NotPending,
+/// A version awaiting review under dual control: publishing needs a second pair of eyes,
+/// not a formality. Only the latest version can wait; an older one was overtaken. Who may
+/// review is the API's guard (knowledge approvers).
+pub fn review(status: VersionStatus, is_latest: bool, author: &str) -> Request<'_> {
+    Request {
+        requester: author,
+        state: match status {
+            VersionStatus::PendingApproval if is_latest => State::Pending,
+            VersionStatus::PendingApproval | VersionStatus::Superseded => State::Withdrawn,
+            VersionStatus::Approved => State::Approved,
+            VersionStatus::Rejected => State::Rejected,
+        },
+        approvers: RoleRule::Guarded,
+    }
 }
 
-/// A version may be reviewed when it is the latest, still waits, and the reviewer is not
-/// its author (an approval is a second pair of eyes, not a formality).
-pub fn may_review(
-    status: VersionStatus,
-    is_latest: bool,
-    author: &str,
-    reviewer: &str,
-) -> Result<(), ReviewRefused> {
-    if status != VersionStatus::PendingApproval || !is_latest {
-        return Err(ReviewRefused::NotPending);
-    }
-    if author == reviewer {
-        return Err(ReviewRefused::SamePerson);
-    }
-    Ok(())
-}
+/// The refusals as the knowledge-base API has always worded them.
+pub const REVIEW_WORDING: Wording = Wording {
+    same_person: "the author of a version cannot review it; another person must",
+    not_permitted: "your roles cannot review knowledge points",
+    not_pending: "only the latest version, while it waits for approval, can be reviewed",
+};
 
 /// One node of the category tree with the number of points at or below it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -324,19 +321,29 @@ mod tests {
 
     #[test]
     fn review_needs_a_second_person_and_a_waiting_version() {
+        use crate::approval::{Checker, Refused};
         use VersionStatus::*;
+        let may_review = |status, is_latest, author, user_id| {
+            review(status, is_latest, author).decide(
+                &Checker {
+                    user_id,
+                    roles: &[],
+                },
+                || Ok::<(), ()>(()),
+            )
+        };
         assert_eq!(may_review(PendingApproval, true, "a", "b"), Ok(()));
         assert_eq!(
             may_review(PendingApproval, true, "a", "a"),
-            Err(ReviewRefused::SamePerson)
+            Err(Refused::SamePerson)
         );
         assert_eq!(
             may_review(PendingApproval, false, "a", "b"),
-            Err(ReviewRefused::NotPending)
+            Err(Refused::NotPending)
         );
         assert_eq!(
             may_review(Approved, true, "a", "b"),
-            Err(ReviewRefused::NotPending)
+            Err(Refused::NotPending)
         );
     }
 

@@ -4,6 +4,7 @@
 //! while it is valid.
 
 use crate::access::AccessDenied;
+use crate::approval::{Request, RoleRule, State, Wording};
 use crate::wire::wire_enum;
 use serde::{Deserialize, Serialize};
 
@@ -62,6 +63,27 @@ impl OrderFacts {
     }
 }
 
+/// A registered order awaiting its verification by a second compliance officer (the API's
+/// guard admits only compliance).
+pub fn verification(status: OrderStatus, registrant_id: &str) -> Request<'_> {
+    Request {
+        requester: registrant_id,
+        state: match status {
+            OrderStatus::PendingVerification => State::Pending,
+            OrderStatus::Active => State::Approved,
+            OrderStatus::Revoked => State::Withdrawn,
+        },
+        approvers: RoleRule::Guarded,
+    }
+}
+
+/// The refusals as the legal-order API has always worded them.
+pub const VERIFICATION_WORDING: Wording = Wording {
+    same_person: "a second compliance officer must verify the order",
+    not_permitted: "only compliance verifies a legal order",
+    not_pending: "the order is {status}, not pending verification",
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,6 +123,30 @@ mod tests {
         assert_eq!(
             pending.covers("c1", OrderScope::Statements, 1_500),
             Err(AccessDenied::OrderInactive)
+        );
+    }
+
+    #[test]
+    fn a_second_officer_verifies_a_pending_order() {
+        use crate::approval::{Checker, Refused};
+        let verify = |status, user_id| {
+            verification(status, "c1").decide(
+                &Checker {
+                    user_id,
+                    roles: &[],
+                },
+                || Ok::<(), ()>(()),
+            )
+        };
+        assert_eq!(verify(OrderStatus::PendingVerification, "c2"), Ok(()));
+        assert_eq!(
+            verify(OrderStatus::PendingVerification, "c1"),
+            Err(Refused::SamePerson)
+        );
+        assert_eq!(verify(OrderStatus::Active, "c2"), Err(Refused::NotPending));
+        assert_eq!(
+            VERIFICATION_WORDING.explain(&Refused::<String>::NotPending, "active"),
+            "the order is active, not pending verification"
         );
     }
 

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod alert;
+pub mod approval;
 pub mod audit;
 pub mod bank;
 pub mod calendar;

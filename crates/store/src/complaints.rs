@@ -9,13 +9,14 @@ use crate::cases::{
 };
 use crate::{Store, StoreError, Tx, args, new_id, now_ms};
 use bankdesk_domain::ErrorCode;
+use bankdesk_domain::approval::Checker;
 use bankdesk_domain::calendar::bank_date;
 use bankdesk_domain::complaint::{
-    self, Complexity, ExtensionLevel, Handler, MergeSide, RootCause, next_extension,
+    self, Complexity, ExtensionLevel, ExtensionStatus, Handler, MergeSide, RootCause,
+    next_extension,
 };
 use bankdesk_domain::contact::ContactChannel;
 use bankdesk_domain::error::FieldError;
-use bankdesk_domain::export::ApprovalRefused;
 
 /// Changes to a complaint's particulars; `None` leaves a value as it is.
 #[derive(Clone, Debug, Default)]
@@ -62,6 +63,40 @@ fn complaint_of(case: &Case) -> Result<&crate::cases::Complaint, StoreError> {
 
 fn rule(message: impl Into<String>) -> StoreError {
     StoreError::refused(ErrorCode::RuleRefused, message)
+}
+
+/// Whether an extension to `level` can still be approved: the further 30 days carry the
+/// superior institution's reference, the complaint is still handled with its clock
+/// running, and no other approval has extended it meanwhile.
+fn still_extendable(
+    case: &Case,
+    c: &crate::cases::Complaint,
+    level: ExtensionLevel,
+    approval_ref: Option<&str>,
+) -> Result<(), StoreError> {
+    if level.0 >= 2 && approval_ref.is_none() {
+        return Err(StoreError::Invalid(FieldError::new(
+            "approval_ref",
+            "the further 30 days need the superior institution's approval reference",
+        )));
+    }
+    if approval_ref.is_some_and(|r| r.chars().count() > 200) {
+        return Err(StoreError::Invalid(FieldError::new(
+            "approval_ref",
+            "too long",
+        )));
+    }
+    if !case.status.is_open() || case.due_at_ms.is_none() {
+        return Err(rule(
+            "extend a complaint while it is being handled and its clock runs",
+        ));
+    }
+    if level <= c.extension_level {
+        return Err(StoreError::Conflict(
+            "the complaint is already extended".into(),
+        ));
+    }
+    Ok(())
 }
 
 impl Store {
@@ -146,21 +181,25 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         let level = ExtensionLevel(u8::try_from(level).unwrap_or(u8::MAX));
-        complaint::may_approve_extension(level, &requester_id, who.actor.user_id, who.roles)
-            .map_err(|e| match e {
-                ApprovalRefused::SamePerson => {
-                    StoreError::refused(ErrorCode::SamePerson, e.to_string())
-                }
-                _ => StoreError::refused(
-                    ErrorCode::Forbidden,
-                    "only a superior signs an extension off",
-                ),
-            })?;
-        require_work(who, &case)?;
-        if status != "pending_approval" {
-            return Err(StoreError::Conflict(format!("the extension is {status}")));
-        }
+        let state = ExtensionStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("extension {extension_id} status")))?;
         let approval_ref = approval_ref.map(str::trim).filter(|r| !r.is_empty());
+        let checker = Checker {
+            user_id: who.actor.user_id,
+            roles: who.roles,
+        };
+        // Re-checked when the superior acts, not only when the extension was asked for:
+        // they may still work the case, and an approval still has a running case to extend.
+        let recheck = || {
+            require_work(who, &case)?;
+            if decision == Decision::Approve {
+                still_extendable(&case, &c, level, approval_ref)?;
+            }
+            Ok(())
+        };
+        complaint::extension_approval(level, state, &requester_id)
+            .decide(&checker, recheck)
+            .map_err(|r| StoreError::approval(r, &complaint::EXTENSION_WORDING, &status))?;
         if decision == Decision::Reject {
             tx.execute(
                 "UPDATE case_extensions SET status = 'rejected', decided_by = $1, decided_at_ms = $2 WHERE id = $3",
@@ -177,28 +216,6 @@ impl Store {
             )
             .await?;
         } else {
-            if level.0 >= 2 && approval_ref.is_none() {
-                return Err(StoreError::Invalid(FieldError::new(
-                    "approval_ref",
-                    "the further 30 days need the superior institution's approval reference",
-                )));
-            }
-            if approval_ref.is_some_and(|r| r.chars().count() > 200) {
-                return Err(StoreError::Invalid(FieldError::new(
-                    "approval_ref",
-                    "too long",
-                )));
-            }
-            if !case.status.is_open() || case.due_at_ms.is_none() {
-                return Err(rule(
-                    "extend a complaint while it is being handled and its clock runs",
-                ));
-            }
-            if level <= c.extension_level {
-                return Err(StoreError::Conflict(
-                    "the complaint is already extended".into(),
-                ));
-            }
             tx.bump(&case, now).await?;
             tx.execute(
                 "UPDATE complaints SET extension_level = $1 WHERE case_id = $2",

@@ -9,10 +9,8 @@
 
 use crate::audit::{AuditRecord, AuditedTx};
 use crate::{Store, StoreError, Tx, args, new_id, now_ms};
-use bankdesk_domain::ErrorCode;
-use bankdesk_domain::kb::{
-    ArticleContent, ArticleStatus, Audience, Category, ReviewRefused, VersionStatus, may_review,
-};
+use bankdesk_domain::approval::Checker;
+use bankdesk_domain::kb::{self, ArticleContent, ArticleStatus, Audience, Category, VersionStatus};
 
 /// A knowledge point with one of its versions.
 #[derive(Clone, Debug, PartialEq)]
@@ -379,18 +377,21 @@ impl Store {
             .await?;
         let (status, author) = row.ok_or(StoreError::NotFound)?;
         let status = VersionStatus::parse(&status).ok_or_else(|| corrupt("version status"))?;
-        if let Err(refused) = may_review(status, version == latest, &author, actor) {
-            let code = match refused {
-                ReviewRefused::SamePerson => ErrorCode::SamePerson,
-                ReviewRefused::NotPending => ErrorCode::Conflict,
-            };
+        let checker = Checker {
+            user_id: actor,
+            roles: &[],
+        };
+        if let Err(refused) =
+            kb::review(status, version == latest, &author).decide(&checker, || Ok(()))
+        {
+            let refused = StoreError::approval(refused, &kb::REVIEW_WORDING, status.as_str());
             tx.audit(
                 AuditRecord::by(actor, "kb.review_refused")
                     .detail(serde_json::json!({"article_id": id, "version": version, "reason": refused.to_string()})),
             )
             .await?;
             tx.commit().await?;
-            return Err(StoreError::refused(code, refused.to_string()));
+            return Err(refused);
         }
         let (new_status, action) = match decision {
             Decision::Approve => (VersionStatus::Approved, "kb.approve"),

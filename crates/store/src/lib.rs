@@ -26,6 +26,7 @@ pub mod testing;
 pub mod users;
 
 use bankdesk_domain::access::AccessDenied;
+use bankdesk_domain::approval;
 use bankdesk_domain::error::FieldError;
 pub use db::{Db, Dialect, SqliteSync, Tx};
 
@@ -105,6 +106,20 @@ impl StoreError {
         StoreError::Refused {
             code,
             message: message.into(),
+        }
+    }
+
+    /// A refusal of the maker-checker rule (`bankdesk_domain::approval`) as the error its
+    /// site has always returned: a failed re-check as it failed, the rest with the code
+    /// of the rule and the site's words; `status` is the request's stored status.
+    pub(crate) fn approval(
+        refused: approval::Refused<StoreError>,
+        wording: &approval::Wording,
+        status: &str,
+    ) -> StoreError {
+        match refused {
+            approval::Refused::Subject(e) => e,
+            r => StoreError::refused(r.code(), wording.explain(&r, status)),
         }
     }
 }

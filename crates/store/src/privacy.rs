@@ -9,9 +9,10 @@ use crate::{Store, StoreError, Tx, args, new_id, now_ms};
 use bankdesk_domain::ErrorCode;
 use bankdesk_domain::access::Purpose;
 use bankdesk_domain::alert::AlertStatus;
+use bankdesk_domain::approval::Checker;
 use bankdesk_domain::error::FieldError;
-use bankdesk_domain::export::{ApprovalRefused, ExportBasis, ExportStatus, may_approve};
-use bankdesk_domain::legal_order::{OrderKind, OrderScope, OrderStatus, format_scope};
+use bankdesk_domain::export::{self, ExportBasis, ExportStatus};
+use bankdesk_domain::legal_order::{self, OrderKind, OrderScope, OrderStatus, format_scope};
 use bankdesk_domain::money::format_fen;
 use bankdesk_domain::role::Role;
 use bankdesk_domain::{bank_tz, csv};
@@ -183,17 +184,15 @@ impl Store {
             )
             .await?
             .ok_or(StoreError::NotFound)?;
-        if registrant == actor.user_id {
-            return Err(StoreError::refused(
-                ErrorCode::SamePerson,
-                "a second compliance officer must verify the order",
-            ));
-        }
-        if status != OrderStatus::PendingVerification.as_str() {
-            return Err(StoreError::Conflict(format!(
-                "the order is {status}, not pending verification"
-            )));
-        }
+        let state = OrderStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("legal order {id} status")))?;
+        let checker = Checker {
+            user_id: actor.user_id,
+            roles: &[],
+        };
+        legal_order::verification(state, &registrant)
+            .decide(&checker, || Ok(()))
+            .map_err(|r| StoreError::approval(r, &legal_order::VERIFICATION_WORDING, &status))?;
         tx.execute(
             "UPDATE legal_orders SET status = $1, verified_by = $2, verified_at_ms = $3 WHERE id = $4",
             &args![OrderStatus::Active.as_str(), actor.user_id, now_ms(), id],
@@ -253,12 +252,14 @@ impl Store {
             .ok_or_else(|| StoreError::Corrupt(format!("export {id} basis")))?;
         let status = ExportStatus::parse(&e.status)
             .ok_or_else(|| StoreError::Corrupt(format!("export {id} status")))?;
-        if let Err(refused) = may_approve(basis, status, &requester_id, actor.user_id, roles) {
-            let code = match refused {
-                ApprovalRefused::SamePerson => ErrorCode::SamePerson,
-                ApprovalRefused::NotAllowed => ErrorCode::Forbidden,
-                ApprovalRefused::NotPending => ErrorCode::Conflict,
-            };
+        let checker = Checker {
+            user_id: actor.user_id,
+            roles,
+        };
+        if let Err(refused) =
+            export::approval(basis, status, &requester_id).decide(&checker, || Ok(()))
+        {
+            let refused = StoreError::approval(refused, &export::APPROVAL_WORDING, &e.status);
             tx.audit(
                 AuditRecord::by(actor.username, "statement_export.approval_refused")
                     .customer(e.customer_id.as_str())
@@ -267,7 +268,7 @@ impl Store {
             )
             .await?;
             tx.commit().await?;
-            return Err(StoreError::refused(code, refused.to_string()));
+            return Err(refused);
         }
         let now = now_ms();
         let mut csv_text = format!(

@@ -2,9 +2,11 @@
 //! always and on PostgreSQL whenever `BANKDESK_TEST_POSTGRES` holds a server URL.
 
 use crate::bank::BankBatch;
+use crate::cases::{NewCase, NewComplaint};
 use crate::users::{NewUser, User};
 use crate::{Db, SqliteSync, Store};
 use bankdesk_domain::bank::*;
+use bankdesk_domain::complaint::{ComplaintChannel, Complexity};
 use bankdesk_domain::ident::{CardNumber, IdNumber, Phone, id_check_char, luhn_check_digit};
 use bankdesk_domain::money::Currency;
 use bankdesk_domain::role::Role;
@@ -26,6 +28,26 @@ pub async fn staff(store: &Store, username: &str, role: Role, department: Option
         )
         .await
         .expect("a test user")
+}
+
+/// A phoned-in complaint by 王丽华 (C1), received at `received_at_ms`, about no one in
+/// particular.
+pub fn complaint(received_at_ms: i64, complexity: Complexity) -> NewCase {
+    NewCase {
+        customer_id: "C1".into(),
+        case_type: "complaint".into(),
+        summary: "多次往返网点未能取回溢缴款".into(),
+        contact_id: None,
+        department: None,
+        fields: Default::default(),
+        complaint: Some(NewComplaint {
+            received_at_ms,
+            channel: ComplaintChannel::Phone,
+            complexity,
+            subject_staff: None,
+            subject_branch: None,
+        }),
+    }
 }
 
 /// A store on a throwaway database; the database goes away with it.

@@ -3,12 +3,12 @@
 use bankdesk_domain::ErrorCode;
 use bankdesk_domain::calendar::{BusinessCalendar, DayBasis, Pause, Sla, bank_date, end_of_day_ms};
 use bankdesk_domain::case::CaseStatus;
-use bankdesk_domain::complaint::{ComplaintChannel, Complexity, RootCause};
+use bankdesk_domain::complaint::{Complexity, RootCause};
 use bankdesk_domain::contact::{ContactChannel, Direction};
 use bankdesk_domain::role::Role;
-use bankdesk_store::cases::{CaseFilter, NewCase, NewComplaint, Reply, Staff};
+use bankdesk_store::cases::{CaseFilter, NewCase, Reply, Staff};
 use bankdesk_store::complaints::{ComplaintUpdate, Decision};
-use bankdesk_store::testing::{TestStore, backends, fixture, fresh, staff};
+use bankdesk_store::testing::{self, TestStore, backends, fixture, fresh, staff};
 use bankdesk_store::users::User;
 use bankdesk_store::{Store, StoreError, args, now_ms};
 use chrono::NaiveDate;
@@ -81,21 +81,7 @@ fn overpayment() -> NewCase {
 }
 
 fn complaint(received: &str, complexity: Complexity) -> NewCase {
-    NewCase {
-        customer_id: "C1".into(),
-        case_type: "complaint".into(),
-        summary: "多次往返网点未能取回溢缴款".into(),
-        contact_id: None,
-        department: None,
-        fields: Default::default(),
-        complaint: Some(NewComplaint {
-            received_at_ms: morning(received),
-            channel: ComplaintChannel::Phone,
-            complexity,
-            subject_staff: None,
-            subject_branch: None,
-        }),
-    }
+    testing::complaint(morning(received), complexity)
 }
 
 fn reply(text: &str) -> Reply {

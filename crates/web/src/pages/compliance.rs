@@ -469,7 +469,10 @@ pub async fn verify_order(
             code: ErrorCode::SamePerson,
             ..
         }) => (StatusCode::FORBIDDEN, t.err_same_person_order),
-        Err(StoreError::Conflict(_)) => (StatusCode::CONFLICT, t.err_order_not_pending),
+        Err(StoreError::Refused {
+            code: ErrorCode::Conflict,
+            ..
+        }) => (StatusCode::CONFLICT, t.err_order_not_pending),
         Err(e) => return page.store_error(e, Some("/compliance/orders".into())),
     };
     let draft = Draft::new(page.lang, &Vec::new());

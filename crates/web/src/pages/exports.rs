@@ -2,8 +2,8 @@
 //! on the customer's verified request, a second person approves on `/exports`, and only
 //! the requester or the approver downloads the file (each download audited by the store).
 //!
-//! The rules are the store's and the domain's (`may_approve`); these handlers only show
-//! their outcome in words.
+//! The rules are the store's and the domain's (`export::approval`, under the shared
+//! maker-checker rule); these handlers only show their outcome in words.
 
 use super::customer::purpose_url;
 use super::format::{bank_day, bank_time, day_end_ms, day_start_ms, last_day};
