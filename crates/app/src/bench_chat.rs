@@ -408,7 +408,7 @@ struct ServerSide {
 async fn drive(
     clients: &mut Clients,
     a: &ChatArgs,
-    hub: &bankdesk_web::chat::Hub,
+    hub: &bankdesk_desk::chat::Hub,
     store: &Store,
 ) -> anyhow::Result<ServerSide> {
     let opened: Opened = clients.line("`opened` line").await?;

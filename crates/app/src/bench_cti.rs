@@ -78,7 +78,7 @@ pub async fn cti(store: &Store, a: &CtiArgs) -> anyhow::Result<Value> {
     let run = u64::try_from(bankdesk_store::now_ms()).unwrap_or(0);
     let live = a
         .live
-        .then(|| bankdesk_web::live::Live::new(store.clone(), false));
+        .then(|| bankdesk_desk::live::Live::new(store.clone(), false));
     let before = store.count_calls().await?;
     let mut latencies = Vec::new();
     let (mut accepted, mut duplicates) = (0, 0);
@@ -90,10 +90,7 @@ pub async fn cti(store: &Store, a: &CtiArgs) -> anyhow::Result<Value> {
         let events =
             parse_batch(&body).map_err(|(field, reason)| anyhow::anyhow!("{field}: {reason}"))?;
         let out = match &live {
-            Some(live) => live
-                .ingest_cti(&events)
-                .await
-                .map_err(|e| anyhow::anyhow!(e.message))?,
+            Some(live) => live.ingest_cti(&events).await?,
             None => store.ingest_cti(&events, bankdesk_store::now_ms()).await?,
         };
         accepted += out.accepted;

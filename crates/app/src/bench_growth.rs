@@ -161,7 +161,7 @@ pub async fn growth(c: &Config, store: Store, a: &GrowthArgs) -> anyhow::Result<
     eprintln!("{seeded}");
     let seed_s = t.elapsed().as_secs_f64();
     staff(&store).await?;
-    bankdesk_web::kb::demo::load_demo_knowledge(&store).await?;
+    bankdesk_desk::kb::demo::load_demo_knowledge(&store).await?;
     world.bind_ids(&store.users().await?)?;
     let world = Arc::new(world);
 

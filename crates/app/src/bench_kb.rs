@@ -7,10 +7,10 @@
 //! answered when one of the top three is its expected point or a restatement of it.
 
 use anyhow::Context;
+use bankdesk_desk::kb::demo::{EVERYDAY_QUESTIONS, demo_id, demo_knowledge};
+use bankdesk_desk::kb::index_doc;
 use bankdesk_search::{Change, IndexDoc, KbIndex, Lexicon, SearchRequest, WriterOptions};
 use bankdesk_store::fts_baseline::{FtsBaseline, FtsDoc};
-use bankdesk_web::kb::demo::{EVERYDAY_QUESTIONS, demo_id, demo_knowledge};
-use bankdesk_web::kb::index_doc;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -12,10 +12,10 @@
 //! end, which the earlier design paid twice or more per request.
 
 use crate::bench::Latency;
+use bankdesk_desk::live::{Live, Placement, WorkRequest};
 use bankdesk_domain::contact::{ContactChannel, Direction};
 use bankdesk_domain::routing::{AgentState, Urgency};
 use bankdesk_store::Store;
-use bankdesk_web::live::{Live, Placement, WorkRequest};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -40,14 +40,11 @@ pub async fn routing(store: &Store, a: &RoutingArgs) -> anyhow::Result<Value> {
             .user_by_username(username)
             .await?
             .ok_or_else(|| anyhow::anyhow!("no demo user {username}"))?;
-        live.set_state(&user.id, AgentState::Available)
-            .await
-            .map_err(|e| anyhow::anyhow!(e.message))?;
+        live.set_state(&user.id, AgentState::Available).await?;
     }
     let already = live
         .view()
-        .await
-        .map_err(|e| anyhow::anyhow!(e.message))?
+        .await?
         .queues
         .iter()
         .find(|q| q.name == "chat")
@@ -76,8 +73,7 @@ pub async fn routing(store: &Store, a: &RoutingArgs) -> anyhow::Result<Value> {
                 vip_tier: None,
                 urgency: Urgency::Normal,
             })
-            .await
-            .map_err(|e| anyhow::anyhow!(e.message))?;
+            .await?;
         let took = t.elapsed();
         requesting += took;
         samples.push(took);

@@ -2,9 +2,9 @@
 
 use crate::config::Config;
 use anyhow::Context;
+use bankdesk_desk::kb::Knowledge;
 use bankdesk_search::WriterOptions;
 use bankdesk_store::Store;
-use bankdesk_web::kb::Knowledge;
 use std::path::PathBuf;
 
 /// `<data>/search`: the bank's dictionary, synonym and stop-word extensions.

@@ -218,13 +218,8 @@ pub async fn open_store(c: &Config) -> anyhow::Result<Store> {
 
 /// The outbox worker with the configured adapters; a channel without settings fails its
 /// sends with the reason, so they show up as failed rather than wait unseen.
-fn outbox_worker(
-    c: &Config,
-    store: Store,
-) -> anyhow::Result<bankdesk_web::messaging::worker::OutboxWorker> {
-    use bankdesk_web::messaging::worker::{
-        NotConfigured, Outbound, OutboxWorker, SmtpSender, WechatSender,
-    };
+fn outbox_worker(c: &Config, store: Store) -> anyhow::Result<bankdesk_desk::outbox::OutboxWorker> {
+    use bankdesk_desk::outbox::{NotConfigured, Outbound, OutboxWorker, SmtpSender, WechatSender};
     use std::sync::Arc;
     let timeout = std::time::Duration::from_secs(30);
     let email: Arc<dyn Outbound> = match &c.smtp_host {
@@ -307,7 +302,7 @@ fn web_config(c: &Config) -> bankdesk_web::WebConfig {
             .sms_gateway_url
             .clone()
             .zip(c.sms_gateway_secret.clone())
-            .map(|(url, secret)| bankdesk_web::chat::codes::SmsConfig {
+            .map(|(url, secret)| bankdesk_desk::chat::codes::SmsConfig {
                 url,
                 secret,
                 timeout: std::time::Duration::from_secs(5),
@@ -335,7 +330,7 @@ async fn serve(c: &Config, store: Store, demo: bool) -> anyhow::Result<()> {
     let state = bankdesk_web::AppState::new(store.clone(), config)
         .map_err(|e| anyhow::anyhow!(e.message))?
         .with_knowledge(kb);
-    let escalation = bankdesk_store::escalation::spawn_escalation(
+    let escalation = bankdesk_desk::escalation::spawn(
         store.clone(),
         std::time::Duration::from_secs(c.escalation_interval_s.max(1)),
     );
@@ -409,7 +404,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     bankdesk_web::DEMO_PASSWORD
                 );
             }
-            let kb = bankdesk_web::kb::demo::load_demo_knowledge(&store).await?;
+            let kb = bankdesk_desk::kb::demo::load_demo_knowledge(&store).await?;
             if kb.points > 0 {
                 println!(
                     "demo knowledge loaded: {} points, {} exam questions",
@@ -441,7 +436,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let today = today.unwrap_or_else(seed::beijing_today);
             let report = seed::seed(&store, customers, seed, today, true).await?;
             println!("{report}");
-            let kb = bankdesk_web::kb::demo::load_demo_knowledge(&store).await?;
+            let kb = bankdesk_desk::kb::demo::load_demo_knowledge(&store).await?;
             println!(
                 "demo knowledge: {} points, {} exam questions",
                 kb.points, kb.questions

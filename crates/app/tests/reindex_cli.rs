@@ -24,7 +24,7 @@ fn reindex(cli_args: &[String], data: &std::path::Path) -> serde_json::Value {
 async fn reindex_loads_every_published_point_from_the_database() {
     for b in backends() {
         let t = fresh(b).await;
-        let loaded = bankdesk_web::kb::demo::load_demo_knowledge(&t.store)
+        let loaded = bankdesk_desk::kb::demo::load_demo_knowledge(&t.store)
             .await
             .unwrap();
         let data = tempfile::tempdir().unwrap();

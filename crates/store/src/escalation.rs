@@ -1,4 +1,5 @@
-//! The escalation scheduler. Its work is stored: every deadline has its jobs in
+//! The escalation scheduler's storage (the worker that runs it on a timer is
+//! `bankdesk_desk::escalation`). Its work is stored: every deadline has its jobs in
 //! `case_jobs`, and a worker claims a job by a conditional UPDATE from `pending` in the
 //! same transaction that writes the job's notifications. A job is therefore sent exactly
 //! once, whether workers run side by side or the process stops halfway (the transaction
@@ -9,7 +10,6 @@ use crate::{Store, StoreError, args, new_id, now_ms};
 use bankdesk_domain::calendar::bank_date;
 use bankdesk_domain::escalation::{JobKind, Owners, notice_text, recipients};
 use bankdesk_domain::role::{Role, parse_roles};
-use std::time::Duration;
 
 /// What one run of the worker did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -235,24 +235,4 @@ impl Store {
         }
         Ok(())
     }
-}
-
-/// Runs the escalation worker every `every` until the runtime stops. Errors are logged
-/// and retried on the next tick; an interrupted job stays pending.
-pub fn spawn_escalation(store: Store, every: Duration) -> tokio::task::JoinHandle<()> {
-    let worker = format!("{}-{}", std::process::id(), new_id("w"));
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-        loop {
-            tick.tick().await;
-            match store.run_due_jobs(&worker, now_ms()).await {
-                Ok(r) if r.sent + r.dropped > 0 => {
-                    tracing::info!(sent = r.sent, dropped = r.dropped, "escalation jobs run");
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "escalation run failed; retrying next tick"),
-            }
-        }
-    })
 }

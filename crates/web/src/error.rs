@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use bankdesk_desk::{DeskError, KnowledgeError};
 use bankdesk_domain::ErrorCode;
 use bankdesk_store::StoreError;
 
@@ -61,6 +62,30 @@ impl From<StoreError> for ApiError {
             }
             other => {
                 tracing::error!(error = %other, "internal error");
+                ApiError::new(ErrorCode::Internal, "internal error; it has been logged")
+            }
+        }
+    }
+}
+
+/// The services' refusals keep their code; their store failures are shown as the store's.
+impl From<DeskError> for ApiError {
+    fn from(e: DeskError) -> ApiError {
+        match e {
+            DeskError::Refused { code, message } => ApiError::new(code, message),
+            DeskError::Store(s) => s.into(),
+            DeskError::Knowledge(k) => k.into(),
+        }
+    }
+}
+
+/// A failing index is an internal error (logged); a failing store, the store's.
+impl From<KnowledgeError> for ApiError {
+    fn from(e: KnowledgeError) -> ApiError {
+        match e {
+            KnowledgeError::Store(s) => s.into(),
+            other => {
+                tracing::error!(error = %other, "knowledge index");
                 ApiError::new(ErrorCode::Internal, "internal error; it has been logged")
             }
         }

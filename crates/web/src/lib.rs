@@ -1,15 +1,13 @@
-//! The HTTP face of bankdesk: the JSON API, the agent desktop pages and operations
-//! endpoints, over one shared [`AppState`].
+//! The HTTP faces of bankdesk: the JSON API, the agent desktop pages, the chat sockets,
+//! the webhooks and operations endpoints, over one shared [`AppState`]. The rules and the
+//! long-running services they call are `bankdesk_desk`'s; this crate only speaks HTTP.
 #![forbid(unsafe_code)]
 
 pub mod api;
 pub mod auth;
 pub mod chat;
-pub mod desk;
 pub mod download;
 pub mod error;
-pub mod kb;
-pub mod live;
 pub mod messaging;
 pub mod ops;
 pub mod pages;
@@ -18,6 +16,7 @@ pub mod view;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, header};
+use bankdesk_desk::{Desk, DeskConfig};
 use bankdesk_store::Store;
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,7 +46,7 @@ pub struct WebConfig {
     pub chat_demo_codes: bool,
     /// The bank's SMS gateway for the chat's one-time codes; unset (outside a demo) means
     /// identity cannot be checked in the chat.
-    pub sms: Option<chat::codes::SmsConfig>,
+    pub sms: Option<bankdesk_desk::chat::codes::SmsConfig>,
     /// Secrets of the email and WeChat webhooks.
     pub messaging: messaging::MessagingConfig,
     /// Route a skill's contacts only to agents who passed its current exam (issue 6).
@@ -76,43 +75,59 @@ impl Default for WebConfig {
     }
 }
 
+impl WebConfig {
+    /// The services' part of the settings.
+    pub fn desk(&self) -> DeskConfig {
+        DeskConfig {
+            chat_demo_codes: self.chat_demo_codes,
+            sms: self.sms.clone(),
+            routing_exam_gate: self.routing_exam_gate,
+            routing_policy: self.routing_policy,
+        }
+    }
+}
+
+/// What every handler is given: the services, and what only HTTP needs.
+///
+/// It dereferences to its [`Desk`], so a handler reads `state.store` or `state.live` and
+/// passes `&state` wherever a service function takes `&Desk`.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Store,
+    pub desk: Desk,
     pub config: Arc<WebConfig>,
     pub metrics: Arc<ops::Metrics>,
     /// A real argon2 hash to verify against when the username is unknown.
     pub dummy_hash: Arc<str>,
-    /// Knowledge search, kept in step with the store.
-    pub kb: Arc<kb::Knowledge>,
-    /// The chat sockets that are open (web chat and the agents' desktops).
-    pub chat: Arc<chat::Hub>,
-    /// Routing, agent states and CTI intake, with their live updates.
-    pub live: Arc<live::Live>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Desk;
+
+    fn deref(&self) -> &Desk {
+        &self.desk
+    }
+}
+
+impl std::ops::DerefMut for AppState {
+    fn deref_mut(&mut self) -> &mut Desk {
+        &mut self.desk
+    }
 }
 
 impl AppState {
     /// State with an in-memory knowledge index (filled from the database on first use);
     /// [`AppState::with_knowledge`] puts in the one kept in the data directory.
     pub fn new(store: Store, config: WebConfig) -> Result<AppState, error::ApiError> {
-        let codes = chat::codes::CodeDelivery::new(config.chat_demo_codes, config.sms.as_ref())
-            .map_err(|e| error::ApiError::new(bankdesk_domain::ErrorCode::Internal, e))?;
         Ok(AppState {
-            live: Arc::new(
-                live::Live::new(store.clone(), config.routing_exam_gate)
-                    .with_policy(config.routing_policy),
-            ),
-            store,
+            desk: Desk::new(store, &config.desk())?,
             config: Arc::new(config),
             metrics: Arc::new(ops::Metrics::default()),
             dummy_hash: auth::hash_password(&auth::random_token())?.into(),
-            kb: Arc::new(kb::Knowledge::in_memory()?),
-            chat: Arc::new(chat::Hub::new(codes)),
         })
     }
 
-    pub fn with_knowledge(mut self, kb: kb::Knowledge) -> AppState {
-        self.kb = Arc::new(kb);
+    pub fn with_knowledge(mut self, kb: bankdesk_desk::kb::Knowledge) -> AppState {
+        self.desk = self.desk.with_knowledge(kb);
         self
     }
 }

@@ -483,7 +483,7 @@ async fn asking_for_a_code(app: &TestApp) -> (Ws, String) {
 
 fn with_gateway(url: &str) -> WebConfig {
     WebConfig {
-        sms: Some(bankdesk_web::chat::codes::SmsConfig {
+        sms: Some(bankdesk_desk::chat::codes::SmsConfig {
             url: url.to_string(),
             secret: "gw-secret".into(),
             timeout: Duration::from_secs(5),

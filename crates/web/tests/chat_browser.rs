@@ -235,7 +235,7 @@ async fn a_chat_from_the_demo_page_reaches_agent01_and_survives_a_reload() {
     tx.insert_bank_batch(&fixture()).await.unwrap();
     tx.commit().await.unwrap();
     bankdesk_web::create_demo_users(&t.store).await.unwrap();
-    bankdesk_web::kb::demo::load_demo_knowledge(&t.store)
+    bankdesk_desk::kb::demo::load_demo_knowledge(&t.store)
         .await
         .unwrap();
     let state = AppState::new(

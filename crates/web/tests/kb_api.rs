@@ -2,8 +2,8 @@
 
 mod common;
 
+use bankdesk_desk::kb::demo::{demo_id, load_demo_knowledge};
 use bankdesk_store::testing::backends;
-use bankdesk_web::kb::demo::{demo_id, load_demo_knowledge};
 use common::{TestApp, code};
 use reqwest::StatusCode;
 use serde_json::{Value, json};

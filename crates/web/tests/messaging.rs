@@ -5,13 +5,13 @@
 
 mod common;
 
+use bankdesk_desk::outbox::{NotConfigured, OutboxWorker, SmtpSender, WechatSender};
 use bankdesk_domain::contact::ContactChannel;
 use bankdesk_domain::outbox::RetryPolicy;
 use bankdesk_store::testing::{TestStore, backends};
 use bankdesk_store::{Db, SqliteSync, Store};
 use bankdesk_web::WebConfig;
 use bankdesk_web::messaging::MessagingConfig;
-use bankdesk_web::messaging::worker::{NotConfigured, OutboxWorker, SmtpSender, WechatSender};
 use common::{TestApp, code, email_post};
 use reqwest::StatusCode;
 use serde_json::{Value, json};

@@ -3,10 +3,10 @@
 
 mod common;
 
+use bankdesk_desk::live::{Assignment, Live, Placement, WorkRequest};
 use bankdesk_domain::contact::{ContactChannel, Direction};
 use bankdesk_domain::routing::{AgentState, Urgency};
 use bankdesk_store::testing::{backends, fresh};
-use bankdesk_web::live::{Assignment, Live, Placement, WorkRequest};
 use bankdesk_web::{AppState, WebConfig};
 use common::{TestApp, code};
 use reqwest::StatusCode;
@@ -372,6 +372,8 @@ async fn a_restart_rebuilds_the_waiting_queue_from_the_store() {
             })
             .await
             .unwrap_err();
+        // As the API answers it.
+        let bad = bankdesk_web::error::ApiError::from(bad);
         assert!(bad.message.starts_with("skill"), "{b}: {}", bad.message);
     }
 }

@@ -1,12 +1,12 @@
 use super::List;
 use crate::AppState;
 use crate::auth::{Api, Compliance};
-use crate::desk::audit::{Filters, export_csv};
 use crate::download::csv_file;
 use crate::error::{ApiJson, ApiQuery, ApiResult};
 use crate::view::rfc3339;
 use axum::extract::State;
 use axum::response::Response;
+use bankdesk_desk::audit::{Filters, export_csv};
 use bankdesk_domain::audit::ChainBreak;
 use bankdesk_store::audit::Verification;
 use serde::{Deserialize, Serialize};

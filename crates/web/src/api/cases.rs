@@ -5,13 +5,13 @@
 use super::List;
 use crate::AppState;
 use crate::auth::{Admin, AnyStaff, Api, CaseStaff, Oversight};
-use crate::desk::cases::{RegisterJson, register_csv_text, register_rows};
-use crate::desk::time_param;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::view::rfc3339;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use bankdesk_desk::cases::{RegisterJson, register_csv_text, register_rows};
+use bankdesk_desk::time_param;
 use bankdesk_domain::calendar::Sla;
 use bankdesk_domain::case::{CaseStatus, CaseType, FormField};
 use bankdesk_domain::complaint::{ComplaintChannel, Complexity, RootCause};

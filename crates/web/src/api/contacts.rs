@@ -1,10 +1,10 @@
 use crate::AppState;
 use crate::auth::{AnyStaff, Api, Service};
-use crate::desk::routing::finish_routing;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
 use crate::view::{ContactView, NoteView, contact_view, rfc3339};
 use axum::extract::State;
 use axum::http::StatusCode;
+use bankdesk_desk::routing::finish_routing;
 use bankdesk_store::contacts::{ContactChannel, Direction, VerificationMethod, VerificationResult};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -53,7 +53,7 @@ pub async fn open(
 pub struct ContactDetail {
     #[serde(flatten)]
     contact: ContactView,
-    messages: Vec<crate::desk::messaging::MessageView>,
+    messages: Vec<bankdesk_desk::messaging::MessageView>,
 }
 
 /// A contact with its notes and messages, for its handler (other staff read it through
@@ -89,7 +89,8 @@ pub async fn get(
             text: n.text,
         })
         .collect();
-    let messages = crate::desk::messaging::message_views(&state.store.contact_messages(&id).await?);
+    let messages =
+        bankdesk_desk::messaging::message_views(&state.store.contact_messages(&id).await?);
     Ok(ApiJson(ContactDetail {
         contact: contact_view(&c, notes),
         messages,

@@ -1,10 +1,10 @@
 use super::List;
 use crate::AppState;
 use crate::auth::{AnyStaff, Api};
-use crate::desk::customers::{Hit, find, lookup_of, reveal_allowed, reveal_reason};
-use crate::desk::time_param;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::view::{self, OverviewView, TransactionView};
+use bankdesk_desk::customers::{Hit, find, lookup_of, reveal_allowed, reveal_reason};
+use bankdesk_desk::time_param;
 use bankdesk_store::access::Read;
 use bankdesk_store::privacy::RevealField;
 use serde::{Deserialize, Serialize};

@@ -3,11 +3,11 @@
 use super::List;
 use crate::AppState;
 use crate::auth::{AnyStaff, Api, KnowledgeApprover, KnowledgeEditor, Service, allowed};
-use crate::desk::time_param;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::view::rfc3339;
 use axum::extract::State;
 use axum::http::StatusCode;
+use bankdesk_desk::time_param;
 use bankdesk_domain::kb::{
     ArticleContent, ArticleStatus, Audience, CategoryNode, RawContent, VersionStatus,
     category_tree, is_valid_at, reason,

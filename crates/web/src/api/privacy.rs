@@ -3,13 +3,13 @@
 use super::List;
 use crate::AppState;
 use crate::auth::{AnyStaff, Api, Compliance};
-use crate::desk::privacy::{AlertView, ExportView, OrderView, check_export_range};
-use crate::desk::time_param;
 use crate::download::statement_file;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use bankdesk_desk::privacy::{AlertView, ExportView, OrderView, check_export_range};
+use bankdesk_desk::time_param;
 use bankdesk_domain::ErrorCode;
 use bankdesk_domain::alert::AlertStatus;
 use bankdesk_domain::export::ExportBasis;

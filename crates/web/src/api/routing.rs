@@ -1,14 +1,14 @@
 //! Routing over HTTP: the agent's own state, the PBX asking for an agent, transfers, CTI
-//! intake, calls and the supervisor's live snapshot. The rules live in `crate::live`
+//! intake, calls and the supervisor's live snapshot. The rules live in `bankdesk_desk::live`
 //! and the domain; these handlers translate.
 
 use crate::AppState;
 use crate::auth::{Api, Oversight, RoutingFeed, Service, Supervision, allowed};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
-use crate::live::{Placement, TransferTarget, WorkRequest};
 use crate::view::{ContactView, NoteView, contact_view, rfc3339};
 use axum::extract::State;
 use axum::http::StatusCode;
+use bankdesk_desk::live::{Placement, TransferTarget, WorkRequest};
 use bankdesk_domain::contact::ContactChannel;
 use bankdesk_domain::cti::{CallStatus, parse_batch};
 use bankdesk_domain::routing::{AgentState, Urgency};
@@ -293,6 +293,6 @@ pub async fn call(
 pub async fn live(
     State(state): State<AppState>,
     _who: Api<Supervision>,
-) -> ApiResult<ApiJson<crate::live::LiveView>> {
+) -> ApiResult<ApiJson<bankdesk_desk::live::LiveView>> {
     Ok(ApiJson(state.live.view().await?))
 }

@@ -205,16 +205,23 @@ async fn command(state: &AppState, user: &User, frame: &str) -> Option<Message> 
             let Some(wanted) = AgentState::parse(&wanted) else {
                 return Some(error("invalid_field", "state: not an agent state"));
             };
-            return Some(match state.live.set_state(&user.id, wanted).await {
-                Ok(()) => Message::Text(
-                    ServerEvent::AgentState {
-                        state: wanted.as_str().to_string(),
-                    }
-                    .to_json()
-                    .into(),
-                ),
-                Err(e) => error(e.code.code(), e.message),
-            });
+            return Some(
+                match state
+                    .live
+                    .set_state(&user.id, wanted)
+                    .await
+                    .map_err(ApiError::from)
+                {
+                    Ok(()) => Message::Text(
+                        ServerEvent::AgentState {
+                            state: wanted.as_str().to_string(),
+                        }
+                        .to_json()
+                        .into(),
+                    ),
+                    Err(e) => error(e.code.code(), e.message),
+                },
+            );
         }
     };
     match outcome {

@@ -2,12 +2,12 @@
 //! bank's public pages); a chat is reached only through the token its start handed out.
 
 use super::Side;
-use super::codes::CodeDelivery;
 use crate::AppState;
 use crate::auth::{random_token, token_hash};
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
+use bankdesk_desk::chat::codes::CodeDelivery;
 use bankdesk_domain::chat::{
     ClientId, Csat, CustomerCommand, MAX_FRAME_BYTES, MessageText, Sender, ServerEvent, code_hash,
     parse_code, parse_frame, resume_after,

@@ -3,12 +3,12 @@
 use crate::AppState;
 use crate::api::List;
 use crate::auth::{AnyStaff, Api, Oversight, Service};
-use crate::desk::messaging::{MessageView, mask_address, message_views};
-use crate::desk::routing::taken;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::view::{ContactView, NoteView, contact_view, rfc3339};
 use axum::extract::State;
 use axum::http::StatusCode;
+use bankdesk_desk::messaging::{MessageView, mask_address, message_views};
+use bankdesk_desk::routing::taken;
 use bankdesk_domain::case::CaseStatus;
 use bankdesk_domain::contact::ContactChannel;
 use bankdesk_domain::outbox::OutboxStatus;

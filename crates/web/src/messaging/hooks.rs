@@ -5,12 +5,12 @@
 use super::same_secret;
 use crate::AppState;
 use crate::error::{ApiError, ApiJson, ApiResult};
-use crate::live::WorkRequest;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use bankdesk_desk::live::WorkRequest;
 use bankdesk_domain::ErrorCode;
 use bankdesk_domain::contact::ContactChannel;
 use bankdesk_domain::routing::Urgency;
@@ -261,6 +261,6 @@ async fn route(state: &AppState, channel: ContactChannel, ingested: &Ingested) {
         urgency: Urgency::Normal,
     };
     if let Err(e) = state.live.request(request).await {
-        tracing::warn!(contact_id = %ingested.contact_id, error = %e.message, "inbound message not routed; it waits in the inbox");
+        tracing::warn!(contact_id = %ingested.contact_id, error = %e, "inbound message not routed; it waits in the inbox");
     }
 }

@@ -1,9 +1,9 @@
-//! Email and WeChat: the inbound webhooks, the API around replies and the outbox, the
-//! customer timeline across channels, and the worker that sends replies.
+//! Email and WeChat: the inbound webhooks, the API around replies and the outbox, and the
+//! customer timeline across channels. The worker that sends replies, with its SMTP and
+//! WeChat adapters, is `bankdesk_desk::outbox`.
 
 pub mod api;
 pub mod hooks;
-pub mod worker;
 
 use crate::api::openapi::{Documented, documented};
 use axum::extract::DefaultBodyLimit;

@@ -5,13 +5,13 @@ use super::i18n::{Lang, Messages};
 use super::{Chrome, LangPrefs, Page, url_encode};
 use crate::AppState;
 use crate::auth::{Admin, Desk, hash_password};
-use crate::desk::users::validate_new_user;
 use crate::error::ApiError;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use bankdesk_desk::users::validate_new_user;
 use bankdesk_domain::role::Role;
 use bankdesk_store::StoreError;
 use bankdesk_store::users::NewUser;
@@ -214,7 +214,7 @@ pub async fn create(
     let checked = match (roles, dept) {
         (Some(roles), Ok(dept)) => validate_new_user(username, display_name, password, &roles)
             .map(|()| (roles, dept))
-            .map_err(|e| validation_text(page.t, &e)),
+            .map_err(|e| validation_text(page.t, &e.into())),
         (None, _) => Err(page.t.err_roles.to_string()),
         (_, Err(())) => Err(page.t.err_department.to_string()),
     };

@@ -8,13 +8,14 @@ use super::i18n::Messages;
 use super::{Chrome, LangPrefs, Page, Person, Staff, url_encode};
 use crate::AppState;
 use crate::auth::{Compliance, Desk};
-use crate::desk::audit::{Filters, export_csv};
 use crate::download::csv_file;
+use crate::error::ApiError;
 use crate::view::rfc3339;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use bankdesk_desk::audit::{Filters, export_csv};
 use bankdesk_domain::ErrorCode;
 use bankdesk_domain::audit::AuditEntry;
 use bankdesk_store::StoreError;
@@ -285,7 +286,10 @@ pub async fn csv(
     prefs: LangPrefs,
     Query(q): Query<AuditPageQuery>,
 ) -> Response {
-    match export_csv(&state.store, &desk.user().username, &q.filters()).await {
+    match export_csv(&state.store, &desk.user().username, &q.filters())
+        .await
+        .map_err(ApiError::from)
+    {
         Ok(csv) => csv_file("audit.csv", csv),
         Err(e) => {
             let page = Page::user(&state, &prefs, &desk).await;

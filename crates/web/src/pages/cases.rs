@@ -7,7 +7,6 @@ use super::i18n::{Lang, Messages};
 use super::{Chrome, CsrfForm, LangPrefs, Page, id_shaped, url_encode};
 use crate::AppState;
 use crate::auth::{CaseStaff, Desk, Oversight, RoleSet};
-use crate::desk::cases::{RegisterJson, register_csv_text, register_rows};
 use crate::download::csv_file;
 use crate::error::ApiResult;
 use crate::view::rfc3339;
@@ -16,6 +15,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use bankdesk_desk::cases::{RegisterJson, register_csv_text, register_rows};
 use bankdesk_domain::ErrorCode;
 use bankdesk_domain::case::{CaseAccess, CaseStatus};
 use bankdesk_domain::contact::ContactChannel;
@@ -696,7 +696,7 @@ async fn register_of(store: &Store, who: &str, q: &RegisterQuery) -> ApiResult<V
         d.as_deref().and_then(f).map(|ms| rfc3339(ms, None))
     };
     let (from, to) = (day(&q.from, day_start_ms), day(&q.to, day_end_ms));
-    register_rows(store, who, from.as_deref(), to.as_deref()).await
+    Ok(register_rows(store, who, from.as_deref(), to.as_deref()).await?)
 }
 
 /// The complaint register: every complaint received in the period, with its deadline,

@@ -2,8 +2,8 @@
 //! started, answered, scored against the pass mark, late papers refused by the server.
 
 use super::tests::Desk;
-use crate::kb::demo::load_demo_knowledge;
 use axum::http::StatusCode;
+use bankdesk_desk::kb::demo::load_demo_knowledge;
 use bankdesk_domain::kb::Category;
 use bankdesk_store::exams::NewExam;
 use bankdesk_store::testing::backends;

@@ -13,13 +13,13 @@ use super::{
 };
 use crate::AppState;
 use crate::auth::{Approver, Desk, RoleSet};
-use crate::desk::privacy::{ExportView, check_export_range};
 use crate::download::statement_file;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use bankdesk_desk::privacy::{ExportView, check_export_range};
 use bankdesk_domain::ErrorCode;
 use bankdesk_domain::export::{ExportBasis, ExportStatus};
 use bankdesk_store::StoreError;

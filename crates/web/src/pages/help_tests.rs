@@ -2,8 +2,8 @@
 //! login, public points only, never an expired one, zh-CN first.
 
 use super::tests::Desk;
-use crate::kb::demo::{demo_id, load_demo_knowledge};
 use axum::http::StatusCode;
+use bankdesk_desk::kb::demo::{demo_id, load_demo_knowledge};
 use bankdesk_store::testing::backends;
 
 fn q(s: &str) -> String {

@@ -9,13 +9,13 @@ use super::i18n::Messages;
 use super::{Chrome, LangPrefs, Page, handles_contacts, id_shaped, url_encode};
 use crate::AppState;
 use crate::auth::Desk;
-use crate::desk::customers::{find, lookup_of};
 use crate::view::rfc3339;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use bankdesk_desk::customers::{find, lookup_of};
 use bankdesk_domain::mask;
 use bankdesk_store::bank::Lookup;
 use serde::Deserialize;
@@ -168,7 +168,7 @@ pub async fn search(
             let searched = Some(format!("{} {}", by.label(page.t), masked(&lookup)));
             let hits = match find(&state.store, &desk.actor(), lookup).await {
                 Ok(h) => h,
-                Err(e) => return page.api_error(e, Some("/".into())),
+                Err(e) => return page.api_error(e.into(), Some("/".into())),
             };
             Outcome {
                 searched,

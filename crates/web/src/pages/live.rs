@@ -7,12 +7,12 @@ use super::i18n::Messages;
 use super::{Chrome, LangPrefs, Page};
 use crate::AppState;
 use crate::auth::{Desk, Supervision};
-use crate::live::LiveView;
 use askama::Template;
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use bankdesk_desk::live::LiveView;
 use bankdesk_domain::routing::AgentState;
 use std::time::Duration;
 
@@ -49,7 +49,7 @@ pub async fn page(
     let page = Page::user(&state, &prefs, &desk).await;
     let view = match state.live.view().await {
         Ok(v) => v,
-        Err(e) => return page.api_error(e, None),
+        Err(e) => return page.api_error(e.into(), None),
     };
     let agents = view
         .agents
@@ -104,7 +104,7 @@ async fn push(state: AppState, mut sock: WebSocket) {
                 break;
             }
             Err(e) => {
-                tracing::warn!(error = %e.message, "live view unavailable");
+                tracing::warn!(error = %e, "live view unavailable");
                 break;
             }
         };

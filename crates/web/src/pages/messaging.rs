@@ -8,14 +8,14 @@ use super::i18n::Messages;
 use super::{Chrome, CsrfForm, LangPrefs, Page, id_shaped, url_encode};
 use crate::AppState;
 use crate::auth::{Desk, Oversight, Service};
-use crate::desk::customers::{find, lookup_of};
-use crate::desk::messaging::{mask_address, message_views};
-use crate::desk::routing::taken;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use bankdesk_desk::customers::{find, lookup_of};
+use bankdesk_desk::messaging::{mask_address, message_views};
+use bankdesk_desk::routing::taken;
 use bankdesk_domain::outbox::OutboxStatus;
 use serde::Deserialize;
 
@@ -175,7 +175,7 @@ pub async fn attach(
     let hits = match lookup_of(Some(&f.phone), None, None, None) {
         Ok(by) => find(&state.store, &actor, by)
             .await
-            .inspect_err(|e| tracing::warn!(error = %e.message, "customer search failed"))
+            .inspect_err(|e| tracing::warn!(error = %e, "customer search failed"))
             .unwrap_or_default(),
         Err(_) => Vec::new(),
     };

@@ -4,8 +4,8 @@
 
 use super::tests::Desk;
 use crate::WebConfig;
-use crate::messaging::worker::{NotConfigured, OutboxWorker};
 use axum::http::StatusCode;
+use bankdesk_desk::outbox::{NotConfigured, OutboxWorker};
 use bankdesk_domain::contact::ContactChannel;
 use bankdesk_domain::outbox::RetryPolicy;
 use bankdesk_store::messaging::NewInbound;

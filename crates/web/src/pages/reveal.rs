@@ -10,12 +10,12 @@ use super::i18n::Messages;
 use super::{Chrome, LangPrefs, Page, no_store};
 use crate::AppState;
 use crate::auth::Desk;
-use crate::desk::customers::{reveal_allowed, reveal_reason};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use bankdesk_desk::customers::{reveal_allowed, reveal_reason};
 use bankdesk_domain::mask;
 use bankdesk_store::access::Read;
 use bankdesk_store::privacy::RevealField;
@@ -94,7 +94,7 @@ pub async fn reveal(
     )
     .await
     {
-        return page.api_error(e, Some(back));
+        return page.api_error(e.into(), Some(back));
     }
     let target = Some(f.target.as_str()).filter(|s| !s.is_empty());
     let purpose = Some(f.purpose.as_str()).filter(|s| !s.is_empty());

@@ -10,14 +10,11 @@
 
 pub mod demo;
 
-use crate::error::ApiError;
-use bankdesk_domain::ErrorCode;
+pub use crate::error::KnowledgeError;
 use bankdesk_domain::kb::{ArticleContent, Audience};
 use bankdesk_domain::markdown;
-use bankdesk_search::{
-    Change, Hit, IndexDoc, KbIndex, Lexicon, SearchError, SearchRequest, WriterOptions,
-};
-use bankdesk_store::{Store, StoreError};
+use bankdesk_search::{Change, Hit, IndexDoc, KbIndex, Lexicon, SearchRequest, WriterOptions};
+use bankdesk_store::Store;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -26,30 +23,6 @@ const CATCH_UP_BATCH: u32 = 2_000;
 
 /// How many points the agent assist suggests.
 pub const SUGGESTIONS: usize = 3;
-
-#[derive(Debug, thiserror::Error)]
-pub enum KnowledgeError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Search(#[from] SearchError),
-    #[error("search dictionary: {0}")]
-    Lexicon(String),
-    #[error("index task failed: {0}")]
-    Task(String),
-}
-
-impl From<KnowledgeError> for ApiError {
-    fn from(e: KnowledgeError) -> ApiError {
-        match e {
-            KnowledgeError::Store(s) => s.into(),
-            other => {
-                tracing::error!(error = %other, "knowledge index");
-                ApiError::new(ErrorCode::Internal, "internal error; it has been logged")
-            }
-        }
-    }
-}
 
 /// The index of published knowledge, shared by all requests.
 pub struct Knowledge {

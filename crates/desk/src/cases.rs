@@ -1,9 +1,9 @@
 //! The complaint register, which compliance and supervisors read through the API and on
 //! the desktop, as rows and as CSV.
 
-use super::time_param;
-use crate::error::ApiResult;
-use crate::view::rfc3339;
+use crate::error::DeskResult;
+use crate::text::rfc3339;
+use crate::time_param;
 use bankdesk_domain::case::CaseStatus;
 use bankdesk_domain::complaint::{ComplaintChannel, Complexity, RootCause};
 use bankdesk_domain::{csv, mask};
@@ -15,26 +15,26 @@ use utoipa::ToSchema;
 #[derive(Serialize, ToSchema)]
 #[schema(as = ComplaintRegisterEntry)]
 pub struct RegisterJson {
-    pub(crate) case_id: String,
-    pub(crate) customer_id: String,
-    pub(crate) customer_name_masked: String,
-    pub(crate) received_at: String,
+    pub case_id: String,
+    pub customer_id: String,
+    pub customer_name_masked: String,
+    pub received_at: String,
     #[schema(value_type = ComplaintChannel)]
-    pub(crate) channel: String,
+    pub channel: String,
     #[schema(value_type = Complexity)]
-    pub(crate) complexity: String,
-    pub(crate) department: Option<String>,
-    pub(crate) assignee: Option<String>,
+    pub complexity: String,
+    pub department: Option<String>,
+    pub assignee: Option<String>,
     #[schema(value_type = CaseStatus)]
-    pub(crate) status: String,
-    pub(crate) due_at: Option<String>,
-    pub(crate) extension_level: i64,
-    pub(crate) overdue: bool,
+    pub status: String,
+    pub due_at: Option<String>,
+    pub extension_level: i64,
+    pub overdue: bool,
     #[schema(value_type = Vec<RootCause>)]
-    pub(crate) root_causes: Vec<String>,
-    pub(crate) answered_at: Option<String>,
-    pub(crate) merged_into: Option<String>,
-    pub(crate) summary: String,
+    pub root_causes: Vec<String>,
+    pub answered_at: Option<String>,
+    pub merged_into: Option<String>,
+    pub summary: String,
 }
 
 fn register_json(r: RegisterRow, now_ms: i64) -> RegisterJson {
@@ -66,12 +66,12 @@ fn register_json(r: RegisterRow, now_ms: i64) -> RegisterJson {
 
 /// The complaints `who` may see that were received from `from` until `to` (RFC 3339 or
 /// `YYYY-MM-DD`, `to` excluded; either open), names masked.
-pub(crate) async fn register_rows(
+pub async fn register_rows(
     store: &Store,
     who: &str,
     from: Option<&str>,
     to: Option<&str>,
-) -> ApiResult<Vec<RegisterJson>> {
+) -> DeskResult<Vec<RegisterJson>> {
     let from = time_param("from", from)?.unwrap_or(i64::MIN);
     let to = time_param("to", to)?.unwrap_or(i64::MAX);
     let now = bankdesk_store::now_ms();
@@ -84,7 +84,7 @@ pub(crate) async fn register_rows(
 }
 
 /// The register as CSV: one line per complaint, names masked.
-pub(crate) fn register_csv_text(rows: Vec<RegisterJson>) -> String {
+pub fn register_csv_text(rows: Vec<RegisterJson>) -> String {
     let mut out = csv::line(&[
         "case_id",
         "received_at",

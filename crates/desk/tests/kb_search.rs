@@ -2,12 +2,12 @@
 //! points never appear, an edit is searchable at once, a reindex gives the same results,
 //! and an edit that reached the database but not the index is repaired at start.
 
+use bankdesk_desk::kb::Knowledge;
+use bankdesk_desk::kb::demo::{EVERYDAY_QUESTIONS, demo_id, demo_knowledge, load_demo_knowledge};
 use bankdesk_domain::kb::Audience;
 use bankdesk_search::{SearchRequest, WriterOptions};
 use bankdesk_store::knowledge::Decision;
 use bankdesk_store::testing::{backends, fresh};
-use bankdesk_web::kb::Knowledge;
-use bankdesk_web::kb::demo::{EVERYDAY_QUESTIONS, demo_id, demo_knowledge, load_demo_knowledge};
 
 fn now() -> i64 {
     bankdesk_store::now_ms()
@@ -337,7 +337,7 @@ async fn the_assist_gives_three_points_with_scripts_for_a_chat_message() {
         };
         let message = "你好，我刚在楼下取款机取钱，卡被吞了，现在怎么办？";
         let got = kb.suggest(&t.store, message, now()).await.unwrap();
-        assert_eq!(got.len(), bankdesk_web::kb::SUGGESTIONS, "{b}");
+        assert_eq!(got.len(), bankdesk_desk::kb::SUGGESTIONS, "{b}");
         let retained = demo_id("atm-retained-card");
         assert!(
             got.iter().any(|h| h.id == retained),

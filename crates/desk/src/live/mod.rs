@@ -8,7 +8,7 @@
 //! board's lock), each asking the pure router and applying its decision to the store,
 //! then to the board. One node routes: the board does not see another node's changes.
 
-use crate::error::ApiError;
+use crate::error::DeskError;
 use bankdesk_domain::ErrorCode;
 use bankdesk_domain::bank::VipTier;
 use bankdesk_domain::contact::ContactChannel;
@@ -134,8 +134,8 @@ impl Live {
     /// the board has not seen, so the board is dropped and the next pass reads it afresh.
     async fn in_pass<T>(
         &self,
-        work: impl AsyncFnOnce(&mut Board) -> Result<T, ApiError>,
-    ) -> Result<T, ApiError> {
+        work: impl AsyncFnOnce(&mut Board) -> Result<T, DeskError>,
+    ) -> Result<T, DeskError> {
         let mut guard = self.board.lock().await;
         let board = match guard.as_mut() {
             Some(b) => b,
@@ -150,8 +150,8 @@ impl Live {
 
     /// Persists the request, assigns now if an agent is free, else queues it.
     /// Assigning sets the contact's handler (so `contact:<id>` becomes that agent's purpose).
-    pub async fn request(&self, req: WorkRequest) -> Result<Placement, ApiError> {
-        check_name("skill", &req.skill).map_err(|e| ApiError::field(e.field, e.reason))?;
+    pub async fn request(&self, req: WorkRequest) -> Result<Placement, DeskError> {
+        check_name("skill", &req.skill).map_err(|e| DeskError::field(e.field, e.reason))?;
         self.in_pass(async |board| self.request_on(board, &req).await)
             .await
     }
@@ -160,7 +160,7 @@ impl Live {
         &self,
         board: &mut Board,
         req: &WorkRequest,
-    ) -> Result<Placement, ApiError> {
+    ) -> Result<Placement, DeskError> {
         let tier = req.vip_tier.as_deref().and_then(VipTier::parse);
         let queue = board.queue_for(&req.skill);
         let row = self
@@ -181,7 +181,7 @@ impl Live {
         self.placement(board, &req.contact_id)
     }
 
-    pub async fn set_state(&self, user_id: &str, state: AgentState) -> Result<(), ApiError> {
+    pub async fn set_state(&self, user_id: &str, state: AgentState) -> Result<(), DeskError> {
         self.in_pass(async |board| self.set_state_on(board, user_id, state).await)
             .await
     }
@@ -191,12 +191,12 @@ impl Live {
         board: &mut Board,
         user_id: &str,
         state: AgentState,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), DeskError> {
         self.store
             .set_agent_state(user_id, state, self.now())
             .await
             .map_err(|e| match e {
-                bankdesk_store::StoreError::NotFound => ApiError::new(
+                bankdesk_store::StoreError::NotFound => DeskError::new(
                     ErrorCode::NotFound,
                     "you are not set up as a routable agent",
                 ),
@@ -211,12 +211,12 @@ impl Live {
     }
 
     /// The contact is over for its agent (chat closed, call ended, wrap-up done): frees capacity.
-    pub async fn finish(&self, contact_id: &str) -> Result<(), ApiError> {
+    pub async fn finish(&self, contact_id: &str) -> Result<(), DeskError> {
         self.in_pass(async |board| self.finish_on(board, contact_id).await)
             .await
     }
 
-    async fn finish_on(&self, board: &mut Board, contact_id: &str) -> Result<(), ApiError> {
+    async fn finish_on(&self, board: &mut Board, contact_id: &str) -> Result<(), DeskError> {
         let freed = self.store.finish_entry(contact_id, self.now()).await?;
         board.forget_entry(contact_id);
         if let Some(agent) = freed {
@@ -229,7 +229,7 @@ impl Live {
 
     /// An agent took the contact from the inbox (committed by the store, which also
     /// makes its waiting entry theirs): the board re-reads the entry and the taker.
-    pub async fn taken(&self, contact_id: &str, user_id: &str) -> Result<(), ApiError> {
+    pub async fn taken(&self, contact_id: &str, user_id: &str) -> Result<(), DeskError> {
         self.in_pass(async |board| {
             let r = self.refresh(board, &[contact_id], &[user_id]).await;
             self.changed();
@@ -244,7 +244,7 @@ impl Live {
         contact_id: &str,
         to: TransferTarget,
         note: Option<&str>,
-    ) -> Result<Placement, ApiError> {
+    ) -> Result<Placement, DeskError> {
         self.in_pass(async |board| self.transfer_on(board, contact_id, to, note).await)
             .await
     }
@@ -255,7 +255,7 @@ impl Live {
         contact_id: &str,
         to: TransferTarget,
         note: Option<&str>,
-    ) -> Result<Placement, ApiError> {
+    ) -> Result<Placement, DeskError> {
         let now = self.now();
         let contact = self.store.contact(contact_id).await?;
         if board.entry(contact_id).is_none() {
@@ -287,7 +287,7 @@ impl Live {
                 let queue = board
                     .queue(&name)
                     .cloned()
-                    .ok_or_else(|| ApiError::field("queue", "no such queue"))?;
+                    .ok_or_else(|| DeskError::field("queue", "no such queue"))?;
                 self.store
                     .requeue_entry(contact_id, &queue, note, now)
                     .await?;
@@ -300,7 +300,7 @@ impl Live {
                 let agent = board
                     .agent_by_username(&username)
                     .cloned()
-                    .ok_or_else(|| ApiError::field("agent", "no such routable agent"))?;
+                    .ok_or_else(|| DeskError::field("agent", "no such routable agent"))?;
                 let lane = Lane::of(
                     ContactChannel::parse(&contact.channel).unwrap_or(ContactChannel::Chat),
                 );
@@ -308,13 +308,13 @@ impl Live {
                     .loads(|_, _| true)
                     .into_iter()
                     .find(|l| l.agent_id == agent.user_id)
-                    .ok_or_else(|| ApiError::field("agent", "no such routable agent"))?;
+                    .ok_or_else(|| DeskError::field("agent", "no such routable agent"))?;
                 // A transfer to a person needs no skill, but never overfills them.
                 load.skills.insert("transfer".to_string());
                 if contact.handler_id.as_deref() != Some(agent.user_id.as_str())
                     && !load.can_take(lane, "transfer", &self.policy)
                 {
-                    return Err(ApiError::new(
+                    return Err(DeskError::new(
                         ErrorCode::RuleRefused,
                         format!("{username} cannot take it now (not available, or full)"),
                     ));
@@ -348,7 +348,7 @@ impl Live {
 
     /// Stores a validated CTI delivery (committed before this returns), announces calls
     /// answered by an agent, and routes to agents the ended calls freed.
-    pub async fn ingest_cti(&self, events: &[CallEvent]) -> Result<CtiOutcome, ApiError> {
+    pub async fn ingest_cti(&self, events: &[CallEvent]) -> Result<CtiOutcome, DeskError> {
         self.in_pass(async |board| self.ingest_cti_on(board, events).await)
             .await
     }
@@ -357,7 +357,7 @@ impl Live {
         &self,
         board: &mut Board,
         events: &[CallEvent],
-    ) -> Result<CtiOutcome, ApiError> {
+    ) -> Result<CtiOutcome, DeskError> {
         let out = self.store.ingest_cti(events, self.now()).await?;
         // The delivery changed the entries of calls answered or ended, and the presence of
         // their agents, old and new.
@@ -402,7 +402,7 @@ impl Live {
         board: &mut Board,
         contacts: &[&str],
         agents: &[&str],
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), DeskError> {
         if !contacts.is_empty() {
             let rows = self.store.routing_entries_of(contacts).await?;
             for c in contacts {
@@ -421,7 +421,7 @@ impl Live {
     }
 
     /// Runs one routing pass over the board; the caller holds the lock.
-    async fn dispatch(&self, board: &mut Board) -> Result<(), ApiError> {
+    async fn dispatch(&self, board: &mut Board) -> Result<(), DeskError> {
         let now = self.now();
         let loads = board.loads(|_, _| true);
         if !board.anything_to_route(&loads, &self.policy) {
@@ -469,7 +469,7 @@ impl Live {
         &self,
         board: &Board,
         now: i64,
-    ) -> Result<HashSet<(String, String)>, ApiError> {
+    ) -> Result<HashSet<(String, String)>, DeskError> {
         let mut denied = HashSet::new();
         if !self.exam_gate {
             return Ok(denied);
@@ -485,8 +485,8 @@ impl Live {
         Ok(denied)
     }
 
-    fn placement(&self, board: &Board, contact_id: &str) -> Result<Placement, ApiError> {
-        let entry = board.entry(contact_id).ok_or_else(ApiError::not_found)?;
+    fn placement(&self, board: &Board, contact_id: &str) -> Result<Placement, DeskError> {
+        let entry = board.entry(contact_id).ok_or_else(DeskError::not_found)?;
         if entry.status == EntryStatus::Assigned.as_str()
             && let Some(agent_id) = &entry.agent_id
         {
@@ -500,7 +500,7 @@ impl Live {
         }
         let (queue, position) = board
             .position(contact_id, self.now(), &self.policy)
-            .ok_or_else(ApiError::not_found)?;
+            .ok_or_else(DeskError::not_found)?;
         Ok(Placement::Queued { queue, position })
     }
 }
@@ -548,7 +548,7 @@ pub struct HeldContact {
 
 impl Live {
     /// The live view, from the board.
-    pub async fn view(&self) -> Result<LiveView, ApiError> {
+    pub async fn view(&self) -> Result<LiveView, DeskError> {
         self.in_pass(async |board| Ok(board.view(self.now()))).await
     }
 }

@@ -1,9 +1,9 @@
 //! Searching the audit log and taking it out as CSV, for the API and the compliance page
 //! alike, so the two never disagree about what a filter selects.
 
-use super::time_param;
-use crate::error::ApiResult;
-use crate::view::rfc3339;
+use crate::error::DeskResult;
+use crate::text::rfc3339;
+use crate::time_param;
 use bankdesk_domain::audit::NewAuditEntry;
 use bankdesk_domain::csv;
 use bankdesk_store::Store;
@@ -12,18 +12,18 @@ use bankdesk_store::audit::AuditQuery;
 /// The filters of an audit search as they were typed. The API's query and the compliance
 /// page's form both come down to these, so both search and export the same way.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Filters {
-    pub(crate) customer_id: Option<String>,
-    pub(crate) actor: Option<String>,
-    pub(crate) action: Option<String>,
+pub struct Filters {
+    pub customer_id: Option<String>,
+    pub actor: Option<String>,
+    pub action: Option<String>,
     /// RFC 3339 time or YYYY-MM-DD (bank time), inclusive.
-    pub(crate) from: Option<String>,
+    pub from: Option<String>,
     /// RFC 3339 time or YYYY-MM-DD (bank time), exclusive.
-    pub(crate) to: Option<String>,
+    pub to: Option<String>,
 }
 
 impl Filters {
-    pub(crate) fn query(&self, before: Option<i64>, limit: u32) -> ApiResult<AuditQuery> {
+    pub fn query(&self, before: Option<i64>, limit: u32) -> DeskResult<AuditQuery> {
         Ok(AuditQuery {
             customer_id: self.customer_id.clone(),
             actor: self.actor.clone(),
@@ -42,11 +42,7 @@ const CSV_MAX_RECORDS: usize = 100_000;
 /// The records `filters` select, newest first, as CSV (at most [`CSV_MAX_RECORDS`]),
 /// with the export recorded in the log as `audit.export` by `username`: whoever takes the
 /// log out of the system is in it.
-pub(crate) async fn export_csv(
-    store: &Store,
-    username: &str,
-    filters: &Filters,
-) -> ApiResult<String> {
+pub async fn export_csv(store: &Store, username: &str, filters: &Filters) -> DeskResult<String> {
     let mut query = filters.query(None, 1000)?;
     let mut out = csv::line(&[
         "seq",

@@ -1,7 +1,7 @@
 //! Messages of a contact as both faces show them: the API's message list and the
 //! desktop's inbox and 360 page.
 
-use crate::view::rfc3339;
+use crate::text::rfc3339;
 use bankdesk_domain::contact::Direction;
 use bankdesk_domain::outbox::OutboxStatus;
 use bankdesk_store::messaging::ContactMessages;

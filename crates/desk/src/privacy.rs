@@ -1,8 +1,8 @@
 //! Statement exports, legal orders and insider-access alerts as both faces show them, and
 //! the bounds of an export request.
 
-use crate::error::{ApiError, ApiResult};
-use crate::view::rfc3339;
+use crate::error::{DeskError, DeskResult};
+use crate::text::rfc3339;
 use bankdesk_domain::alert::{AlertKind, AlertStatus};
 use bankdesk_domain::export::{ExportBasis, ExportStatus};
 use bankdesk_domain::legal_order::{OrderKind, OrderScope, OrderStatus, parse_scope};
@@ -13,21 +13,21 @@ use utoipa::ToSchema;
 #[derive(Serialize, ToSchema)]
 #[schema(as = StatementExport)]
 pub struct ExportView {
-    pub(crate) id: String,
-    pub(crate) customer_id: String,
-    pub(crate) from: String,
-    pub(crate) to: String,
+    pub id: String,
+    pub customer_id: String,
+    pub from: String,
+    pub to: String,
     #[schema(value_type = ExportBasis)]
-    pub(crate) basis: String,
-    pub(crate) purpose: String,
+    pub basis: String,
+    pub purpose: String,
     #[schema(value_type = ExportStatus)]
-    pub(crate) status: String,
-    pub(crate) requested_by: String,
-    pub(crate) requested_at: String,
-    pub(crate) approved_by: Option<String>,
-    pub(crate) approved_at: Option<String>,
+    pub status: String,
+    pub requested_by: String,
+    pub requested_at: String,
+    pub approved_by: Option<String>,
+    pub approved_at: Option<String>,
     /// Lines in the file, once approved.
-    pub(crate) rows: Option<i64>,
+    pub rows: Option<i64>,
 }
 
 impl From<ExportRow> for ExportView {
@@ -54,12 +54,12 @@ const MAX_EXPORT_MS: i64 = 5 * 366 * 86_400_000;
 
 /// An export covers `[from_ms, to_ms)`: a period that is not empty and at most five years
 /// long. The API and the desktop's export form both hold requests to this.
-pub(crate) fn check_export_range(from_ms: i64, to_ms: i64) -> ApiResult<()> {
+pub fn check_export_range(from_ms: i64, to_ms: i64) -> DeskResult<()> {
     if from_ms >= to_ms {
-        return Err(ApiError::field("to", "after from"));
+        return Err(DeskError::field("to", "after from"));
     }
     if to_ms - from_ms > MAX_EXPORT_MS {
-        return Err(ApiError::field("to", "at most five years per export"));
+        return Err(DeskError::field("to", "at most five years per export"));
     }
     Ok(())
 }
@@ -67,24 +67,24 @@ pub(crate) fn check_export_range(from_ms: i64, to_ms: i64) -> ApiResult<()> {
 #[derive(Serialize, ToSchema)]
 #[schema(as = LegalOrder)]
 pub struct OrderView {
-    pub(crate) id: String,
+    pub id: String,
     #[schema(value_type = OrderKind)]
-    pub(crate) kind: String,
-    pub(crate) issuer: String,
-    pub(crate) document_no: String,
-    pub(crate) customer_id: String,
-    pub(crate) scope: Vec<OrderScope>,
-    pub(crate) valid_from: String,
-    pub(crate) valid_until: String,
+    pub kind: String,
+    pub issuer: String,
+    pub document_no: String,
+    pub customer_id: String,
+    pub scope: Vec<OrderScope>,
+    pub valid_from: String,
+    pub valid_until: String,
     #[schema(value_type = OrderStatus)]
-    pub(crate) status: String,
+    pub status: String,
     /// `status`, except that an active order past its validity reads `expired`.
     #[schema(pattern = "^(pending_verification|active|revoked|expired)$")]
-    pub(crate) effective_status: String,
-    pub(crate) registered_by: String,
-    pub(crate) registered_at: String,
-    pub(crate) verified_by: Option<String>,
-    pub(crate) verified_at: Option<String>,
+    pub effective_status: String,
+    pub registered_by: String,
+    pub registered_at: String,
+    pub verified_by: Option<String>,
+    pub verified_at: Option<String>,
 }
 
 impl From<OrderRow> for OrderView {
@@ -117,19 +117,19 @@ impl From<OrderRow> for OrderView {
 #[derive(Serialize, ToSchema)]
 #[schema(as = InsiderAlert)]
 pub struct AlertView {
-    pub(crate) id: String,
+    pub id: String,
     #[schema(value_type = AlertKind)]
-    pub(crate) kind: String,
-    pub(crate) actor: String,
-    pub(crate) customer_id: Option<String>,
-    pub(crate) at: String,
+    pub kind: String,
+    pub actor: String,
+    pub customer_id: Option<String>,
+    pub at: String,
     #[schema(value_type = Object)]
-    pub(crate) detail: serde_json::Value,
+    pub detail: serde_json::Value,
     /// The audit records that show what happened: `{audit_seqs: [...]}`.
     #[schema(value_type = Object)]
-    pub(crate) evidence: serde_json::Value,
+    pub evidence: serde_json::Value,
     #[schema(value_type = AlertStatus)]
-    pub(crate) status: String,
+    pub status: String,
 }
 
 impl From<AlertRow> for AlertView {

@@ -1,7 +1,7 @@
 //! Finding a customer and showing a masked number in full: the rules the API's customer
 //! endpoints and the desktop's search and reveal forms hold to alike.
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{DeskError, DeskResult};
 use bankdesk_domain::ErrorCode;
 use bankdesk_domain::audit::NewAuditEntry;
 use bankdesk_domain::ident::{CardNumber, IdNumber, Phone};
@@ -26,19 +26,19 @@ pub fn lookup_of(
     id_number: Option<&str>,
     card: Option<&str>,
     name: Option<&str>,
-) -> ApiResult<Lookup> {
+) -> DeskResult<Lookup> {
     let given = [phone, id_number, card, name]
         .iter()
         .filter(|v| v.is_some_and(|s| !s.trim().is_empty()))
         .count();
     if given != 1 {
-        return Err(ApiError::new(
+        return Err(DeskError::new(
             ErrorCode::MissingField,
             "give exactly one of phone, id_number, card_number, name",
         ));
     }
     let err = |e: bankdesk_domain::error::FieldError| {
-        ApiError::new(ErrorCode::InvalidField, e.to_string())
+        DeskError::new(ErrorCode::InvalidField, e.to_string())
     };
     Ok(match (phone, id_number, card, name) {
         (Some(p), ..) if !p.trim().is_empty() => {
@@ -53,11 +53,11 @@ pub fn lookup_of(
         (.., Some(n)) => {
             let n = n.trim();
             if n.chars().count() > 50 {
-                return Err(ApiError::field("name", "longer than 50 characters"));
+                return Err(DeskError::field("name", "longer than 50 characters"));
             }
             Lookup::Name(n.to_string())
         }
-        _ => return Err(ApiError::new(ErrorCode::MissingField, "no search key")),
+        _ => return Err(DeskError::new(ErrorCode::MissingField, "no search key")),
     })
 }
 
@@ -77,7 +77,7 @@ pub async fn find(
     store: &Store,
     who: &bankdesk_store::contacts::Actor<'_>,
     by: Lookup,
-) -> ApiResult<Vec<Hit>> {
+) -> DeskResult<Vec<Hit>> {
     let hits = store.find_customers(&by, 20).await?;
     store
         .audit(NewAuditEntry {
@@ -102,21 +102,24 @@ pub async fn find(
 
 /// The stated reason of a reveal, trimmed: 4 to 200 characters, so that the audit record
 /// says why. The API and the desktop's reveal form hold to the same rule.
-pub(crate) fn reveal_reason(reason: &str) -> ApiResult<&str> {
+pub fn reveal_reason(reason: &str) -> DeskResult<&str> {
     let reason = reason.trim();
     if (4..=200).contains(&reason.chars().count()) {
         Ok(reason)
     } else {
-        Err(ApiError::field("reason", "say why, in 4 to 200 characters"))
+        Err(DeskError::field(
+            "reason",
+            "say why, in 4 to 200 characters",
+        ))
     }
 }
 
 /// Refuses with `rate_limited` once `username` has revealed `per_hour` numbers in the
 /// last hour: looking up number after number is what a leak looks like.
-pub(crate) async fn reveal_allowed(store: &Store, username: &str, per_hour: u32) -> ApiResult<()> {
+pub async fn reveal_allowed(store: &Store, username: &str, per_hour: u32) -> DeskResult<()> {
     let since = bankdesk_store::now_ms() - 3_600_000;
     if store.reveals_since(username, since).await? >= i64::from(per_hour) {
-        return Err(ApiError::new(
+        return Err(DeskError::new(
             ErrorCode::RateLimited,
             "too many reveals in the last hour",
         ));
