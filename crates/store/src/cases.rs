@@ -757,23 +757,21 @@ impl Store {
         let sql = match owners.as_slice() {
             [] => page(None, CASE_SELECT),
             [one] => page(Some(*one), CASE_SELECT),
+            // Each owner's page of keys comes from its index alone; the pages are merged
+            // on those keys, and only the rows of the merged page are read in full.
             many => {
-                let merged: Vec<String> = many
+                let select = format!("SELECT c.id, {sort_col} AS k FROM cases c");
+                let arms: Vec<String> = many
                     .iter()
                     .enumerate()
-                    .map(|(i, o)| {
-                        format!(
-                            "SELECT id FROM ({}) o{i}",
-                            page(
-                                Some(*o),
-                                "SELECT c.id, c.opened_at_ms, c.due_at_ms FROM cases c"
-                            )
-                        )
-                    })
+                    .map(|(i, o)| format!("SELECT id, k FROM ({}) o{i}", page(Some(*o), &select)))
                     .collect();
+                let dir = if f.overdue { "" } else { " DESC" };
                 format!(
-                    "{CASE_SELECT} WHERE c.id IN ({}) ORDER BY {order} LIMIT {}",
-                    merged.join(" UNION "),
+                    "{CASE_SELECT} WHERE c.id IN (SELECT id FROM ({}) page_keys ORDER BY k{dir}, id{dir} LIMIT {}) \
+                     ORDER BY {order} LIMIT {}",
+                    arms.join(" UNION "),
+                    bind(limit.into()),
                     bind(limit.into())
                 )
             }
