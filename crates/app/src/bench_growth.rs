@@ -212,6 +212,7 @@ pub async fn growth(c: &Config, store: Store, a: &GrowthArgs) -> anyhow::Result<
     );
     let small = plan.time(&server.base, a).await?;
 
+    eprintln!("writing the older history");
     let t = Instant::now();
     let loads = fill::load(
         &store,
@@ -460,7 +461,13 @@ impl Plan {
                 "compliance01",
                 &format!("/api/v1/audit?customer_id={customer}"),
             ),
-            get("notifications", "agent01", "/api/v1/notifications"),
+            // A supervisor hears of every breach, so their newest page is as full in the
+            // small phase as at full size.
+            get(
+                "notifications",
+                "supervisor01",
+                "/api/v1/notifications?limit=20",
+            ),
             get("exam_attempts", "agent01", "/api/v1/exam-attempts"),
             get("kb_articles", "supervisor01", "/api/v1/kb/articles"),
             get(

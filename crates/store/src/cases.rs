@@ -630,7 +630,7 @@ impl Store {
             None,
         )
         .await?;
-        tx.reschedule_jobs(&id, clock_start_ms, Some(due)).await?;
+        tx.schedule_jobs(&id, clock_start_ms, due).await?;
         tx.audit(
             AuditRecord::by(who.actor.username, "case.create")
                 .customer(n.customer_id.as_str())
@@ -757,23 +757,21 @@ impl Store {
         let sql = match owners.as_slice() {
             [] => page(None, CASE_SELECT),
             [one] => page(Some(*one), CASE_SELECT),
+            // Each owner's page of keys comes from its index alone; the pages are merged
+            // on those keys, and only the rows of the merged page are read in full.
             many => {
-                let merged: Vec<String> = many
+                let select = format!("SELECT c.id, {sort_col} AS k FROM cases c");
+                let arms: Vec<String> = many
                     .iter()
                     .enumerate()
-                    .map(|(i, o)| {
-                        format!(
-                            "SELECT id FROM ({}) o{i}",
-                            page(
-                                Some(*o),
-                                "SELECT c.id, c.opened_at_ms, c.due_at_ms FROM cases c"
-                            )
-                        )
-                    })
+                    .map(|(i, o)| format!("SELECT id, k FROM ({}) o{i}", page(Some(*o), &select)))
                     .collect();
+                let dir = if f.overdue { "" } else { " DESC" };
                 format!(
-                    "{CASE_SELECT} WHERE c.id IN ({}) ORDER BY {order} LIMIT {}",
-                    merged.join(" UNION "),
+                    "{CASE_SELECT} WHERE c.id IN (SELECT id FROM ({}) page_keys ORDER BY k{dir}, id{dir} LIMIT {}) \
+                     ORDER BY {order} LIMIT {}",
+                    arms.join(" UNION "),
+                    bind(limit.into()),
                     bind(limit.into())
                 )
             }
@@ -1529,16 +1527,35 @@ impl Tx {
             &args![case_id],
         )
         .await?;
-        if let Some(due) = due {
-            for (kind, at) in escalation::schedule(clock_start_ms, due) {
-                self.execute(
-                    "INSERT INTO case_jobs (id, case_id, kind, deadline_ms, run_at_ms, state) \
-                     VALUES ($1, $2, $3, $4, $5, 'pending') ON CONFLICT (case_id, kind, deadline_ms) DO NOTHING",
-                    &args![new_id("jb"), case_id, kind.as_str(), due, at],
-                )
-                .await?;
-            }
+        match due {
+            Some(due) => self.schedule_jobs(case_id, clock_start_ms, due).await,
+            None => Ok(()),
         }
+    }
+
+    /// Schedules the escalation jobs of deadline `due` in one statement; a new case goes
+    /// straight here, since it has no pending jobs to replace.
+    pub(crate) async fn schedule_jobs(
+        &mut self,
+        case_id: &str,
+        clock_start_ms: i64,
+        due: i64,
+    ) -> Result<(), StoreError> {
+        let jobs = escalation::schedule(clock_start_ms, due);
+        let args: Vec<crate::db::Arg> = jobs
+            .iter()
+            .flat_map(|(kind, at)| args![new_id("jb"), case_id, kind.as_str(), due, *at, "pending"])
+            .collect();
+        let sql = format!(
+            "{} ON CONFLICT (case_id, kind, deadline_ms) DO NOTHING",
+            crate::db::multi_insert_in(
+                self.dialect(),
+                "case_jobs",
+                &["id", "case_id", "kind", "deadline_ms", "run_at_ms", "state"],
+                jobs.len()
+            )
+        );
+        self.execute(&sql, &args).await?;
         Ok(())
     }
 

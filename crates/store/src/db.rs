@@ -157,6 +157,41 @@ impl WriteQueue {
 
 use Db::{Postgres as DbPg, Sqlite as DbSq};
 
+/// How often a background task copies SQLite's write-ahead log back into the database.
+///
+/// A commit that finds the log past `wal_autocheckpoint` pages copies it back itself,
+/// which writes pages all over the database file and syncs it while every other writer
+/// waits in the [`WriteQueue`]; at a million cases that was a large share of a case
+/// create (issue 10). A passive checkpoint on another connection takes no write lock, so
+/// it runs beside the writers on another core, and the log restarts from its beginning
+/// once it has been copied.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+
+/// Log pages (4 KiB each) before a writer checkpoints after all: the safety net for a
+/// background task that cannot keep up or has stopped.
+const WRITER_CHECKPOINT_PAGES: &str = "16384";
+
+/// Checkpoints `pool`'s database until the [`Db`] that owns `alive` is dropped or the
+/// pool is closed.
+fn spawn_checkpointer(pool: SqlitePool, alive: std::sync::Weak<tokio::sync::Mutex<()>>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if alive.strong_count() == 0 || pool.is_closed() {
+                break;
+            }
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&pool)
+                .await
+            {
+                tracing::warn!(error = %e, "background WAL checkpoint failed");
+            }
+        }
+    });
+}
+
 /// How hard SQLite works to keep a commit across a power cut; `Normal` in WAL mode keeps
 /// every commit across a process crash, `Full` also across power loss.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
@@ -180,13 +215,16 @@ impl Db {
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
             .pragma("cache_size", "-65536")
-            .pragma("temp_store", "memory");
+            .pragma("temp_store", "memory")
+            .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(opts)
             .await?;
-        Ok(Db::Sqlite(pool, WriteQueue::default()))
+        let queue = WriteQueue::default();
+        spawn_checkpointer(pool.clone(), Arc::downgrade(&queue.0));
+        Ok(Db::Sqlite(pool, queue))
     }
 
     /// Connects to `postgres://...`; fails when the server cannot be reached.

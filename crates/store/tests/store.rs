@@ -475,3 +475,57 @@ async fn json_rows_read_many_rows_back_as_one_value_on_both_databases() {
         assert!(none.is_empty(), "{b}: no rows is an empty list");
     }
 }
+
+#[test]
+fn ids_sort_by_the_millisecond_they_were_made_in_and_never_repeat() {
+    let first = bankdesk_store::new_id("cs");
+    let made_at = bankdesk_store::now_ms();
+    let mut seen = std::collections::HashSet::new();
+    let mut later = first.clone();
+    while bankdesk_store::now_ms() <= made_at + 1 {
+        later = bankdesk_store::new_id("cs");
+        assert!(seen.insert(later.clone()), "{later} made twice");
+    }
+    assert!(first < later, "{first} was made before {later}");
+    assert!(seen.len() > 1);
+    assert!(first.starts_with("cs_") && first.len() == 3 + 28, "{first}");
+}
+
+/// SQLite's write-ahead log header: salt-1 and salt-2 change each time the log restarts
+/// from its beginning, which a writer does only once every frame has been copied back.
+fn wal_salts(dir: &str) -> [u8; 8] {
+    let bytes = std::fs::read(std::path::Path::new(dir).join("bankdesk.db-wal")).expect("wal");
+    bytes[16..24].try_into().expect("a full header")
+}
+
+#[tokio::test]
+async fn the_write_ahead_log_is_copied_back_while_writers_go_on() {
+    let (t, u1, _) = seeded("sqlite").await;
+    let dir = t.cli_args[1].clone();
+    let open = async || {
+        t.store
+            .open_contact(
+                &actor(&u1, "agent01"),
+                ContactChannel::Chat,
+                Direction::Inbound,
+                Some("C1"),
+            )
+            .await
+            .unwrap();
+    };
+    open().await;
+    let before = wal_salts(&dir);
+    // Far fewer pages than a writer's own checkpoint threshold: only the background
+    // checkpoint can let the log restart.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut writes = 0;
+    while wal_salts(&dir) == before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the log never restarted after {writes} writes"
+        );
+        open().await;
+        writes += 1;
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
