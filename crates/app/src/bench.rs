@@ -191,7 +191,7 @@ pub async fn overview(
         "rps": round(all.len() as f64 / wall),
         "baseline_store_sequential": {"p50_ms": round(baseline.p50_ms), "p99_ms": round(baseline.p99_ms), "max_ms": round(baseline.max_ms)},
         "seed_s": seeded_s.map(round),
-        "database": store.db.dialect_name(),
+        "database": store.dialect_name(),
     }))
 }
 
@@ -348,6 +348,6 @@ pub async fn access(store: Store, a: &AccessArgs) -> anyhow::Result<serde_json::
         "read_p50_ms": round(read.p50_ms),
         "read_p99_ms": round(read.p99_ms),
         "total_p99_ms": round(total.p99_ms),
-        "database": store.db.dialect_name(),
+        "database": store.dialect_name(),
     }))
 }

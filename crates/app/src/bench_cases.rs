@@ -85,7 +85,7 @@ pub async fn overdue_cases(store: &Store, cases: u64) -> anyhow::Result<serde_js
     let (p50, p99, max) = percentiles(&mut samples);
     Ok(serde_json::json!({
         "bench": "cases",
-        "database": store.db.dialect_name(),
+        "database": store.dialect_name(),
         "cases": counts.total,
         "open": counts.open,
         "overdue": counts.overdue,
@@ -138,9 +138,7 @@ async fn customers(store: &Store) -> anyhow::Result<Vec<String>> {
             sensitive: false,
         });
     }
-    let mut tx = store.db.begin().await?;
-    tx.insert_bank_batch(&batch).await?;
-    tx.commit().await?;
+    store.insert_bank_batch(&batch).await?;
     Ok(store.customer_ids("", 10_000).await?)
 }
 
@@ -204,9 +202,7 @@ async fn seed(
                 closed_at_ms: (status == CaseStatus::Closed).then_some(finished + DAY_MS),
             });
         }
-        let mut tx = store.db.begin().await?;
-        tx.insert_cases(&rows).await?;
-        tx.commit().await?;
+        store.insert_cases(&rows).await?;
         done += size;
         if done % 200_000 == 0 || done == n {
             eprintln!("seeded {done} of {n} cases");

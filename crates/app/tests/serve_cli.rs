@@ -173,7 +173,7 @@ async fn reminders_due_while_the_server_was_down_are_sent_once_after_restart() {
     for b in backends() {
         let t = fresh(b).await;
         let store = &t.store;
-        let mut tx = store.db.begin().await.unwrap();
+        let mut tx = store.db().begin().await.unwrap();
         tx.insert_bank_batch(&fixture()).await.unwrap();
         tx.commit().await.unwrap();
         bankdesk_web::create_demo_users(store).await.unwrap();
@@ -267,7 +267,7 @@ async fn reminders_due_while_the_server_was_down_are_sent_once_after_restart() {
 async fn a_banks_own_holiday_file_moves_deadlines() {
     for b in backends() {
         let t = fresh(b).await;
-        let mut tx = t.store.db.begin().await.unwrap();
+        let mut tx = t.store.db().begin().await.unwrap();
         tx.insert_bank_batch(&fixture()).await.unwrap();
         tx.commit().await.unwrap();
         bankdesk_web::create_demo_users(&t.store).await.unwrap();

@@ -23,7 +23,7 @@ use serde_json::json;
 
 async fn bank(b: &'static str) -> TestStore {
     let t = fresh(b).await;
-    let mut tx = t.store.db.begin().await.unwrap();
+    let mut tx = t.store.db().begin().await.unwrap();
     tx.insert_bank_batch(&fixture()).await.unwrap();
     tx.commit().await.unwrap();
     t

@@ -31,7 +31,7 @@ impl Bank {
 
 async fn bank(b: &'static str) -> Bank {
     let t = fresh(b).await;
-    let mut tx = t.store.db.begin().await.unwrap();
+    let mut tx = t.store.db().begin().await.unwrap();
     tx.insert_bank_batch(&fixture()).await.unwrap();
     tx.commit().await.unwrap();
     let s = &t.store;
@@ -477,8 +477,9 @@ async fn waiting_on_the_customer_stops_the_clock() {
             ..Default::default()
         };
         assert!(s.list_cases(&bo, &overdue).await.unwrap().is_empty(), "{b}");
-        let (jobs,): (i64,) =
-            s.db.fetch_optional(
+        let (jobs,): (i64,) = s
+            .db()
+            .fetch_optional(
                 "SELECT COUNT(*) FROM case_jobs WHERE case_id = $1 AND state = 'pending'",
                 &args![case.id.as_str()],
             )
@@ -489,20 +490,23 @@ async fn waiting_on_the_customer_stops_the_clock() {
 
         // The case was opened six days ago and has waited on the customer for four.
         let day = 86_400_000;
-        s.db.execute(
-            "UPDATE cases SET clock_start_ms = clock_start_ms - $1 WHERE id = $2",
-            &args![6 * day, case.id.as_str()],
-        )
-        .await
-        .unwrap();
-        s.db.execute(
-            "UPDATE case_pauses SET from_ms = from_ms - $1 WHERE case_id = $2",
-            &args![4 * day, case.id.as_str()],
-        )
-        .await
-        .unwrap();
-        let (from_ms,): (i64,) =
-            s.db.fetch_optional(
+        s.db()
+            .execute(
+                "UPDATE cases SET clock_start_ms = clock_start_ms - $1 WHERE id = $2",
+                &args![6 * day, case.id.as_str()],
+            )
+            .await
+            .unwrap();
+        s.db()
+            .execute(
+                "UPDATE case_pauses SET from_ms = from_ms - $1 WHERE case_id = $2",
+                &args![4 * day, case.id.as_str()],
+            )
+            .await
+            .unwrap();
+        let (from_ms,): (i64,) = s
+            .db()
+            .fetch_optional(
                 "SELECT from_ms FROM case_pauses WHERE case_id = $1",
                 &args![case.id.as_str()],
             )
@@ -548,12 +552,13 @@ async fn a_working_day_sla_skips_the_holiday_and_counts_the_swapped_saturday() {
                 basis: DayBasis::Working
             }
         );
-        s.db.execute(
-            "UPDATE cases SET clock_start_ms = $1 WHERE id = $2",
-            &args![morning("2026-09-30"), case.id.as_str()],
-        )
-        .await
-        .unwrap();
+        s.db()
+            .execute(
+                "UPDATE cases SET clock_start_ms = $1 WHERE id = $2",
+                &args![morning("2026-09-30"), case.id.as_str()],
+            )
+            .await
+            .unwrap();
         // Any move recomputes the deadline from the stored clock.
         s.assign_case(&bo, &case.id, None, Some("backoffice01"), "", None)
             .await
@@ -617,14 +622,16 @@ async fn external_appraisal_stops_a_complaints_clock_and_tells_the_complainant()
 
         // The appraisal took three days.
         let day = 86_400_000;
-        s.db.execute(
-            "UPDATE case_pauses SET from_ms = from_ms - $1 WHERE case_id = $2",
-            &args![3 * day, c.id.as_str()],
-        )
-        .await
-        .unwrap();
-        let (from_ms,): (i64,) =
-            s.db.fetch_optional(
+        s.db()
+            .execute(
+                "UPDATE case_pauses SET from_ms = from_ms - $1 WHERE case_id = $2",
+                &args![3 * day, c.id.as_str()],
+            )
+            .await
+            .unwrap();
+        let (from_ms,): (i64,) = s
+            .db()
+            .fetch_optional(
                 "SELECT from_ms FROM case_pauses WHERE case_id = $1",
                 &args![c.id.as_str()],
             )
@@ -983,7 +990,7 @@ async fn bulk_cases_land_in_the_overdue_list_only_when_open_and_late() {
             resolved_at_ms: None,
             closed_at_ms: None,
         };
-        let mut tx = s.db.begin().await.unwrap();
+        let mut tx = s.db().begin().await.unwrap();
         tx.insert_cases(&[
             bulk("late", CaseStatus::InProgress, now - day),
             bulk("closed", CaseStatus::Closed, now - day),

@@ -42,7 +42,7 @@ async fn staff(store: &Store, name: &'static str, role: Role) -> Staff {
 
 async fn bank(b: &'static str) -> TestStore {
     let t = fresh(b).await;
-    let mut tx = t.store.db.begin().await.unwrap();
+    let mut tx = t.store.db().begin().await.unwrap();
     tx.insert_bank_batch(&fixture()).await.unwrap();
     tx.commit().await.unwrap();
     t
@@ -505,7 +505,8 @@ async fn purging_old_audit_records_keeps_the_chain_verifiable() {
             before - 2 + 1,
             "two purged, the purge itself recorded"
         );
-        s.db.execute("DELETE FROM audit_log WHERE seq = 3", &[])
+        s.db()
+            .execute("DELETE FROM audit_log WHERE seq = 3", &[])
             .await
             .unwrap();
         assert_eq!(s.audit_verify().await.unwrap().first_bad_seq, Some(3));
