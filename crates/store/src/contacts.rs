@@ -312,29 +312,4 @@ impl Tx {
         }
         Ok(())
     }
-
-    /// The customer's latest contacts with their notes, for the timeline of the 360 view.
-    pub(crate) async fn recent_contacts_of(
-        &mut self,
-        customer_id: &str,
-        limit: u32,
-    ) -> Result<Vec<ContactWithNotes>, StoreError> {
-        let contacts: Vec<ContactRow> = self
-            .fetch_all(
-                &format!("{CONTACT_SELECT} WHERE c.customer_id = $1 ORDER BY c.opened_at_ms DESC, c.id DESC LIMIT $2"),
-                &args![customer_id, i64::from(limit)],
-            )
-            .await?;
-        let mut out = Vec::with_capacity(contacts.len());
-        for contact in contacts {
-            let notes = self
-                .fetch_all(
-                    &format!("{NOTE_SELECT} WHERE n.contact_id = $1 ORDER BY n.at_ms, n.id"),
-                    &args![contact.id.as_str()],
-                )
-                .await?;
-            out.push(ContactWithNotes { contact, notes });
-        }
-        Ok(out)
-    }
 }

@@ -290,9 +290,7 @@ impl Store {
             "description",
         ]));
         csv_text.push('\n');
-        let lines = tx
-            .transactions_of(&e.customer_id, e.from_ms, e.to_ms, 100_000)
-            .await?;
+        let lines = tx.approved_export_lines(&e).await?;
         for t in lines.iter().rev() {
             let at = chrono::DateTime::from_timestamp_millis(t.at_ms)
                 .map(|x| {
@@ -525,7 +523,7 @@ impl Grant {
         from_ms: i64,
         to_ms: i64,
     ) -> Result<ExportRow, StoreError> {
-        let mut tx = self.db.audited().await?;
+        let mut tx = self.begin_audited().await?;
         let refusal = match (basis, &self.purpose) {
             (ExportBasis::CustomerRequest, Purpose::Contact(_)) if !self.identity_verified => {
                 Some((
@@ -584,40 +582,5 @@ impl Grant {
         let row = tx.export(&id).await?;
         tx.commit().await?;
         Ok(row)
-    }
-
-    /// The unmasked value (the gate has already recorded the reveal and, for a contact,
-    /// checked the caller's verified identity); `target_id` picks the card.
-    pub async fn reveal(
-        self,
-        field: RevealField,
-        target_id: Option<&str>,
-    ) -> Result<String, StoreError> {
-        let id = self.customer_id.clone();
-        let value: Option<(String,)> = match field {
-            RevealField::IdNumber => {
-                self.db
-                    .fetch_optional("SELECT id_number FROM customers WHERE id = $1", &args![id.as_str()])
-                    .await?
-            }
-            RevealField::Phone => {
-                self.db
-                    .fetch_optional(
-                        "SELECT phone FROM customer_phones WHERE customer_id = $1 ORDER BY position LIMIT 1",
-                        &args![id.as_str()],
-                    )
-                    .await?
-            }
-            RevealField::CardNumber => {
-                let card = target_id.ok_or_else(|| StoreError::Invalid(FieldError::new("target_id", "which card")))?;
-                self.db
-                    .fetch_optional(
-                        "SELECT number FROM cards WHERE id = $1 AND customer_id = $2",
-                        &args![card, id.as_str()],
-                    )
-                    .await?
-            }
-        };
-        value.map(|v| v.0).ok_or(StoreError::NotFound)
     }
 }
