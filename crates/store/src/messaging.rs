@@ -2,9 +2,10 @@
 //! bound to customers, and replies wait in the outbox until a worker has sent them.
 
 use crate::audit::{AuditRecord, AuditedTx};
-use crate::contacts::{Actor, CONTACT_SELECT, ContactChannel, ContactRow, NoteRow};
+use crate::contacts::{CONTACT_SELECT, ContactChannel, ContactRow, NoteRow};
 use crate::db::{json_list, json_text_list};
 use crate::{Store, StoreError, Tx, args, new_id, now_ms};
+use bankdesk_domain::Actor;
 use bankdesk_domain::ErrorCode;
 use bankdesk_domain::access::AccessDenied;
 use bankdesk_domain::error::FieldError;

@@ -4,8 +4,8 @@
 
 use crate::access::{Grant, Read};
 use crate::audit::AuditRecord;
-use crate::contacts::Actor;
 use crate::{Store, StoreError, Tx, args, new_id, now_ms};
+use bankdesk_domain::Actor;
 use bankdesk_domain::ErrorCode;
 use bankdesk_domain::access::Purpose;
 use bankdesk_domain::alert::AlertStatus;
@@ -14,7 +14,6 @@ use bankdesk_domain::error::FieldError;
 use bankdesk_domain::export::{self, ExportBasis, ExportStatus};
 use bankdesk_domain::legal_order::{self, OrderKind, OrderScope, OrderStatus, format_scope};
 use bankdesk_domain::money::format_fen;
-use bankdesk_domain::role::Role;
 use bankdesk_domain::{bank_tz, csv};
 
 fn rfc3339(ms: i64) -> String {
@@ -237,7 +236,6 @@ impl Store {
     pub async fn approve_export(
         &self,
         actor: &Actor<'_>,
-        roles: &[Role],
         id: &str,
     ) -> Result<ExportRow, StoreError> {
         let mut tx = self.db.audited().await?;
@@ -254,7 +252,7 @@ impl Store {
             .ok_or_else(|| StoreError::Corrupt(format!("export {id} status")))?;
         let checker = Checker {
             user_id: actor.user_id,
-            roles,
+            roles: actor.roles,
         };
         if let Err(refused) =
             export::approval(basis, status, &requester_id).decide(&checker, || Ok(()))

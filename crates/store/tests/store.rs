@@ -1,12 +1,12 @@
 //! Store behaviour, written once and run on every configured database.
 
+use bankdesk_domain::Actor;
 use bankdesk_domain::access::AccessDenied;
 use bankdesk_domain::audit::NewAuditEntry;
 use bankdesk_domain::contact::{ContactChannel, Direction};
 use bankdesk_domain::role::Role;
 use bankdesk_store::access::Read;
 use bankdesk_store::bank::Lookup;
-use bankdesk_store::contacts::Actor;
 use bankdesk_store::testing::{backends, card_number, fixture, fresh, id_number, staff};
 use bankdesk_store::users::{NewUser, SessionKind};
 use bankdesk_store::{Dialect, Store, StoreError, args};
@@ -29,6 +29,7 @@ fn actor<'a>(id: &'a str, name: &'a str) -> Actor<'a> {
     Actor {
         user_id: id,
         username: name,
+        roles: &[],
         department: Some("hotline"),
     }
 }

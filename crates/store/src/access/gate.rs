@@ -3,9 +3,9 @@
 //! insider-access alerts, and only then hands out a [`Grant`].
 
 use crate::audit::AuditRecord;
-use crate::contacts::Actor;
 use crate::{Store, StoreError, Tx, args, now_ms};
-use bankdesk_domain::access::{self, AccessDenied, Purpose, PurposeFacts, Requester};
+use bankdesk_domain::Actor;
+use bankdesk_domain::access::{self, AccessDenied, Purpose, PurposeFacts};
 use bankdesk_domain::alert::{self, AccessEvent, AlertKind};
 use bankdesk_domain::legal_order::{OrderFacts, OrderScope, OrderStatus, parse_scope};
 
@@ -105,11 +105,7 @@ impl Store {
         let decision = match Purpose::parse(purpose) {
             Ok(p) => {
                 let facts = tx.purpose_facts(&p).await?;
-                let who = Requester {
-                    user_id: actor.user_id,
-                    department: actor.department,
-                };
-                let checked = access::check(&who, customer_id, &facts, read.order_scope(), now);
+                let checked = access::check(actor, customer_id, &facts, read.order_scope(), now);
                 if checked.is_ok()
                     && let Purpose::Contact(id) = &p
                 {
