@@ -3,9 +3,9 @@
 
 use crate::config::Config;
 use anyhow::{Context, bail};
+use bankdesk_domain::Actor;
 use bankdesk_store::Store;
 use bankdesk_store::access::Read;
-use bankdesk_store::contacts::Actor;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use std::time::{Duration, Instant};
@@ -156,11 +156,7 @@ pub async fn overview(
             .iter()
             .find(|u| u.username == name)
             .context("demo agent missing")?;
-        let actor = Actor {
-            user_id: &u.id,
-            username: &u.username,
-            department: u.department.as_deref(),
-        };
+        let actor = Actor::from(u);
         for (customer, contact) in items.iter().take(500) {
             let t = Instant::now();
             let purpose = format!("contact:{contact}");
@@ -191,7 +187,7 @@ pub async fn overview(
         "rps": round(all.len() as f64 / wall),
         "baseline_store_sequential": {"p50_ms": round(baseline.p50_ms), "p99_ms": round(baseline.p99_ms), "max_ms": round(baseline.max_ms)},
         "seed_s": seeded_s.map(round),
-        "database": store.db.dialect_name(),
+        "database": store.dialect_name(),
     }))
 }
 
@@ -296,11 +292,7 @@ pub async fn access(store: Store, a: &AccessArgs) -> anyhow::Result<serde_json::
         .iter()
         .find(|u| u.username == "agent01")
         .context("demo agent missing")?;
-    let actor = Actor {
-        user_id: &u.id,
-        username: &u.username,
-        department: u.department.as_deref(),
-    };
+    let actor = Actor::from(u);
     let sample = sample_customers(&store, a.reads, a.seed).await?;
     let mut contacts = Vec::with_capacity(sample.len());
     for customer in &sample {
@@ -348,6 +340,6 @@ pub async fn access(store: Store, a: &AccessArgs) -> anyhow::Result<serde_json::
         "read_p50_ms": round(read.p50_ms),
         "read_p99_ms": round(read.p99_ms),
         "total_p99_ms": round(total.p99_ms),
-        "database": store.db.dialect_name(),
+        "database": store.dialect_name(),
     }))
 }

@@ -3,6 +3,7 @@
 //! overdue list, for all departments and for each, through the store as the API runs it.
 
 use anyhow::Context;
+use bankdesk_domain::Actor;
 use bankdesk_domain::bank::{Customer, Gender, RecordId, Segment, VipTier};
 use bankdesk_domain::calendar::{DayBasis, Sla};
 use bankdesk_domain::case::CaseStatus;
@@ -10,7 +11,7 @@ use bankdesk_domain::ident::{IdNumber, Phone, id_check_char};
 use bankdesk_domain::role::Role;
 use bankdesk_store::Store;
 use bankdesk_store::bank::BankBatch;
-use bankdesk_store::cases::{BulkCase, CaseFilter, Staff};
+use bankdesk_store::cases::{BulkCase, CaseFilter};
 use bankdesk_store::users::{NewUser, User};
 use std::time::{Duration, Instant};
 
@@ -60,7 +61,7 @@ pub async fn overdue_cases(store: &Store, cases: u64) -> anyhow::Result<serde_js
     let seed_s = started.elapsed().as_secs_f64();
     let counts = store.case_counts(now).await?;
     let sup = supervisor(store).await?;
-    let staff = Staff::from(&sup);
+    let staff = Actor::from(&sup);
     let mut departments: Vec<Option<String>> = vec![None];
     departments.extend(KINDS.iter().map(|k| Some(k.1.to_string())));
     departments.dedup();
@@ -85,7 +86,7 @@ pub async fn overdue_cases(store: &Store, cases: u64) -> anyhow::Result<serde_js
     let (p50, p99, max) = percentiles(&mut samples);
     Ok(serde_json::json!({
         "bench": "cases",
-        "database": store.db.dialect_name(),
+        "database": store.dialect_name(),
         "cases": counts.total,
         "open": counts.open,
         "overdue": counts.overdue,
@@ -138,9 +139,7 @@ async fn customers(store: &Store) -> anyhow::Result<Vec<String>> {
             sensitive: false,
         });
     }
-    let mut tx = store.db.begin().await?;
-    tx.insert_bank_batch(&batch).await?;
-    tx.commit().await?;
+    store.insert_bank_batch(&batch).await?;
     Ok(store.customer_ids("", 10_000).await?)
 }
 
@@ -204,9 +203,7 @@ async fn seed(
                 closed_at_ms: (status == CaseStatus::Closed).then_some(finished + DAY_MS),
             });
         }
-        let mut tx = store.db.begin().await?;
-        tx.insert_cases(&rows).await?;
-        tx.commit().await?;
+        store.insert_cases(&rows).await?;
         done += size;
         if done % 200_000 == 0 || done == n {
             eprintln!("seeded {done} of {n} cases");

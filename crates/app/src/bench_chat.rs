@@ -425,21 +425,15 @@ async fn drive(
     let report: ClientReport = clients.line("report line").await?;
     let held = hub.customer_sockets();
     let rss_end = rss_bytes()?;
-    let stored: (i64,) = store
-        .db
-        .fetch_one_row("SELECT COUNT(*) FROM chat_messages WHERE sender = 'customer'")
-        .await?;
-    let routed: (i64,) = store
-        .db
-        .fetch_one_row("SELECT COUNT(*) FROM routing_entries")
-        .await?;
+    let stored = store.chat_messages_from_customers().await?;
+    let routed = store.row_counts(&["routing_entries"]).await?[0].1;
     Ok(ServerSide {
         rss_open,
         report,
         held,
         rss_end,
-        stored: stored.0,
-        routed: routed.0,
+        stored,
+        routed,
     })
 }
 

@@ -112,7 +112,7 @@ pub async fn cti(store: &Store, a: &CtiArgs) -> anyhow::Result<Value> {
     let events = order.len();
     Ok(json!({
         "bench": "cti",
-        "database": store.db.dialect_name(),
+        "database": store.dialect_name(),
         "events": events,
         "calls": calls,
         "batch": a.batch,

@@ -25,7 +25,7 @@ use anyhow::{Context, bail, ensure};
 use bankdesk_domain::audit::GENESIS_HASH;
 use bankdesk_store::Store;
 use bankdesk_store::audit::AuditHead;
-use bankdesk_store::bulk::{self, Loader, LoaderOptions, TableLoad};
+use bankdesk_store::bulk::{self, LoaderOptions, TableLoad};
 use fill::{Audit, Load, TABLES};
 use http::{Client, Endpoint, Method, Server, Timing};
 use serde_json::{Value, json};
@@ -132,7 +132,7 @@ pub async fn growth(c: &Config, store: Store, a: &GrowthArgs) -> anyhow::Result<
     let chain_s = started.elapsed().as_secs_f64();
 
     // The newest audit records go in first, before anything else is audited.
-    let dialect = store.db.dialect();
+    let dialect = store.dialect();
     let newest_head = AuditHead {
         seq: newest.records.last().map_or(newest.before.seq, |e| e.seq),
         hash: newest
@@ -145,7 +145,7 @@ pub async fn growth(c: &Config, store: Store, a: &GrowthArgs) -> anyhow::Result<
     let mut statements = Vec::new();
     bulk::insert_rows(&mut statements, dialect, newest.records)?;
     statements.push(bulk::set_audit_head(dialect, newest_head)?);
-    let mut loader = Loader::open(&store.db, LoaderOptions::default()).await?;
+    let mut loader = store.loader(LoaderOptions::default()).await?;
     loader.write(statements).await?;
     drop(loader);
 
@@ -272,7 +272,7 @@ pub async fn growth(c: &Config, store: Store, a: &GrowthArgs) -> anyhow::Result<
     Ok(json!({
         "bench": "growth",
         "path": "http",
-        "database": store.db.dialect_name(),
+        "database": store.dialect_name(),
         "durability": durability(c, &store),
         "clients": a.clients,
         "requests": a.requests,
@@ -296,7 +296,7 @@ fn round(x: f64) -> f64 {
 
 /// How the timed requests commit (the fill itself does not wait for the disk).
 fn durability(c: &Config, store: &Store) -> String {
-    match store.db.dialect() {
+    match store.dialect() {
         bankdesk_store::Dialect::Sqlite => format!(
             "sqlite WAL, synchronous={}",
             serde_json::to_value(c.sqlite_sync)

@@ -101,7 +101,7 @@ pub async fn routing(store: &Store, a: &RoutingArgs) -> anyhow::Result<Value> {
     let round = |x: f64| (x * 100.0).round() / 100.0;
     Ok(json!({
         "bench": "routing",
-        "database": store.db.dialect_name(),
+        "database": store.dialect_name(),
         "chats": a.chats,
         "assigned": assigned,
         "queued": queued,

@@ -9,9 +9,9 @@
 use anyhow::Context;
 use bankdesk_domain::bank::{Account, Card, Customer, Holding, Loan, RecordId, Transaction};
 use bankdesk_domain::error::FieldError;
-use bankdesk_store::bank::BankBatch;
-use bankdesk_store::db::Arg;
-use bankdesk_store::{Store, StoreError, Tx};
+use bankdesk_store::bank::{self, BankBatch};
+use bankdesk_store::feed::Feed;
+use bankdesk_store::{Store, StoreError};
 use serde::de::DeserializeOwned;
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader};
@@ -24,8 +24,6 @@ pub const MAX_LINE: usize = 64 * 1024;
 const BATCH: usize = 2_000;
 /// Errors kept per file; a file that is wrong everywhere is reported by count beyond this.
 const MAX_KEPT_ERRORS: usize = 1_000;
-/// Rows per lookup query, under both databases' limits on bound parameters.
-const LOOKUP: usize = 1_000;
 
 /// One problem in a file; `line` is `None` for the file as a whole.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,11 +105,11 @@ enum Table {
 }
 
 impl Table {
-    fn name(self) -> &'static str {
+    fn table(self) -> &'static bank::Table {
         match self {
-            Table::Customers => "customers",
-            Table::Accounts => "accounts",
-            Table::Cards => "cards",
+            Table::Customers => &bank::CUSTOMERS,
+            Table::Accounts => &bank::ACCOUNTS,
+            Table::Cards => &bank::CARDS,
         }
     }
 
@@ -127,7 +125,7 @@ impl Table {
 /// A record type of the feed.
 trait Row: DeserializeOwned {
     const FILE: &'static str;
-    const TABLE: &'static str;
+    const TABLE: bank::Table;
     /// Values that must be unique in the table: (field, column, value); the id first.
     fn keys(&self) -> Vec<(&'static str, &'static str, &str)>;
     /// Records this one refers to: (field, table, id).
@@ -146,7 +144,7 @@ fn customer_ref(id: &RecordId) -> (&'static str, Table, &str) {
 
 impl Row for Customer {
     const FILE: &'static str = "customers.jsonl";
-    const TABLE: &'static str = "customers";
+    const TABLE: bank::Table = bank::CUSTOMERS;
     fn keys(&self) -> Vec<(&'static str, &'static str, &str)> {
         vec![id_key(&self.id)]
     }
@@ -171,10 +169,10 @@ impl Row for Customer {
 
 /// The feeds whose rows hang off a customer and need no check beyond their own fields.
 macro_rules! customer_row {
-    ($ty:ty, $file:literal, $table:literal, $field:ident) => {
+    ($ty:ty, $file:literal, $table:ident, $field:ident) => {
         impl Row for $ty {
             const FILE: &'static str = $file;
-            const TABLE: &'static str = $table;
+            const TABLE: bank::Table = bank::$table;
             fn keys(&self) -> Vec<(&'static str, &'static str, &str)> {
                 vec![id_key(&self.id)]
             }
@@ -194,13 +192,13 @@ macro_rules! customer_row {
     };
 }
 
-customer_row!(Account, "accounts.jsonl", "accounts", accounts);
-customer_row!(Loan, "loans.jsonl", "loans", loans);
-customer_row!(Holding, "holdings.jsonl", "holdings", holdings);
+customer_row!(Account, "accounts.jsonl", ACCOUNTS, accounts);
+customer_row!(Loan, "loans.jsonl", LOANS, loans);
+customer_row!(Holding, "holdings.jsonl", HOLDINGS, holdings);
 
 impl Row for Card {
     const FILE: &'static str = "cards.jsonl";
-    const TABLE: &'static str = "cards";
+    const TABLE: bank::Table = bank::CARDS;
     fn keys(&self) -> Vec<(&'static str, &'static str, &str)> {
         vec![id_key(&self.id), ("number", "number", self.number.as_str())]
     }
@@ -224,7 +222,7 @@ impl Row for Card {
 
 impl Row for Transaction {
     const FILE: &'static str = "transactions.jsonl";
-    const TABLE: &'static str = "transactions";
+    const TABLE: bank::Table = bank::TRANSACTIONS;
     fn keys(&self) -> Vec<(&'static str, &'static str, &str)> {
         vec![id_key(&self.id)]
     }
@@ -299,7 +297,7 @@ async fn import_file<R: Row>(store: &Store, dir: &Path) -> anyhow::Result<FileRe
     }
     let file = std::fs::File::open(&path).with_context(|| format!("opening {}", path.display()))?;
     let mut reader = BufReader::with_capacity(1 << 18, file);
-    let mut tx = store.db.begin().await?;
+    let mut tx = store.begin_feed().await?;
     let mut errors = Errors {
         file: R::FILE,
         kept: Vec::new(),
@@ -472,7 +470,7 @@ fn describe(path: &str, e: serde_json::Error) -> (String, String) {
 /// Checks the references and stored keys of the pending rows, then inserts them if the file
 /// has no error so far; returns the rows inserted.
 async fn flush<R: Row>(
-    tx: &mut Tx,
+    tx: &mut Feed,
     pending: &mut Vec<(u64, R)>,
     errors: &mut Errors,
     known: &mut HashMap<Table, HashSet<String>>,
@@ -489,7 +487,9 @@ async fn flush<R: Row>(
         }
     }
     for (table, ids) in wanted {
-        let found = existing(tx, table.name(), "id", ids.into_iter().collect()).await?;
+        let found = tx
+            .existing(table.table(), "id", ids.into_iter().collect())
+            .await?;
         known.entry(table).or_default().extend(found);
     }
     let mut by_column: HashMap<&'static str, Vec<&str>> = HashMap::new();
@@ -500,7 +500,7 @@ async fn flush<R: Row>(
     }
     let mut stored: HashMap<&'static str, HashSet<String>> = HashMap::new();
     for (column, values) in by_column {
-        stored.insert(column, existing(tx, R::TABLE, column, values).await?);
+        stored.insert(column, tx.existing(&R::TABLE, column, values).await?);
     }
     for (line, row) in pending.iter() {
         for (field, table, id) in row.refs() {
@@ -523,8 +523,7 @@ async fn flush<R: Row>(
         return Ok(0);
     }
     let n = rows.len() as u64;
-    let statements = crate::seed::statements(tx.dialect(), R::batch(rows))?;
-    match tx.run_statements(statements).await {
+    match tx.insert(R::batch(rows)).await {
         Ok(()) => Ok(n),
         Err(StoreError::Conflict(m)) => {
             errors.push(None, "database", m);
@@ -532,27 +531,6 @@ async fn flush<R: Row>(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// Which of `values` are stored in `table.column`.
-async fn existing(
-    tx: &mut Tx,
-    table: &str,
-    column: &str,
-    values: Vec<&str>,
-) -> anyhow::Result<HashSet<String>> {
-    let mut found = HashSet::new();
-    for part in values.chunks(LOOKUP) {
-        let placeholders: Vec<String> = (1..=part.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT {column} FROM {table} WHERE {column} IN ({})",
-            placeholders.join(",")
-        );
-        let args: Vec<Arg> = part.iter().map(|v| Arg::from(*v)).collect();
-        let rows: Vec<(String,)> = tx.fetch_all(&sql, &args).await?;
-        found.extend(rows.into_iter().map(|r| r.0));
-    }
-    Ok(found)
 }
 
 #[cfg(test)]
@@ -587,7 +565,7 @@ mod tests {
 
     async fn count(store: &Store, table: &str) -> i64 {
         let (n,): (i64,) = store
-            .db
+            .db()
             .fetch_one_row(&format!("SELECT COUNT(*) FROM {table}"))
             .await
             .unwrap();

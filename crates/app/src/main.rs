@@ -351,7 +351,7 @@ async fn serve(c: &Config, store: Store, demo: bool) -> anyhow::Result<()> {
         .await?;
     escalation.abort();
     outbox.abort();
-    store.db.close().await;
+    store.close().await;
     tracing::info!("stopped");
     Ok(())
 }

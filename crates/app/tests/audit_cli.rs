@@ -45,7 +45,7 @@ async fn a_row_changed_in_the_database_fails_verification_and_is_named() {
         );
 
         t.store
-            .db
+            .db()
             .execute(
                 "UPDATE audit_log SET customer_id = $1 WHERE seq = $2",
                 &args!["C000000001", 4i64],

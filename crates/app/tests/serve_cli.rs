@@ -5,9 +5,10 @@
 //! then killed and restarted once more), and a bank's own holiday file in the
 //! configuration moving a complaint's deadline.
 
+use bankdesk_domain::Actor;
 use bankdesk_domain::calendar::bank_date;
 use bankdesk_domain::complaint::{ComplaintChannel, Complexity};
-use bankdesk_store::cases::{NewCase, NewComplaint, Staff};
+use bankdesk_store::cases::{NewCase, NewComplaint};
 use bankdesk_store::testing::{backends, fixture, fresh};
 use bankdesk_store::{Store, now_ms};
 use serde_json::{Value, json};
@@ -173,7 +174,7 @@ async fn reminders_due_while_the_server_was_down_are_sent_once_after_restart() {
     for b in backends() {
         let t = fresh(b).await;
         let store = &t.store;
-        let mut tx = store.db.begin().await.unwrap();
+        let mut tx = store.db().begin().await.unwrap();
         tx.insert_bank_batch(&fixture()).await.unwrap();
         tx.commit().await.unwrap();
         bankdesk_web::create_demo_users(store).await.unwrap();
@@ -182,14 +183,9 @@ async fn reminders_due_while_the_server_was_down_are_sent_once_after_restart() {
             .await
             .unwrap()
             .unwrap();
-        let comp = Staff::from(&comp1);
+        let comp = Actor::from(&comp1);
         store
-            .put_department(
-                &comp.actor,
-                "compliance",
-                "消保合规部",
-                Some("compliance02"),
-            )
+            .put_department(&comp, "compliance", "消保合规部", Some("compliance02"))
             .await
             .unwrap();
         let received = bank_date(now_ms()) - chrono::Days::new(40);
@@ -267,7 +263,7 @@ async fn reminders_due_while_the_server_was_down_are_sent_once_after_restart() {
 async fn a_banks_own_holiday_file_moves_deadlines() {
     for b in backends() {
         let t = fresh(b).await;
-        let mut tx = t.store.db.begin().await.unwrap();
+        let mut tx = t.store.db().begin().await.unwrap();
         tx.insert_bank_batch(&fixture()).await.unwrap();
         tx.commit().await.unwrap();
         bankdesk_web::create_demo_users(&t.store).await.unwrap();

@@ -75,7 +75,7 @@ fn lookup_detail(by: &Lookup, hits: usize) -> serde_json::Value {
 /// Identification only: masked name and phone, and the search itself is audited.
 pub async fn find(
     store: &Store,
-    who: &bankdesk_store::contacts::Actor<'_>,
+    who: &bankdesk_domain::Actor<'_>,
     by: Lookup,
 ) -> DeskResult<Vec<Hit>> {
     let hits = store.find_customers(&by, 20).await?;

@@ -2,6 +2,7 @@
 //! purpose; the store looks up the facts of that purpose and [`check`] decides, so the
 //! rule lives in one pure function that tests can reach without a database.
 
+use crate::Actor;
 use crate::error::ErrorCode;
 use crate::legal_order::{OrderFacts, OrderScope};
 
@@ -47,13 +48,6 @@ impl std::fmt::Display for Purpose {
             Purpose::Order(id) => write!(f, "order:{id}"),
         }
     }
-}
-
-/// The member of staff asking.
-#[derive(Clone, Debug)]
-pub struct Requester<'a> {
-    pub user_id: &'a str,
-    pub department: Option<&'a str>,
 }
 
 /// What the store found for the purpose's id. `None` fields mean "not set on the record".
@@ -154,7 +148,7 @@ pub fn check_reveal(purpose: &Purpose, identity_verified: bool) -> Result<(), Ac
 /// is what a legal order must cover for this read (`None`: no order covers it, as orders
 /// grant statements, not the full 360 view); `now_ms` decides an order's validity.
 pub fn check(
-    who: &Requester<'_>,
+    who: &Actor<'_>,
     customer_id: &str,
     facts: &PurposeFacts,
     order_scope: Option<OrderScope>,
@@ -207,8 +201,10 @@ pub fn check(
 mod tests {
     use super::*;
 
-    const ME: Requester<'static> = Requester {
+    const ME: Actor<'static> = Actor {
         user_id: "u1",
+        username: "agent01",
+        roles: &[],
         department: Some("card_center"),
     };
 
@@ -238,7 +234,7 @@ mod tests {
     }
 
     fn check_now(
-        who: &Requester<'_>,
+        who: &Actor<'_>,
         customer: &str,
         facts: &PurposeFacts,
     ) -> Result<(), AccessDenied> {
@@ -347,9 +343,9 @@ mod tests {
             check_now(&ME, "c1", &case(Some("u1"), None, true)),
             Err(AccessDenied::CaseClosed)
         );
-        let nodept = Requester {
-            user_id: "u1",
+        let nodept = Actor {
             department: None,
+            ..ME
         };
         assert_eq!(
             check_now(&nodept, "c1", &case(None, None, false)),

@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod actor;
 pub mod alert;
 pub mod approval;
 pub mod audit;
@@ -37,6 +38,7 @@ pub mod wechat;
 mod wire;
 pub mod wrapup;
 
+pub use actor::Actor;
 pub use error::ErrorCode;
 
 /// The bank's time zone: Asia/Shanghai has kept +08:00 all year since 1991.

@@ -1,7 +1,5 @@
-//! The bank's records: bulk writes from the seeder and importer, identification search,
-//! and the reads behind the 360 view (reachable only through an access [`Grant`]).
-//!
-//! [`Grant`]: crate::access::Grant
+//! The bank's records: their tables, batch writes and identification search. Reads of
+//! one customer's rows live behind the access gate, in `access::reads`.
 
 use crate::db::{Arg, multi_insert};
 use crate::{Store, StoreError, Tx, args};
@@ -442,7 +440,7 @@ pub struct CaseRow {
     pub due_at_ms: Option<i64>,
 }
 
-const TXN_COLUMNS: &str = "id, account_id, card_id, at_ms, utc_offset_s, amount_fen, currency, channel, merchant, \
+pub(crate) const TXN_COLUMNS: &str = "id, account_id, card_id, at_ms, utc_offset_s, amount_fen, currency, channel, merchant, \
      city, country, lat, lon, terminal, description";
 
 impl Store {
@@ -504,89 +502,5 @@ impl Store {
             )
             .await?;
         Ok(rows.into_iter().map(|r| r.0).collect())
-    }
-}
-
-/// Reads behind the 360 view; crate-private so they run only inside an access grant.
-impl Tx {
-    pub(crate) async fn customer_row(&mut self, id: &str) -> Result<CustomerRow, StoreError> {
-        self.fetch_one(
-            "SELECT id, name, gender, birth_date, id_number, address, city, vip_tier, segment, sensitive \
-             FROM customers WHERE id = $1",
-            &args![id],
-        )
-        .await
-    }
-
-    pub(crate) async fn customer_phones(&mut self, id: &str) -> Result<Vec<String>, StoreError> {
-        let rows: Vec<(String,)> = self
-            .fetch_all(
-                "SELECT phone FROM customer_phones WHERE customer_id = $1 ORDER BY position",
-                &args![id],
-            )
-            .await?;
-        Ok(rows.into_iter().map(|r| r.0).collect())
-    }
-
-    pub(crate) async fn accounts_of(&mut self, id: &str) -> Result<Vec<AccountRow>, StoreError> {
-        self.fetch_all(
-            "SELECT id, kind, currency, balance_fen, opened_on, status, branch FROM accounts \
-             WHERE customer_id = $1 ORDER BY opened_on, id",
-            &args![id],
-        )
-        .await
-    }
-
-    pub(crate) async fn cards_of(&mut self, id: &str) -> Result<Vec<CardRow>, StoreError> {
-        self.fetch_all(
-            "SELECT id, account_id, number, kind, product, status, credit_limit_fen, temp_limit_fen, \
-             temp_limit_until, outstanding_fen, expiry, issued_on FROM cards WHERE customer_id = $1 ORDER BY issued_on, id",
-            &args![id],
-        )
-        .await
-    }
-
-    pub(crate) async fn loans_of(&mut self, id: &str) -> Result<Vec<LoanRow>, StoreError> {
-        self.fetch_all(
-            "SELECT id, kind, currency, principal_fen, outstanding_fen, term_months, start_date, lpr_term, \
-             spread_bp, rate_bp, repricing_rule, status FROM loans WHERE customer_id = $1 ORDER BY start_date, id",
-            &args![id],
-        )
-        .await
-    }
-
-    pub(crate) async fn holdings_of(&mut self, id: &str) -> Result<Vec<HoldingRow>, StoreError> {
-        self.fetch_all(
-            "SELECT id, product_code, product_name, risk_level, units_x100, cost_fen, nav_x10000, nav_date \
-             FROM holdings WHERE customer_id = $1 ORDER BY product_code, id",
-            &args![id],
-        )
-        .await
-    }
-
-    pub(crate) async fn transactions_of(
-        &mut self,
-        id: &str,
-        from_ms: i64,
-        to_ms: i64,
-        limit: u32,
-    ) -> Result<Vec<TransactionRow>, StoreError> {
-        self.fetch_all(
-            &format!(
-                "SELECT {TXN_COLUMNS} FROM transactions WHERE customer_id = $1 AND at_ms >= $2 AND at_ms < $3 \
-                 ORDER BY at_ms DESC, id DESC LIMIT $4"
-            ),
-            &args![id, from_ms, to_ms, i64::from(limit)],
-        )
-        .await
-    }
-
-    pub(crate) async fn open_cases_of(&mut self, id: &str) -> Result<Vec<CaseRow>, StoreError> {
-        self.fetch_all(
-            "SELECT id, case_type, status, department, summary, opened_at_ms, due_at_ms FROM cases \
-             WHERE customer_id = $1 AND status NOT IN ('resolved', 'closed') ORDER BY opened_at_ms DESC",
-            &args![id],
-        )
-        .await
     }
 }

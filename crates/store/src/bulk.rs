@@ -234,7 +234,10 @@ async fn run(
 
 impl Tx {
     /// Runs statements in this transaction; the caller commits.
-    pub async fn run_statements(&mut self, statements: Vec<Statement>) -> Result<(), StoreError> {
+    pub(crate) async fn run_statements(
+        &mut self,
+        statements: Vec<Statement>,
+    ) -> Result<(), StoreError> {
         let mut loads = Loads::default();
         let conn = match self {
             Tx::Sqlite(t, _) => Conn::Sqlite(t),
@@ -296,8 +299,29 @@ enum LoaderConn {
     Postgres(PoolConnection<sqlx::Postgres>),
 }
 
+impl Store {
+    /// A [`Loader`] on this database.
+    pub async fn loader(&self, o: LoaderOptions) -> Result<Loader, StoreError> {
+        Loader::open(&self.db, o).await
+    }
+
+    /// Writes a batch of bank records in a transaction of its own.
+    pub async fn insert_bank_batch(&self, b: &crate::bank::BankBatch) -> Result<(), StoreError> {
+        let mut tx = self.db.begin().await?;
+        tx.insert_bank_batch(b).await?;
+        tx.commit().await
+    }
+
+    /// Writes generated cases in a transaction of their own.
+    pub async fn insert_cases(&self, cases: &[crate::cases::BulkCase]) -> Result<(), StoreError> {
+        let mut tx = self.db.begin().await?;
+        tx.insert_cases(cases).await?;
+        tx.commit().await
+    }
+}
+
 impl Loader {
-    pub async fn open(db: &Db, o: LoaderOptions) -> Result<Loader, StoreError> {
+    pub(crate) async fn open(db: &Db, o: LoaderOptions) -> Result<Loader, StoreError> {
         let conn = match db {
             Db::Sqlite(pool, _) => {
                 let mut c = pool.acquire().await?;

@@ -3,9 +3,8 @@
 //! optimistic concurrency (every case carries a `version`; a stale write is a conflict).
 
 use crate::audit::AuditRecord;
-use crate::contacts::Actor;
-use crate::users::User;
 use crate::{Store, StoreError, Tx, args, new_id, now_ms};
+use bankdesk_domain::Actor;
 use bankdesk_domain::ErrorCode;
 use bankdesk_domain::calendar::{DayBasis, Pause, Sla, bank_date, end_of_day_ms};
 use bankdesk_domain::case::{
@@ -17,39 +16,9 @@ use bankdesk_domain::complaint::{
 use bankdesk_domain::contact::ContactChannel;
 use bankdesk_domain::error::FieldError;
 use bankdesk_domain::escalation;
-use bankdesk_domain::role::Role;
 
 /// Summaries, notes and answers are free text but bounded.
 pub const MAX_CASE_TEXT: usize = 4_000;
-
-/// A member of staff acting on cases: who, and with which roles.
-#[derive(Clone, Copy, Debug)]
-pub struct Staff<'a> {
-    pub actor: Actor<'a>,
-    pub roles: &'a [Role],
-}
-
-impl<'a> From<&'a User> for Staff<'a> {
-    fn from(u: &'a User) -> Staff<'a> {
-        Staff {
-            actor: Actor {
-                user_id: &u.id,
-                username: &u.username,
-                department: u.department.as_deref(),
-            },
-            roles: &u.roles,
-        }
-    }
-}
-
-impl Staff<'_> {
-    /// Supervisors and compliance see every department's cases.
-    pub fn sees_all_departments(&self) -> bool {
-        self.roles
-            .iter()
-            .any(|r| matches!(r, Role::Supervisor | Role::Compliance))
-    }
-}
 
 /// The complaint part of a case.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -530,7 +499,7 @@ impl Store {
     }
 
     /// Opens a case of a configured type for a customer; complaints count from receipt.
-    pub async fn create_case(&self, who: &Staff<'_>, n: &NewCase) -> Result<Case, StoreError> {
+    pub async fn create_case(&self, who: &Actor<'_>, n: &NewCase) -> Result<Case, StoreError> {
         text("summary", &n.summary, MAX_CASE_TEXT)?;
         let t = self.case_type(&n.case_type).await?;
         t.check_values(&n.fields).map_err(StoreError::Invalid)?;
@@ -595,7 +564,7 @@ impl Store {
                 now,
                 due,
                 serde_json::Value::Object(n.fields.clone()).to_string(),
-                who.actor.user_id,
+                who.user_id,
                 clock_start_ms,
                 i64::from(sla.days),
                 sla.basis.as_str(),
@@ -623,7 +592,7 @@ impl Store {
         }
         tx.history(
             &id,
-            Some(who.actor.user_id),
+            Some(who.user_id),
             "created",
             None,
             Some(CaseStatus::New.as_str()),
@@ -632,7 +601,7 @@ impl Store {
         .await?;
         tx.schedule_jobs(&id, clock_start_ms, due).await?;
         tx.audit(
-            AuditRecord::by(who.actor.username, "case.create")
+            AuditRecord::by(who.username, "case.create")
                 .customer(n.customer_id.as_str())
                 .detail(serde_json::json!({"case_id": id, "type": t.code, "department": department, "complaint": n.complaint.is_some()})),
         )
@@ -643,7 +612,7 @@ impl Store {
     }
 
     /// A case with its history, contacts, extensions and pauses, for those who may see it.
-    pub async fn case_detail(&self, who: &Staff<'_>, id: &str) -> Result<CaseDetail, StoreError> {
+    pub async fn case_detail(&self, who: &Actor<'_>, id: &str) -> Result<CaseDetail, StoreError> {
         // Read before the snapshot opens: a second connection asked for while one is held
         // deadlocks a full pool (every request holding one and waiting for another).
         let types = self.case_types().await?;
@@ -691,25 +660,21 @@ impl Store {
     /// is that of the page, never of the bank's history of cases.
     pub async fn list_cases(
         &self,
-        who: &Staff<'_>,
+        who: &Actor<'_>,
         f: &CaseFilter,
     ) -> Result<Vec<Case>, StoreError> {
         let owners: Vec<(&str, &str)> = match (&f.department, who.sees_all_departments()) {
             (Some(d), true) => vec![("department", d.as_str())],
             (None, true) => Vec::new(),
-            (Some(d), false) if who.actor.department == Some(d.as_str()) => {
+            (Some(d), false) if who.department == Some(d.as_str()) => {
                 vec![("department", d.as_str())]
             }
             (Some(_), false) => return Err(forbidden("you see your own department's cases")),
             (None, false) => who
-                .actor
                 .department
                 .map(|d| ("department", d))
                 .into_iter()
-                .chain([
-                    ("assignee_id", who.actor.user_id),
-                    ("created_by", who.actor.user_id),
-                ])
+                .chain([("assignee_id", who.user_id), ("created_by", who.user_id)])
                 .collect(),
         };
         let limit = i64::from(f.limit.clamp(1, 500));
@@ -784,7 +749,7 @@ impl Store {
     /// (for complaints, the decision: the closure letter adds the routes of redress).
     pub async fn transition_case(
         &self,
-        who: &Staff<'_>,
+        who: &Actor<'_>,
         id: &str,
         to: CaseStatus,
         note: &str,
@@ -873,7 +838,7 @@ impl Store {
         }
         tx.history(
             id,
-            Some(who.actor.user_id),
+            Some(who.user_id),
             "transition",
             Some(case.status.as_str()),
             Some(to.as_str()),
@@ -882,7 +847,7 @@ impl Store {
         .await?;
         tx.refresh_clock(&self.calendar, id).await?;
         tx.audit(
-            AuditRecord::by(who.actor.username, "case.transition")
+            AuditRecord::by(who.username, "case.transition")
                 .customer(case.customer_id.as_str())
                 .detail(serde_json::json!({"case_id": id, "from": case.status.as_str(), "to": to.as_str(), "reply_contact_id": reply_contact})),
         )
@@ -896,7 +861,7 @@ impl Store {
     /// reopened case moves it to `assigned`; a complaint's handler must not have a stake.
     pub async fn assign_case(
         &self,
-        who: &Staff<'_>,
+        who: &Actor<'_>,
         id: &str,
         department: Option<&str>,
         assignee_username: Option<&str>,
@@ -989,7 +954,7 @@ impl Store {
             |d: Option<&str>, a: Option<&str>| format!("{}/{}", d.unwrap_or("-"), a.unwrap_or("-"));
         tx.history(
             id,
-            Some(who.actor.user_id),
+            Some(who.user_id),
             "assignment",
             Some(&owner(case.department.as_deref(), case.assignee.as_deref())),
             Some(&owner(new_dept.as_deref(), new_assignee_name)),
@@ -999,7 +964,7 @@ impl Store {
         if status != case.status {
             tx.history(
                 id,
-                Some(who.actor.user_id),
+                Some(who.user_id),
                 "transition",
                 Some(case.status.as_str()),
                 Some(status.as_str()),
@@ -1008,7 +973,7 @@ impl Store {
             .await?;
         }
         tx.audit(
-            AuditRecord::by(who.actor.username, "case.assign")
+            AuditRecord::by(who.username, "case.assign")
                 .customer(case.customer_id.as_str())
                 .detail(serde_json::json!({"case_id": id, "department": new_dept, "assignee": assignee_username})),
         )
@@ -1021,7 +986,7 @@ impl Store {
     /// Adds a note to the case's history (anyone who may see the case).
     pub async fn add_case_note(
         &self,
-        who: &Staff<'_>,
+        who: &Actor<'_>,
         id: &str,
         note: &str,
     ) -> Result<HistoryRow, StoreError> {
@@ -1030,17 +995,10 @@ impl Store {
         let case = tx.case(id).await?;
         require(who, &case, CaseAccess::Read)?;
         let hid = tx
-            .history(
-                id,
-                Some(who.actor.user_id),
-                "note",
-                None,
-                None,
-                Some(note.trim()),
-            )
+            .history(id, Some(who.user_id), "note", None, None, Some(note.trim()))
             .await?;
         tx.audit(
-            AuditRecord::by(who.actor.username, "case.note")
+            AuditRecord::by(who.username, "case.note")
                 .customer(case.customer_id.as_str())
                 .detail(serde_json::json!({"case_id": id, "history_id": hid})),
         )
@@ -1059,7 +1017,7 @@ impl Store {
     /// Links another contact of the same customer (a repeat call, a visit) to the case.
     pub async fn link_case_contact(
         &self,
-        who: &Staff<'_>,
+        who: &Actor<'_>,
         id: &str,
         contact_id: &str,
     ) -> Result<(), StoreError> {
@@ -1080,7 +1038,7 @@ impl Store {
         tx.link(id, contact_id, "linked", now).await?;
         tx.history(
             id,
-            Some(who.actor.user_id),
+            Some(who.user_id),
             "contact_linked",
             None,
             Some(contact_id),
@@ -1088,7 +1046,7 @@ impl Store {
         )
         .await?;
         tx.audit(
-            AuditRecord::by(who.actor.username, "case.link_contact")
+            AuditRecord::by(who.username, "case.link_contact")
                 .customer(case.customer_id.as_str())
                 .detail(serde_json::json!({"case_id": id, "contact_id": contact_id})),
         )
@@ -1100,7 +1058,7 @@ impl Store {
     /// Sends the customer an interim answer without changing the case's state.
     pub async fn reply_to_customer(
         &self,
-        who: &Staff<'_>,
+        who: &Actor<'_>,
         id: &str,
         reply: &Reply,
     ) -> Result<String, StoreError> {
@@ -1120,17 +1078,10 @@ impl Store {
             )
             .await?;
         tx.link(id, &contact, "reply", now).await?;
-        tx.history(
-            id,
-            Some(who.actor.user_id),
-            "reply",
-            None,
-            Some(&contact),
-            None,
-        )
-        .await?;
+        tx.history(id, Some(who.user_id), "reply", None, Some(&contact), None)
+            .await?;
         tx.audit(
-            AuditRecord::by(who.actor.username, "case.reply")
+            AuditRecord::by(who.username, "case.reply")
                 .customer(case.customer_id.as_str())
                 .detail(serde_json::json!({"case_id": id, "contact_id": contact})),
         )
@@ -1287,16 +1238,11 @@ pub(crate) fn subject(c: &Complaint) -> Subject<'_> {
 
 /// The caller's access to the case, at least `needed`.
 pub(crate) fn require(
-    who: &Staff<'_>,
+    who: &Actor<'_>,
     case: &Case,
     needed: CaseAccess,
 ) -> Result<CaseAccess, StoreError> {
-    match case_access(
-        who.actor.user_id,
-        who.actor.department,
-        who.roles,
-        &case.parties(),
-    ) {
+    match case_access(who.user_id, who.department, who.roles, &case.parties()) {
         Some(a) if a >= needed => Ok(a),
         Some(_) => Err(forbidden(
             "only the case's assignee, its department and supervisors work it",
@@ -1308,13 +1254,13 @@ pub(crate) fn require(
 }
 
 /// Work access, and for a complaint no stake in it.
-pub(crate) fn require_work(who: &Staff<'_>, case: &Case) -> Result<(), StoreError> {
+pub(crate) fn require_work(who: &Actor<'_>, case: &Case) -> Result<(), StoreError> {
     require(who, case, CaseAccess::Work)?;
     if let Some(c) = &case.complaint {
         complaint::check_recusal(
             Handler {
-                username: who.actor.username,
-                department: who.actor.department,
+                username: who.username,
+                department: who.department,
             },
             subject(c),
         )
@@ -1398,7 +1344,7 @@ impl Tx {
     /// timeline, with the text as its summary.
     pub(crate) async fn outbound_contact(
         &mut self,
-        who: &Staff<'_>,
+        who: &Actor<'_>,
         case: &Case,
         channel: ContactChannel,
         category: &str,
@@ -1413,7 +1359,7 @@ impl Tx {
                 id.as_str(),
                 case.customer_id.as_str(),
                 channel.as_str(),
-                who.actor.user_id,
+                who.user_id,
                 now,
                 now,
                 category,

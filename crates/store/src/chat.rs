@@ -568,6 +568,16 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+
+    /// Messages customers sent over all chats, for the chat benchmark's check that every
+    /// sent message was stored.
+    pub async fn chat_messages_from_customers(&self) -> Result<i64, StoreError> {
+        let (n,): (i64,) = self
+            .db
+            .fetch_one_row("SELECT COUNT(*) FROM chat_messages WHERE sender = 'customer'")
+            .await?;
+        Ok(n)
+    }
 }
 
 impl Store {

@@ -4,10 +4,11 @@
 
 use crate::audit::AuditRecord;
 use crate::cases::{
-    Case, EXTENSION_SELECT, ExtensionRow, PauseKind, Staff, check_version, format_root_causes,
+    Case, EXTENSION_SELECT, ExtensionRow, PauseKind, check_version, format_root_causes,
     require_work, subject, text,
 };
 use crate::{Store, StoreError, Tx, args, new_id, now_ms};
+use bankdesk_domain::Actor;
 use bankdesk_domain::ErrorCode;
 use bankdesk_domain::approval::Checker;
 use bankdesk_domain::calendar::bank_date;
@@ -103,7 +104,7 @@ impl Store {
     /// Asks a superior to extend the answer period; nothing moves until they sign it off.
     pub async fn request_extension(
         &self,
-        who: &Staff<'_>,
+        who: &Actor<'_>,
         case_id: &str,
         reason: &str,
     ) -> Result<ExtensionRow, StoreError> {
@@ -133,12 +134,12 @@ impl Store {
         tx.execute(
             "INSERT INTO case_extensions (id, case_id, level, reason, status, requested_by, requested_at_ms) \
              VALUES ($1, $2, $3, $4, 'pending_approval', $5, $6)",
-            &args![id.as_str(), case_id, i64::from(level.0), reason.trim(), who.actor.user_id, now],
+            &args![id.as_str(), case_id, i64::from(level.0), reason.trim(), who.user_id, now],
         )
         .await?;
         tx.history(
             case_id,
-            Some(who.actor.user_id),
+            Some(who.user_id),
             "extension_requested",
             Some(&c.extension_level.0.to_string()),
             Some(&level.0.to_string()),
@@ -146,7 +147,7 @@ impl Store {
         )
         .await?;
         tx.audit(
-            AuditRecord::by(who.actor.username, "complaint.extension_request")
+            AuditRecord::by(who.username, "complaint.extension_request")
                 .customer(case.customer_id.as_str())
                 .detail(
                     serde_json::json!({"case_id": case_id, "extension_id": id, "level": level.0}),
@@ -163,7 +164,7 @@ impl Store {
     /// of the superior institution's approval.
     pub async fn decide_extension(
         &self,
-        who: &Staff<'_>,
+        who: &Actor<'_>,
         case_id: &str,
         extension_id: &str,
         decision: Decision,
@@ -185,7 +186,7 @@ impl Store {
             .ok_or_else(|| StoreError::Corrupt(format!("extension {extension_id} status")))?;
         let approval_ref = approval_ref.map(str::trim).filter(|r| !r.is_empty());
         let checker = Checker {
-            user_id: who.actor.user_id,
+            user_id: who.user_id,
             roles: who.roles,
         };
         // Re-checked when the superior acts, not only when the extension was asked for:
@@ -203,12 +204,12 @@ impl Store {
         if decision == Decision::Reject {
             tx.execute(
                 "UPDATE case_extensions SET status = 'rejected', decided_by = $1, decided_at_ms = $2 WHERE id = $3",
-                &args![who.actor.user_id, now, extension_id],
+                &args![who.user_id, now, extension_id],
             )
             .await?;
             tx.history(
                 case_id,
-                Some(who.actor.user_id),
+                Some(who.user_id),
                 "extension_rejected",
                 None,
                 None,
@@ -241,12 +242,12 @@ impl Store {
             tx.execute(
                 "UPDATE case_extensions SET status = 'approved', decided_by = $1, decided_at_ms = $2, approval_ref = $3, \
                  new_due_at_ms = $4, notice_contact_id = $5 WHERE id = $6",
-                &args![who.actor.user_id, now, approval_ref, due, contact.as_str(), extension_id],
+                &args![who.user_id, now, approval_ref, due, contact.as_str(), extension_id],
             )
             .await?;
             tx.history(
                 case_id,
-                Some(who.actor.user_id),
+                Some(who.user_id),
                 "extension_approved",
                 case.due_at_ms.map(|d| bank_date(d).to_string()).as_deref(),
                 Some(&bank_date(due).to_string()),
@@ -255,7 +256,7 @@ impl Store {
             .await?;
         }
         tx.audit(
-            AuditRecord::by(who.actor.username, "complaint.extension_decision")
+            AuditRecord::by(who.username, "complaint.extension_decision")
                 .customer(case.customer_id.as_str())
                 .detail(serde_json::json!({"case_id": case_id, "extension_id": extension_id, "approved": decision == Decision::Approve})),
         )
@@ -269,7 +270,7 @@ impl Store {
     /// the complainant is told when it stops.
     pub async fn complaint_appraisal(
         &self,
-        who: &Staff<'_>,
+        who: &Actor<'_>,
         case_id: &str,
         start: bool,
         note: &str,
@@ -317,7 +318,7 @@ impl Store {
         }
         tx.history(
             case_id,
-            Some(who.actor.user_id),
+            Some(who.user_id),
             if start {
                 "appraisal_started"
             } else {
@@ -330,7 +331,7 @@ impl Store {
         .await?;
         tx.refresh_clock(&self.calendar, case_id).await?;
         tx.audit(
-            AuditRecord::by(who.actor.username, "complaint.appraisal")
+            AuditRecord::by(who.username, "complaint.appraisal")
                 .customer(case.customer_id.as_str())
                 .detail(serde_json::json!({"case_id": case_id, "start": start})),
         )
@@ -344,7 +345,7 @@ impl Store {
     /// handler without a stake, and complexity cannot drop below an extension granted.
     pub async fn update_complaint(
         &self,
-        who: &Staff<'_>,
+        who: &Actor<'_>,
         case_id: &str,
         u: &ComplaintUpdate,
         expected_version: Option<i64>,
@@ -422,7 +423,7 @@ impl Store {
         .await?;
         tx.history(
             case_id,
-            Some(who.actor.user_id),
+            Some(who.user_id),
             "complaint_updated",
             None,
             Some(
@@ -438,7 +439,7 @@ impl Store {
         )
         .await?;
         tx.audit(
-            AuditRecord::by(who.actor.username, "complaint.update")
+            AuditRecord::by(who.username, "complaint.update")
                 .customer(case.customer_id.as_str())
                 .detail(serde_json::json!({"case_id": case_id})),
         )
@@ -453,7 +454,7 @@ impl Store {
     /// repeat's receipt.
     pub async fn merge_complaint(
         &self,
-        who: &Staff<'_>,
+        who: &Actor<'_>,
         repeat_id: &str,
         into_id: &str,
         new_facts: bool,
@@ -528,7 +529,7 @@ impl Store {
         let note = Some(note.trim()).filter(|n| !n.is_empty());
         tx.history(
             repeat_id,
-            Some(who.actor.user_id),
+            Some(who.user_id),
             "merged_into",
             Some(repeat.status.as_str()),
             Some(into_id),
@@ -537,7 +538,7 @@ impl Store {
         .await?;
         tx.history(
             into_id,
-            Some(who.actor.user_id),
+            Some(who.user_id),
             if new_facts {
                 "merged_with_new_facts"
             } else {
@@ -551,7 +552,7 @@ impl Store {
         tx.refresh_clock(&self.calendar, repeat_id).await?;
         tx.refresh_clock(&self.calendar, into_id).await?;
         tx.audit(
-            AuditRecord::by(who.actor.username, "complaint.merge")
+            AuditRecord::by(who.username, "complaint.merge")
                 .customer(into.customer_id.as_str())
                 .detail(serde_json::json!({"repeat": repeat_id, "into": into_id, "new_facts": new_facts})),
         )

@@ -3,6 +3,7 @@
 
 use crate::audit::AuditRecord;
 use crate::{Store, StoreError, Tx, args, new_id, now_ms};
+use bankdesk_domain::Actor;
 use bankdesk_domain::bank::MAX_TEXT;
 pub use bankdesk_domain::contact::{
     ContactChannel, Direction, VerificationMethod, VerificationResult,
@@ -82,14 +83,6 @@ pub(crate) const CONTACT_SELECT: &str = "SELECT c.id, c.customer_id, c.channel, 
      (SELECT v.result FROM identity_verifications v WHERE v.contact_id = c.id ORDER BY v.at_ms DESC, v.id DESC LIMIT 1) AS identity, \
      (SELECT v.method FROM identity_verifications v WHERE v.contact_id = c.id ORDER BY v.at_ms DESC, v.id DESC LIMIT 1) AS identity_method \
      FROM contacts c LEFT JOIN users u ON u.id = c.handler_id";
-
-/// Who is acting, for the audit record.
-#[derive(Clone, Copy, Debug)]
-pub struct Actor<'a> {
-    pub user_id: &'a str,
-    pub username: &'a str,
-    pub department: Option<&'a str>,
-}
 
 fn bounded(field: &'static str, v: &str, max: usize) -> Result<(), StoreError> {
     if v.trim().is_empty() {
@@ -311,30 +304,5 @@ impl Tx {
             ));
         }
         Ok(())
-    }
-
-    /// The customer's latest contacts with their notes, for the timeline of the 360 view.
-    pub(crate) async fn recent_contacts_of(
-        &mut self,
-        customer_id: &str,
-        limit: u32,
-    ) -> Result<Vec<ContactWithNotes>, StoreError> {
-        let contacts: Vec<ContactRow> = self
-            .fetch_all(
-                &format!("{CONTACT_SELECT} WHERE c.customer_id = $1 ORDER BY c.opened_at_ms DESC, c.id DESC LIMIT $2"),
-                &args![customer_id, i64::from(limit)],
-            )
-            .await?;
-        let mut out = Vec::with_capacity(contacts.len());
-        for contact in contacts {
-            let notes = self
-                .fetch_all(
-                    &format!("{NOTE_SELECT} WHERE n.contact_id = $1 ORDER BY n.at_ms, n.id"),
-                    &args![contact.id.as_str()],
-                )
-                .await?;
-            out.push(ContactWithNotes { contact, notes });
-        }
-        Ok(out)
     }
 }

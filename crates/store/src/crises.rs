@@ -3,9 +3,9 @@
 //! the bank's watch words, its customers and their cases, negative ones on the board.
 
 use crate::audit::AuditRecord;
-use crate::cases::{Staff, text};
-use crate::contacts::Actor;
+use crate::cases::text;
 use crate::{Store, StoreError, Tx, args, new_id, now_ms};
+use bankdesk_domain::Actor;
 use bankdesk_domain::ErrorCode;
 use bankdesk_domain::crisis::{
     CrisisStatus, ReportTo, Severity, Signal, SignalStatus, goes_on_board, phones_in, tone,
@@ -150,7 +150,7 @@ impl Store {
     /// Raises a case (usually a complaint) or a signal to a crisis.
     pub async fn raise_crisis(
         &self,
-        who: &Staff<'_>,
+        who: &Actor<'_>,
         n: &NewCrisis,
     ) -> Result<CrisisRow, StoreError> {
         text("title", &n.title, 200)?;
@@ -161,7 +161,7 @@ impl Store {
         let mut tx = self.db.audited().await?;
         let owner_id = match &n.owner {
             Some(o) => tx.crisis_owner(o).await?,
-            None => who.actor.user_id.to_string(),
+            None => who.user_id.to_string(),
         };
         let signal = match &n.signal_id {
             Some(id) => Some(tx.signal(id).await.map_err(|_| {
@@ -201,7 +201,7 @@ impl Store {
                 owner_id.as_str(),
                 case_id.as_deref(),
                 customer_id.as_deref(),
-                who.actor.user_id,
+                who.user_id,
                 now
             ],
         )
@@ -211,15 +211,15 @@ impl Store {
         } else {
             n.note.trim()
         };
-        tx.crisis_event(&id, Some(who.actor.user_id), "opened", opened, None, None)
+        tx.crisis_event(&id, Some(who.user_id), "opened", opened, None, None)
             .await?;
         if let Some(s) = &signal {
-            tx.attach_signal(&id, s, Some(who.actor.user_id)).await?;
+            tx.attach_signal(&id, s, Some(who.user_id)).await?;
         }
         if let Some(cid) = &case_id {
             tx.history(
                 cid,
-                Some(who.actor.user_id),
+                Some(who.user_id),
                 "crisis_raised",
                 None,
                 Some(&id),
@@ -227,7 +227,7 @@ impl Store {
             )
             .await?;
         }
-        if owner_id != who.actor.user_id {
+        if owner_id != who.user_id {
             tx.execute(
                 "INSERT INTO notifications (id, recipient_id, kind, case_id, job_id, text, created_at_ms) \
                  VALUES ($1, $2, 'crisis', $3, NULL, $4, $5)",
@@ -242,7 +242,7 @@ impl Store {
             .await?;
         }
         tx.audit(
-            AuditRecord::by(who.actor.username, "crisis.raise")
+            AuditRecord::by(who.username, "crisis.raise")
                 .customer(customer_id.as_deref())
                 .detail(serde_json::json!({"crisis_id": id, "case_id": case_id, "signal_id": n.signal_id, "severity": severity.as_str()})),
         )
@@ -299,7 +299,7 @@ impl Store {
     /// Adds an action taken, or a report made upward, to the crisis's timeline.
     pub async fn add_crisis_entry(
         &self,
-        who: &Staff<'_>,
+        who: &Actor<'_>,
         id: &str,
         entry: CrisisEntry,
         body: &str,
@@ -315,10 +315,10 @@ impl Store {
             CrisisEntry::Report(to) => ("report", Some(to.as_str())),
         };
         let eid = tx
-            .crisis_event(id, Some(who.actor.user_id), kind, body.trim(), to, None)
+            .crisis_event(id, Some(who.user_id), kind, body.trim(), to, None)
             .await?;
         tx.audit(
-            AuditRecord::by(who.actor.username, &format!("crisis.{kind}"))
+            AuditRecord::by(who.username, &format!("crisis.{kind}"))
                 .customer(c.customer_id.as_deref())
                 .detail(serde_json::json!({"crisis_id": id, "reported_to": to})),
         )
@@ -337,7 +337,7 @@ impl Store {
     /// Changes severity, status or owner; each change lands on the timeline.
     pub async fn update_crisis(
         &self,
-        who: &Staff<'_>,
+        who: &Actor<'_>,
         id: &str,
         u: &CrisisUpdate,
         expected_version: Option<i64>,
@@ -356,7 +356,7 @@ impl Store {
         }
         let from = parse_status(&c.status)?;
         let note = Some(u.note.trim()).filter(|n| !n.is_empty());
-        let me = Some(who.actor.user_id);
+        let me = Some(who.user_id);
         if let Some(s) = u.status {
             if !from.may_become(s) {
                 return Err(StoreError::refused(
@@ -416,7 +416,7 @@ impl Store {
             ));
         }
         tx.audit(
-            AuditRecord::by(who.actor.username, "crisis.update")
+            AuditRecord::by(who.username, "crisis.update")
                 .customer(c.customer_id.as_deref())
                 .detail(serde_json::json!({"crisis_id": id, "status": u.status, "severity": u.severity, "owner": u.owner})),
         )
@@ -656,7 +656,7 @@ impl Store {
     /// Attaches a post to a live crisis's timeline.
     pub async fn link_signal(
         &self,
-        who: &Staff<'_>,
+        who: &Actor<'_>,
         id: &str,
         crisis_id: &str,
     ) -> Result<SignalRow, StoreError> {
@@ -674,10 +674,9 @@ impl Store {
                 "the signal is already part of a crisis".into(),
             ));
         }
-        tx.attach_signal(crisis_id, &s, Some(who.actor.user_id))
-            .await?;
+        tx.attach_signal(crisis_id, &s, Some(who.user_id)).await?;
         tx.audit(
-            AuditRecord::by(who.actor.username, "signal.link")
+            AuditRecord::by(who.username, "signal.link")
                 .customer(c.customer_id.as_deref())
                 .detail(serde_json::json!({"signal_id": id, "crisis_id": crisis_id})),
         )

@@ -15,6 +15,7 @@ pub mod cti;
 pub mod db;
 pub mod escalation;
 pub mod exams;
+pub mod feed;
 pub mod fts_baseline;
 pub mod knowledge;
 pub mod messaging;
@@ -73,7 +74,9 @@ impl From<sqlx::Error> for StoreError {
 /// The handle every part of bankdesk holds; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pub db: Db,
+    /// Private: every query runs inside this crate, so the rules the store keeps (the
+    /// access gate, the audit chain) cannot be bypassed from outside it.
+    db: Db,
     /// Thresholds of the insider-access alerts raised by the access gate.
     pub alert_rules: bankdesk_domain::alert::AlertRules,
     /// Working days and holidays for SLA deadlines (the shipped schedule by default).
@@ -90,6 +93,27 @@ impl Store {
             calendar: std::sync::Arc::new(bankdesk_domain::calendar::BusinessCalendar::china()),
             wrap_up: std::sync::Arc::new(bankdesk_domain::wrapup::WrapUpTree::shipped()),
         }
+    }
+
+    /// Which database this is, for reports and for statements built away from it.
+    pub fn dialect(&self) -> Dialect {
+        self.db.dialect()
+    }
+
+    /// `"sqlite"` or `"postgres"`, for reports.
+    pub fn dialect_name(&self) -> &'static str {
+        self.db.dialect_name()
+    }
+
+    /// Closes the pool at shutdown, once the server stopped taking requests.
+    pub async fn close(&self) {
+        self.db.close().await;
+    }
+
+    /// The database handle, for tests that inspect or tamper with rows directly.
+    #[cfg(feature = "test-support")]
+    pub fn db(&self) -> &Db {
+        &self.db
     }
 
     /// Liveness of the database, for `/healthz`.

@@ -1,11 +1,11 @@
 //! Email and WeChat: inbound messages become contacts (each message once), senders are
 //! bound to customers, and replies wait in the outbox until a worker has sent them.
 
-use crate::access::Grant;
 use crate::audit::{AuditRecord, AuditedTx};
-use crate::contacts::{Actor, CONTACT_SELECT, ContactChannel, ContactRow, NOTE_SELECT, NoteRow};
+use crate::contacts::{CONTACT_SELECT, ContactChannel, ContactRow, NoteRow};
 use crate::db::{json_list, json_text_list};
 use crate::{Store, StoreError, Tx, args, new_id, now_ms};
+use bankdesk_domain::Actor;
 use bankdesk_domain::ErrorCode;
 use bankdesk_domain::access::AccessDenied;
 use bankdesk_domain::error::FieldError;
@@ -772,7 +772,7 @@ impl Tx {
     }
 
     /// The messages of each of the contacts, in two statements whatever their number.
-    async fn messages_of_each(
+    pub(crate) async fn messages_of_each(
         &mut self,
         contacts: &[ContactRow],
     ) -> Result<HashMap<String, ContactMessages>, StoreError> {
@@ -827,97 +827,5 @@ impl Tx {
                 )
                 .await?,
         })
-    }
-}
-
-impl Grant {
-    /// The customer's contacts on every channel, newest first, each with its notes,
-    /// wrap-up, linked cases and messages; `limit` per page after `before`.
-    ///
-    /// Five statements whatever the page's size: the page of contacts, then the notes,
-    /// cases and messages of all of them at once (ids bound as one list), read in one
-    /// snapshot that never waits behind writers.
-    pub async fn timeline(
-        self,
-        before: Option<&PageCursor>,
-        limit: u32,
-    ) -> Result<Vec<TimelineEntry>, StoreError> {
-        let (t, id) = before.map_or((i64::MAX, String::new()), |c| (c.at_ms, c.id.clone()));
-        let mut snapshot = self.db.begin_read().await?;
-        let d = snapshot.dialect();
-        let contacts: Vec<ContactRow> = snapshot
-            .fetch_all(
-                &format!(
-                    "{CONTACT_SELECT} WHERE c.customer_id = $1 AND (c.opened_at_ms, c.id) < ($2, $3) \
-                     ORDER BY c.opened_at_ms DESC, c.id DESC LIMIT $4"
-                ),
-                &args![self.customer_id.as_str(), t, id, i64::from(limit)],
-            )
-            .await?;
-        if contacts.is_empty() {
-            snapshot.commit().await?;
-            return Ok(Vec::new());
-        }
-        let ids = [json_list(contacts.iter().map(|c| c.id.as_str()))];
-        let list = json_text_list(d, 1);
-        let notes: Vec<NoteRow> = snapshot
-            .fetch_all(
-                &format!("{NOTE_SELECT} WHERE n.contact_id IN ({list}) ORDER BY n.at_ms, n.id"),
-                &ids,
-            )
-            .await?;
-        let cases: Vec<LinkedCase> = snapshot
-            .fetch_all(
-                &format!(
-                    "SELECT l.contact_id, k.id, k.case_type, k.status, k.summary FROM case_contacts l \
-                     JOIN cases k ON k.id = l.case_id WHERE l.contact_id IN ({list}) \
-                     ORDER BY k.opened_at_ms, k.id"
-                ),
-                &ids,
-            )
-            .await?;
-        let mut messages = snapshot.messages_of_each(&contacts).await?;
-        snapshot.commit().await?;
-        Ok(contacts
-            .into_iter()
-            .map(|contact| {
-                let of = |owner: &str| owner == contact.id;
-                TimelineEntry {
-                    notes: notes
-                        .iter()
-                        .filter(|n| of(&n.contact_id))
-                        .cloned()
-                        .collect(),
-                    cases: cases
-                        .iter()
-                        .filter(|c| of(&c.contact_id))
-                        .cloned()
-                        .collect(),
-                    messages: messages.remove(&contact.id).unwrap_or_default(),
-                    contact,
-                }
-            })
-            .collect())
-    }
-}
-
-impl Grant {
-    /// The 360 view and the first `contacts` entries of the timeline, under one grant (one
-    /// audit record): the desktop's customer page shows both.
-    pub async fn overview_with_timeline(
-        self,
-        recent: u32,
-        contacts: u32,
-    ) -> Result<(crate::access::Overview, Vec<TimelineEntry>), StoreError> {
-        let again = Grant {
-            db: self.db.clone(),
-            customer_id: self.customer_id.clone(),
-            purpose: self.purpose.clone(),
-            audit_seq: self.audit_seq,
-            identity_verified: self.identity_verified,
-        };
-        let overview = self.overview(recent).await?;
-        let timeline = again.timeline(None, contacts).await?;
-        Ok((overview, timeline))
     }
 }

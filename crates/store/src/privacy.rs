@@ -4,8 +4,8 @@
 
 use crate::access::{Grant, Read};
 use crate::audit::AuditRecord;
-use crate::contacts::Actor;
 use crate::{Store, StoreError, Tx, args, new_id, now_ms};
+use bankdesk_domain::Actor;
 use bankdesk_domain::ErrorCode;
 use bankdesk_domain::access::Purpose;
 use bankdesk_domain::alert::AlertStatus;
@@ -14,7 +14,6 @@ use bankdesk_domain::error::FieldError;
 use bankdesk_domain::export::{self, ExportBasis, ExportStatus};
 use bankdesk_domain::legal_order::{self, OrderKind, OrderScope, OrderStatus, format_scope};
 use bankdesk_domain::money::format_fen;
-use bankdesk_domain::role::Role;
 use bankdesk_domain::{bank_tz, csv};
 
 fn rfc3339(ms: i64) -> String {
@@ -237,7 +236,6 @@ impl Store {
     pub async fn approve_export(
         &self,
         actor: &Actor<'_>,
-        roles: &[Role],
         id: &str,
     ) -> Result<ExportRow, StoreError> {
         let mut tx = self.db.audited().await?;
@@ -254,7 +252,7 @@ impl Store {
             .ok_or_else(|| StoreError::Corrupt(format!("export {id} status")))?;
         let checker = Checker {
             user_id: actor.user_id,
-            roles,
+            roles: actor.roles,
         };
         if let Err(refused) =
             export::approval(basis, status, &requester_id).decide(&checker, || Ok(()))
@@ -290,9 +288,7 @@ impl Store {
             "description",
         ]));
         csv_text.push('\n');
-        let lines = tx
-            .transactions_of(&e.customer_id, e.from_ms, e.to_ms, 100_000)
-            .await?;
+        let lines = tx.approved_export_lines(&e).await?;
         for t in lines.iter().rev() {
             let at = chrono::DateTime::from_timestamp_millis(t.at_ms)
                 .map(|x| {
@@ -525,7 +521,7 @@ impl Grant {
         from_ms: i64,
         to_ms: i64,
     ) -> Result<ExportRow, StoreError> {
-        let mut tx = self.db.audited().await?;
+        let mut tx = self.begin_audited().await?;
         let refusal = match (basis, &self.purpose) {
             (ExportBasis::CustomerRequest, Purpose::Contact(_)) if !self.identity_verified => {
                 Some((
@@ -584,40 +580,5 @@ impl Grant {
         let row = tx.export(&id).await?;
         tx.commit().await?;
         Ok(row)
-    }
-
-    /// The unmasked value (the gate has already recorded the reveal and, for a contact,
-    /// checked the caller's verified identity); `target_id` picks the card.
-    pub async fn reveal(
-        self,
-        field: RevealField,
-        target_id: Option<&str>,
-    ) -> Result<String, StoreError> {
-        let id = self.customer_id.clone();
-        let value: Option<(String,)> = match field {
-            RevealField::IdNumber => {
-                self.db
-                    .fetch_optional("SELECT id_number FROM customers WHERE id = $1", &args![id.as_str()])
-                    .await?
-            }
-            RevealField::Phone => {
-                self.db
-                    .fetch_optional(
-                        "SELECT phone FROM customer_phones WHERE customer_id = $1 ORDER BY position LIMIT 1",
-                        &args![id.as_str()],
-                    )
-                    .await?
-            }
-            RevealField::CardNumber => {
-                let card = target_id.ok_or_else(|| StoreError::Invalid(FieldError::new("target_id", "which card")))?;
-                self.db
-                    .fetch_optional(
-                        "SELECT number FROM cards WHERE id = $1 AND customer_id = $2",
-                        &args![card, id.as_str()],
-                    )
-                    .await?
-            }
-        };
-        value.map(|v| v.0).ok_or(StoreError::NotFound)
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::audit::AuditRecord;
 use crate::{Store, StoreError, args, new_id, now_ms};
+use bankdesk_domain::Actor;
 use bankdesk_domain::role::{Role, format_roles, parse_roles};
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -14,6 +15,18 @@ pub struct User {
     pub department: Option<String>,
     pub active: bool,
     pub language: Option<String>,
+}
+
+/// A user acts as themselves: the actor of a store call is read off the session's user.
+impl<'a> From<&'a User> for Actor<'a> {
+    fn from(u: &'a User) -> Actor<'a> {
+        Actor {
+            user_id: &u.id,
+            username: &u.username,
+            roles: &u.roles,
+            department: u.department.as_deref(),
+        }
+    }
 }
 
 #[derive(sqlx::FromRow)]

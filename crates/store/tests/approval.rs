@@ -4,6 +4,7 @@
 //! even holding the checker's role too, a second person can, and two checkers racing
 //! for one request decide it once.
 
+use bankdesk_domain::Actor;
 use bankdesk_domain::ErrorCode;
 use bankdesk_domain::complaint::Complexity;
 use bankdesk_domain::contact::{ContactChannel, Direction, VerificationMethod, VerificationResult};
@@ -12,7 +13,6 @@ use bankdesk_domain::kb::{ArticleContent, ArticleStatus, Audience, RawContent};
 use bankdesk_domain::legal_order::{OrderKind, OrderScope};
 use bankdesk_domain::role::Role;
 use bankdesk_store::access::Read;
-use bankdesk_store::cases::Staff;
 use bankdesk_store::complaints::Decision;
 use bankdesk_store::knowledge::Decision as Review;
 use bankdesk_store::privacy::{ExportRow, NewOrder};
@@ -23,7 +23,7 @@ use serde_json::json;
 
 async fn bank(b: &'static str) -> TestStore {
     let t = fresh(b).await;
-    let mut tx = t.store.db.begin().await.unwrap();
+    let mut tx = t.store.db().begin().await.unwrap();
     tx.insert_bank_batch(&fixture()).await.unwrap();
     tx.commit().await.unwrap();
     t
@@ -53,18 +53,13 @@ fn code(e: StoreError) -> ErrorCode {
 
 /// A statement export of C1 asked for by `maker` on the customer's verified call.
 async fn ask_export(s: &Store, maker: &User) -> ExportRow {
-    let who = Staff::from(maker);
+    let who = Actor::from(maker);
     let c = s
-        .open_contact(
-            &who.actor,
-            ContactChannel::Phone,
-            Direction::Inbound,
-            Some("C1"),
-        )
+        .open_contact(&who, ContactChannel::Phone, Direction::Inbound, Some("C1"))
         .await
         .unwrap();
     s.verify_identity(
-        &who.actor,
+        &who,
         &c.id,
         VerificationMethod::OneTimeCode,
         VerificationResult::Passed,
@@ -72,17 +67,16 @@ async fn ask_export(s: &Store, maker: &User) -> ExportRow {
     .await
     .unwrap();
     let purpose = format!("contact:{}", c.id);
-    s.customer_access(&who.actor, "C1", Some(&purpose), Read::Export, json!({}))
+    s.customer_access(&who, "C1", Some(&purpose), Read::Export, json!({}))
         .await
         .unwrap()
-        .request_export(&who.actor, ExportBasis::CustomerRequest, 0, now_ms())
+        .request_export(&who, ExportBasis::CustomerRequest, 0, now_ms())
         .await
         .unwrap()
 }
 
 async fn approve_export(s: &Store, checker: &User, id: &str) -> Result<ExportRow, StoreError> {
-    s.approve_export(&Staff::from(checker).actor, &checker.roles, id)
-        .await
+    s.approve_export(&Actor::from(checker), id).await
 }
 
 #[tokio::test]
@@ -171,18 +165,18 @@ async fn complaint_extensions_need_a_second_person() {
         for maker in [&comp, &both] {
             let case = s
                 .create_case(
-                    &Staff::from(&agent),
+                    &Actor::from(&agent),
                     &testing::complaint(now_ms() - 86_400_000, Complexity::Complex),
                 )
                 .await
                 .unwrap();
             let ext = s
-                .request_extension(&Staff::from(maker), &case.id, "需调取网点监控")
+                .request_extension(&Actor::from(maker), &case.id, "需调取网点监控")
                 .await
                 .unwrap();
             for decision in [Decision::Approve, Decision::Reject] {
                 let e = s
-                    .decide_extension(&Staff::from(maker), &case.id, &ext.id, decision, None)
+                    .decide_extension(&Actor::from(maker), &case.id, &ext.id, decision, None)
                     .await
                     .unwrap_err();
                 assert_eq!(
@@ -195,7 +189,7 @@ async fn complaint_extensions_need_a_second_person() {
             let checker = if maker.id == comp.id { &both } else { &sup };
             let done = s
                 .decide_extension(
-                    &Staff::from(checker),
+                    &Actor::from(checker),
                     &case.id,
                     &ext.id,
                     Decision::Approve,
@@ -274,26 +268,20 @@ async fn legal_orders_need_a_second_officer() {
             valid_until_ms: now + 86_400_000,
         };
         for (maker, checker) in [(&c1, &both), (&both, &c1)] {
-            let o = s
-                .register_order(&Staff::from(maker).actor, &order)
-                .await
-                .unwrap();
+            let o = s.register_order(&Actor::from(maker), &order).await.unwrap();
             let e = s
-                .verify_order(&Staff::from(maker).actor, &o.id)
+                .verify_order(&Actor::from(maker), &o.id)
                 .await
                 .unwrap_err();
             assert_eq!(code(e), ErrorCode::SamePerson, "{b}: {}", maker.username);
-            let done = s
-                .verify_order(&Staff::from(checker).actor, &o.id)
-                .await
-                .unwrap();
+            let done = s.verify_order(&Actor::from(checker), &o.id).await.unwrap();
             assert_eq!(
                 (done.status.as_str(), done.verified_by.as_deref()),
                 ("active", Some(checker.username.as_str())),
                 "{b}"
             );
             let e = s
-                .verify_order(&Staff::from(checker).actor, &o.id)
+                .verify_order(&Actor::from(checker), &o.id)
                 .await
                 .unwrap_err();
             assert_eq!(code(e), ErrorCode::Conflict, "{b}: verified once");

@@ -1,12 +1,13 @@
 //! Cases, complaints and escalation in the store, on every configured database.
 
+use bankdesk_domain::Actor;
 use bankdesk_domain::ErrorCode;
 use bankdesk_domain::calendar::{BusinessCalendar, DayBasis, Pause, Sla, bank_date, end_of_day_ms};
 use bankdesk_domain::case::CaseStatus;
 use bankdesk_domain::complaint::{Complexity, RootCause};
 use bankdesk_domain::contact::{ContactChannel, Direction};
 use bankdesk_domain::role::Role;
-use bankdesk_store::cases::{CaseFilter, NewCase, Reply, Staff};
+use bankdesk_store::cases::{CaseFilter, NewCase, Reply};
 use bankdesk_store::complaints::{ComplaintUpdate, Decision};
 use bankdesk_store::testing::{self, TestStore, backends, fixture, fresh, staff};
 use bankdesk_store::users::User;
@@ -31,7 +32,7 @@ impl Bank {
 
 async fn bank(b: &'static str) -> Bank {
     let t = fresh(b).await;
-    let mut tx = t.store.db.begin().await.unwrap();
+    let mut tx = t.store.db().begin().await.unwrap();
     tx.insert_bank_batch(&fixture()).await.unwrap();
     tx.commit().await.unwrap();
     let s = &t.store;
@@ -96,11 +97,11 @@ async fn a_case_runs_from_a_contact_to_an_answer_with_its_history() {
     for b in backends() {
         let k = bank(b).await;
         let s = k.s();
-        let agent = Staff::from(&k.agent);
-        let bo = Staff::from(&k.bo1);
+        let agent = Actor::from(&k.agent);
+        let bo = Actor::from(&k.bo1);
         let contact = s
             .open_contact(
-                &agent.actor,
+                &agent,
                 ContactChannel::Phone,
                 Direction::Inbound,
                 Some("C1"),
@@ -260,10 +261,10 @@ async fn complaint_deadlines_extensions_and_notices() {
     for b in backends() {
         let k = bank(b).await;
         let s = k.s();
-        let comp1 = Staff::from(&k.comp1);
-        let comp2 = Staff::from(&k.comp2);
-        let agent = Staff::from(&k.agent);
-        let sup = Staff::from(&k.sup);
+        let comp1 = Actor::from(&k.comp1);
+        let comp2 = Actor::from(&k.comp2);
+        let agent = Actor::from(&k.agent);
+        let sup = Actor::from(&k.sup);
 
         let simple = s
             .create_case(&agent, &complaint("2026-09-28", Complexity::Simple))
@@ -452,7 +453,7 @@ async fn waiting_on_the_customer_stops_the_clock() {
     for b in backends() {
         let k = bank(b).await;
         let s = k.s();
-        let bo = Staff::from(&k.bo1);
+        let bo = Actor::from(&k.bo1);
         let case = s.create_case(&bo, &overpayment()).await.unwrap();
         let case = s
             .assign_case(&bo, &case.id, None, Some("backoffice01"), "", None)
@@ -477,8 +478,9 @@ async fn waiting_on_the_customer_stops_the_clock() {
             ..Default::default()
         };
         assert!(s.list_cases(&bo, &overdue).await.unwrap().is_empty(), "{b}");
-        let (jobs,): (i64,) =
-            s.db.fetch_optional(
+        let (jobs,): (i64,) = s
+            .db()
+            .fetch_optional(
                 "SELECT COUNT(*) FROM case_jobs WHERE case_id = $1 AND state = 'pending'",
                 &args![case.id.as_str()],
             )
@@ -489,20 +491,23 @@ async fn waiting_on_the_customer_stops_the_clock() {
 
         // The case was opened six days ago and has waited on the customer for four.
         let day = 86_400_000;
-        s.db.execute(
-            "UPDATE cases SET clock_start_ms = clock_start_ms - $1 WHERE id = $2",
-            &args![6 * day, case.id.as_str()],
-        )
-        .await
-        .unwrap();
-        s.db.execute(
-            "UPDATE case_pauses SET from_ms = from_ms - $1 WHERE case_id = $2",
-            &args![4 * day, case.id.as_str()],
-        )
-        .await
-        .unwrap();
-        let (from_ms,): (i64,) =
-            s.db.fetch_optional(
+        s.db()
+            .execute(
+                "UPDATE cases SET clock_start_ms = clock_start_ms - $1 WHERE id = $2",
+                &args![6 * day, case.id.as_str()],
+            )
+            .await
+            .unwrap();
+        s.db()
+            .execute(
+                "UPDATE case_pauses SET from_ms = from_ms - $1 WHERE case_id = $2",
+                &args![4 * day, case.id.as_str()],
+            )
+            .await
+            .unwrap();
+        let (from_ms,): (i64,) = s
+            .db()
+            .fetch_optional(
                 "SELECT from_ms FROM case_pauses WHERE case_id = $1",
                 &args![case.id.as_str()],
             )
@@ -537,7 +542,7 @@ async fn a_working_day_sla_skips_the_holiday_and_counts_the_swapped_saturday() {
     for b in backends() {
         let k = bank(b).await;
         let s = k.s();
-        let bo = Staff::from(&k.bo1);
+        let bo = Actor::from(&k.bo1);
         // An overpayment refund (5 working days) whose clock started on 2026-09-30: the
         // National Day holiday (10-01..10-07) does not count, Saturday 10-10 does.
         let case = s.create_case(&bo, &overpayment()).await.unwrap();
@@ -548,12 +553,13 @@ async fn a_working_day_sla_skips_the_holiday_and_counts_the_swapped_saturday() {
                 basis: DayBasis::Working
             }
         );
-        s.db.execute(
-            "UPDATE cases SET clock_start_ms = $1 WHERE id = $2",
-            &args![morning("2026-09-30"), case.id.as_str()],
-        )
-        .await
-        .unwrap();
+        s.db()
+            .execute(
+                "UPDATE cases SET clock_start_ms = $1 WHERE id = $2",
+                &args![morning("2026-09-30"), case.id.as_str()],
+            )
+            .await
+            .unwrap();
         // Any move recomputes the deadline from the stored clock.
         s.assign_case(&bo, &case.id, None, Some("backoffice01"), "", None)
             .await
@@ -577,7 +583,7 @@ async fn external_appraisal_stops_a_complaints_clock_and_tells_the_complainant()
     for b in backends() {
         let k = bank(b).await;
         let s = k.s();
-        let comp1 = Staff::from(&k.comp1);
+        let comp1 = Actor::from(&k.comp1);
         let received = bank_date(now_ms()) - chrono::Days::new(5);
         let c = s
             .create_case(
@@ -617,14 +623,16 @@ async fn external_appraisal_stops_a_complaints_clock_and_tells_the_complainant()
 
         // The appraisal took three days.
         let day = 86_400_000;
-        s.db.execute(
-            "UPDATE case_pauses SET from_ms = from_ms - $1 WHERE case_id = $2",
-            &args![3 * day, c.id.as_str()],
-        )
-        .await
-        .unwrap();
-        let (from_ms,): (i64,) =
-            s.db.fetch_optional(
+        s.db()
+            .execute(
+                "UPDATE case_pauses SET from_ms = from_ms - $1 WHERE case_id = $2",
+                &args![3 * day, c.id.as_str()],
+            )
+            .await
+            .unwrap();
+        let (from_ms,): (i64,) = s
+            .db()
+            .fetch_optional(
                 "SELECT from_ms FROM case_pauses WHERE case_id = $1",
                 &args![c.id.as_str()],
             )
@@ -676,7 +684,7 @@ async fn the_handler_of_a_complaint_has_no_stake_in_it() {
     for b in backends() {
         let k = bank(b).await;
         let s = k.s();
-        let sup = Staff::from(&k.sup);
+        let sup = Actor::from(&k.sup);
         let mut n = complaint("2026-11-02", Complexity::Simple);
         if let Some(c) = n.complaint.as_mut() {
             c.subject_staff = Some("backoffice01".into());
@@ -694,7 +702,7 @@ async fn the_handler_of_a_complaint_has_no_stake_in_it() {
         );
         let e = s
             .transition_case(
-                &Staff::from(&k.bo1),
+                &Actor::from(&k.bo1),
                 &c.id,
                 CaseStatus::InProgress,
                 "",
@@ -755,7 +763,7 @@ async fn a_repeat_complaint_is_merged_and_new_facts_restart_the_clock() {
     for b in backends() {
         let k = bank(b).await;
         let s = k.s();
-        let comp = Staff::from(&k.comp1);
+        let comp = Actor::from(&k.comp1);
         let first = s
             .create_case(&comp, &complaint("2026-11-02", Complexity::Simple))
             .await
@@ -801,16 +809,11 @@ async fn jobs_that_came_due_while_stopped_are_sent_exactly_once_after_restart() 
     for b in backends() {
         let k = bank(b).await;
         let s = k.s();
-        let comp = Staff::from(&k.comp1);
-        let bo = Staff::from(&k.bo1);
-        s.put_department(
-            &comp.actor,
-            "compliance",
-            "消保合规部",
-            Some("compliance02"),
-        )
-        .await
-        .unwrap();
+        let comp = Actor::from(&k.comp1);
+        let bo = Actor::from(&k.bo1);
+        s.put_department(&comp, "compliance", "消保合规部", Some("compliance02"))
+            .await
+            .unwrap();
         // Both complaints passed 75% and their deadline while nothing ran.
         let mut cases = Vec::new();
         for day in ["2026-09-28", "2026-10-09"] {
@@ -893,9 +896,9 @@ async fn lists_by_department_and_overdue() {
     for b in backends() {
         let k = bank(b).await;
         let s = k.s();
-        let agent = Staff::from(&k.agent);
-        let bo = Staff::from(&k.bo1);
-        let sup = Staff::from(&k.sup);
+        let agent = Actor::from(&k.agent);
+        let bo = Actor::from(&k.bo1);
+        let sup = Actor::from(&k.sup);
         let a = s.create_case(&agent, &overpayment()).await.unwrap();
         let late = s
             .create_case(&agent, &complaint("2026-09-28", Complexity::Simple))
@@ -983,7 +986,7 @@ async fn bulk_cases_land_in_the_overdue_list_only_when_open_and_late() {
             resolved_at_ms: None,
             closed_at_ms: None,
         };
-        let mut tx = s.db.begin().await.unwrap();
+        let mut tx = s.db().begin().await.unwrap();
         tx.insert_cases(&[
             bulk("late", CaseStatus::InProgress, now - day),
             bulk("closed", CaseStatus::Closed, now - day),
@@ -1001,7 +1004,7 @@ async fn bulk_cases_land_in_the_overdue_list_only_when_open_and_late() {
         );
         let list = s
             .list_cases(
-                &Staff::from(&k.sup),
+                &Actor::from(&k.sup),
                 &CaseFilter {
                     overdue: true,
                     department: Some("card_center".into()),
@@ -1026,13 +1029,13 @@ async fn case_pages_read_in_parallel_never_wait_on_each_other_for_connections() 
     for b in backends() {
         let k = bank(b).await;
         let s = k.s();
-        let agent = Staff::from(&k.agent);
+        let agent = Actor::from(&k.agent);
         let case = s.create_case(&agent, &overpayment()).await.unwrap();
         let readers: Vec<_> = (0..64)
             .map(|_| {
                 let (s, user, id) = (s.clone(), k.agent.clone(), case.id.clone());
                 tokio::spawn(async move {
-                    let who = Staff::from(&user);
+                    let who = Actor::from(&user);
                     s.case_detail(&who, &id).await.map(|d| d.case.id)
                 })
             })

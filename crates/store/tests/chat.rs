@@ -9,7 +9,7 @@ use bankdesk_store::{StoreError, args, now_ms};
 
 async fn bank(backend: &str) -> (TestStore, String) {
     let t = fresh(backend).await;
-    let mut tx = t.store.db.begin().await.unwrap();
+    let mut tx = t.store.db().begin().await.unwrap();
     tx.insert_bank_batch(&fixture()).await.unwrap();
     tx.commit().await.unwrap();
     let agent = t
@@ -71,12 +71,13 @@ async fn messages_are_numbered_stored_once_and_resent_after_a_point() {
             matches!(refused, Err(StoreError::Denied(_))),
             "{b}: {refused:?}"
         );
-        s.db.execute(
-            "UPDATE contacts SET handler_id = $1 WHERE id = $2",
-            &args![agent.as_str(), id],
-        )
-        .await
-        .unwrap();
+        s.db()
+            .execute(
+                "UPDATE contacts SET handler_id = $1 WHERE id = $2",
+                &args![agent.as_str(), id],
+            )
+            .await
+            .unwrap();
         assert_eq!(s.activate_chat(id).await.unwrap().state, "active");
         assert_eq!(s.open_chats_of(&agent).await.unwrap().len(), 1);
         let m2 = s
@@ -168,8 +169,9 @@ async fn messages_are_numbered_stored_once_and_resent_after_a_point() {
         );
         let s2 = s.chat_session(id).await.unwrap();
         assert_eq!((s2.csat, s2.csat_pending()), (Some(4), false), "{b}");
-        let actions: Vec<(String,)> =
-            s.db.fetch_all(
+        let actions: Vec<(String,)> = s
+            .db()
+            .fetch_all(
                 "SELECT action FROM audit_log WHERE detail LIKE $1 ORDER BY seq",
                 &args![format!("%{id}%")],
             )
@@ -256,8 +258,9 @@ async fn a_right_code_links_the_customer_and_wrong_ones_run_out() {
             (Some("passed"), Some("one_time_code")),
             "{b}"
         );
-        let by: (String,) =
-            s.db.fetch_optional(
+        let by: (String,) = s
+            .db()
+            .fetch_optional(
                 "SELECT verified_by FROM identity_verifications WHERE contact_id = $1",
                 &args![id.as_str()],
             )

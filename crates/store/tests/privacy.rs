@@ -1,6 +1,7 @@
 //! The privacy module's store behaviour on every configured database: legal orders,
 //! identity verification, dual-control exports, reveals, alerts and audit retention.
 
+use bankdesk_domain::Actor;
 use bankdesk_domain::ErrorCode;
 use bankdesk_domain::access::AccessDenied;
 use bankdesk_domain::alert::{AlertRules, AlertStatus};
@@ -9,7 +10,6 @@ use bankdesk_domain::export::ExportBasis;
 use bankdesk_domain::legal_order::{OrderKind, OrderScope};
 use bankdesk_domain::role::Role;
 use bankdesk_store::access::Read;
-use bankdesk_store::contacts::Actor;
 use bankdesk_store::privacy::{NewOrder, RevealField};
 use bankdesk_store::testing::{self, TestStore, backends, card_number, fixture, fresh};
 use bankdesk_store::{Store, StoreError, now_ms};
@@ -26,6 +26,7 @@ impl Staff {
         Actor {
             user_id: &self.id,
             username: self.name,
+            roles: &self.roles,
             department: None,
         }
     }
@@ -42,7 +43,7 @@ async fn staff(store: &Store, name: &'static str, role: Role) -> Staff {
 
 async fn bank(b: &'static str) -> TestStore {
     let t = fresh(b).await;
-    let mut tx = t.store.db.begin().await.unwrap();
+    let mut tx = t.store.db().begin().await.unwrap();
     tx.insert_bank_batch(&fixture()).await.unwrap();
     tx.commit().await.unwrap();
     t
@@ -109,7 +110,13 @@ async fn customer_request_export_needs_verified_identity_and_a_second_person() {
         );
 
         let err = s
-            .approve_export(&agent.actor(), &[Role::Supervisor], &e.id)
+            .approve_export(
+                &Actor {
+                    roles: &[Role::Supervisor],
+                    ..agent.actor()
+                },
+                &e.id,
+            )
             .await
             .unwrap_err();
         assert_eq!(
@@ -117,28 +124,19 @@ async fn customer_request_export_needs_verified_identity_and_a_second_person() {
             ErrorCode::SamePerson,
             "{b}: even with the supervisor role"
         );
-        let err = s
-            .approve_export(&comp.actor(), &comp.roles, &e.id)
-            .await
-            .unwrap_err();
+        let err = s.approve_export(&comp.actor(), &e.id).await.unwrap_err();
         assert_eq!(
             refused_code(err),
             ErrorCode::Forbidden,
             "{b}: compliance approves legal-order exports only"
         );
-        let ok = s
-            .approve_export(&sup.actor(), &sup.roles, &e.id)
-            .await
-            .unwrap();
+        let ok = s.approve_export(&sup.actor(), &e.id).await.unwrap();
         assert_eq!(
             (ok.status.as_str(), ok.file_rows),
             ("approved", Some(3)),
             "{b}"
         );
-        let err = s
-            .approve_export(&sup.actor(), &sup.roles, &e.id)
-            .await
-            .unwrap_err();
+        let err = s.approve_export(&sup.actor(), &e.id).await.unwrap_err();
         assert_eq!(refused_code(err), ErrorCode::Conflict);
 
         let file = s.download_export(&agent.actor(), &e.id).await.unwrap();
@@ -278,18 +276,11 @@ async fn a_legal_order_opens_statements_only_once_verified_and_while_valid() {
             .await
             .unwrap();
         assert_eq!(
-            refused_code(
-                s.approve_export(&c1.actor(), &c1.roles, &e.id)
-                    .await
-                    .unwrap_err()
-            ),
+            refused_code(s.approve_export(&c1.actor(), &e.id).await.unwrap_err()),
             ErrorCode::SamePerson
         );
         assert_eq!(
-            s.approve_export(&c2.actor(), &c2.roles, &e.id)
-                .await
-                .unwrap()
-                .status,
+            s.approve_export(&c2.actor(), &e.id).await.unwrap().status,
             "approved",
             "{b}"
         );
@@ -505,7 +496,8 @@ async fn purging_old_audit_records_keeps_the_chain_verifiable() {
             before - 2 + 1,
             "two purged, the purge itself recorded"
         );
-        s.db.execute("DELETE FROM audit_log WHERE seq = 3", &[])
+        s.db()
+            .execute("DELETE FROM audit_log WHERE seq = 3", &[])
             .await
             .unwrap();
         assert_eq!(s.audit_verify().await.unwrap().first_bad_seq, Some(3));

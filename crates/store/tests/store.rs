@@ -1,19 +1,19 @@
 //! Store behaviour, written once and run on every configured database.
 
+use bankdesk_domain::Actor;
 use bankdesk_domain::access::AccessDenied;
 use bankdesk_domain::audit::NewAuditEntry;
 use bankdesk_domain::contact::{ContactChannel, Direction};
 use bankdesk_domain::role::Role;
 use bankdesk_store::access::Read;
 use bankdesk_store::bank::Lookup;
-use bankdesk_store::contacts::Actor;
 use bankdesk_store::testing::{backends, card_number, fixture, fresh, id_number, staff};
 use bankdesk_store::users::{NewUser, SessionKind};
 use bankdesk_store::{Dialect, Store, StoreError, args};
 
 async fn seeded(backend: &str) -> (bankdesk_store::testing::TestStore, String, String) {
     let t = fresh(backend).await;
-    let mut tx = t.store.db.begin().await.unwrap();
+    let mut tx = t.store.db().begin().await.unwrap();
     tx.insert_bank_batch(&fixture()).await.unwrap();
     tx.commit().await.unwrap();
     let u1 = user(&t.store, "agent01", Some("hotline")).await;
@@ -29,6 +29,7 @@ fn actor<'a>(id: &'a str, name: &'a str) -> Actor<'a> {
     Actor {
         user_id: id,
         username: name,
+        roles: &[],
         department: Some("hotline"),
     }
 }
@@ -38,7 +39,7 @@ async fn both_schemas_have_the_same_tables_and_columns() {
     let mut schemas = Vec::new();
     for b in backends() {
         let t = fresh(b).await;
-        let sql = match t.store.db.dialect() {
+        let sql = match t.store.db().dialect() {
             Dialect::Sqlite => {
                 "SELECT m.name || '.' || p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
                  WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%' ORDER BY 1"
@@ -48,7 +49,7 @@ async fn both_schemas_have_the_same_tables_and_columns() {
                  WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%' ORDER BY 1"
             }
         };
-        let cols: Vec<(String,)> = t.store.db.fetch_all(sql, &[]).await.unwrap();
+        let cols: Vec<(String,)> = t.store.db().fetch_all(sql, &[]).await.unwrap();
         let mut cols: Vec<String> = cols.into_iter().map(|c| c.0).collect();
         cols.sort();
         assert!(
@@ -110,7 +111,7 @@ async fn a_batch_is_all_or_nothing() {
         let mut dup = batch.cards[0].clone();
         dup.id = bankdesk_domain::bank::RecordId::parse("K2").unwrap();
         batch.cards.push(dup);
-        let mut tx = t.store.db.begin().await.unwrap();
+        let mut tx = t.store.db().begin().await.unwrap();
         let err = tx.insert_bank_batch(&batch).await.unwrap_err();
         assert!(matches!(err, StoreError::Conflict(_)), "{b}: {err:?}");
         drop(tx);
@@ -326,13 +327,15 @@ async fn tampering_with_the_audit_log_is_found_and_named() {
         let v = s.audit_verify().await.unwrap();
         assert!(v.ok && v.entries == 5, "{b}: {v:?}");
 
-        s.db.execute("UPDATE audit_log SET actor = 'nobody' WHERE seq = 3", &[])
+        s.db()
+            .execute("UPDATE audit_log SET actor = 'nobody' WHERE seq = 3", &[])
             .await
             .unwrap();
         let v = s.audit_verify().await.unwrap();
         assert_eq!((v.ok, v.first_bad_seq), (false, Some(3)), "{b}");
 
-        s.db.execute("UPDATE audit_log SET actor = 'agent01' WHERE seq = 3", &[])
+        s.db()
+            .execute("UPDATE audit_log SET actor = 'agent01' WHERE seq = 3", &[])
             .await
             .unwrap();
         assert!(
@@ -340,7 +343,8 @@ async fn tampering_with_the_audit_log_is_found_and_named() {
             "{b}: restoring the value restores the chain"
         );
 
-        s.db.execute("DELETE FROM audit_log WHERE seq = $1", &args![4i64])
+        s.db()
+            .execute("DELETE FROM audit_log WHERE seq = $1", &args![4i64])
             .await
             .unwrap();
         let v = s.audit_verify().await.unwrap();
@@ -450,13 +454,13 @@ async fn json_rows_read_many_rows_back_as_one_value_on_both_databases() {
         user(&t.store, "agent01", Some("hotline")).await;
         user(&t.store, "客服\"二号", None).await;
         user(&t.store, "agent03", Some("hotline")).await;
-        let d = t.store.db.dialect();
+        let d = t.store.db().dialect();
         let sql = format!(
             "SELECT {} FROM users WHERE username IN ({})",
             json_rows(d, "username, department, 7"),
             json_text_list(d, 1)
         );
-        let mut tx = t.store.db.begin_read().await.unwrap();
+        let mut tx = t.store.db().begin_read().await.unwrap();
         let mut rows: Vec<(String, Option<String>, i64)> = tx
             .fetch_json(&sql, &[json_list(["客服\"二号", "agent01", "nobody"])])
             .await

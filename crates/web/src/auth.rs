@@ -9,9 +9,9 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
+use bankdesk_domain::Actor;
 use bankdesk_domain::ErrorCode;
 use bankdesk_domain::role::Role;
-use bankdesk_store::contacts::Actor;
 use bankdesk_store::users::{Session, SessionKind, User};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -192,11 +192,7 @@ impl<R: RoleSet> Api<R> {
 }
 
 pub fn actor_of(user: &User) -> Actor<'_> {
-    Actor {
-        user_id: &user.id,
-        username: &user.username,
-        department: user.department.as_deref(),
-    }
+    Actor::from(user)
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {

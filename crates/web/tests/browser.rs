@@ -454,7 +454,7 @@ async fn an_agent_serves_wang_in_chromium() {
 
     let batch = bank();
     let store = fresh("sqlite").await;
-    let mut tx = store.store.db.begin().await.unwrap();
+    let mut tx = store.store.db().begin().await.unwrap();
     tx.insert_bank_batch(&batch).await.unwrap();
     tx.commit().await.unwrap();
     bankdesk_web::create_demo_users(&store.store).await.unwrap();

@@ -322,7 +322,7 @@ async fn a_customer_verified_in_the_chat_is_linked_and_popped() {
         let stored: (Option<String>,) = app
             .store
             .store
-            .db
+            .db()
             .fetch_optional(
                 "SELECT code_hash FROM chat_sessions WHERE contact_id = $1",
                 &bankdesk_store::args![id.as_str()],

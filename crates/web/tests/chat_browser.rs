@@ -231,7 +231,7 @@ async fn chat_walk(client: Client, base: String, store: bankdesk_store::Store) {
 async fn a_chat_from_the_demo_page_reaches_agent01_and_survives_a_reload() {
     let driver = Chromedriver::start();
     let t = fresh("sqlite").await;
-    let mut tx = t.store.db.begin().await.unwrap();
+    let mut tx = t.store.db().begin().await.unwrap();
     tx.insert_bank_batch(&fixture()).await.unwrap();
     tx.commit().await.unwrap();
     bankdesk_web::create_demo_users(&t.store).await.unwrap();

@@ -96,7 +96,7 @@ async fn count(app: &TestApp, table: &str) -> i64 {
     let (n,): (i64,) = app
         .store
         .store
-        .db
+        .db()
         .fetch_one_row(&format!("SELECT COUNT(*) FROM {table}"))
         .await
         .unwrap();

@@ -213,7 +213,7 @@ async fn no_statement_scans_a_growing_table() {
         );
         let mut failures = Vec::new();
         for (sql, args) in &statements {
-            let findings = plans::check(&app.store.store.db, sql, args)
+            let findings = plans::check(app.store.store.db(), sql, args)
                 .await
                 .unwrap_or_else(|e| panic!("{b}: explain {sql}: {e}"));
             if !findings.is_empty() {

@@ -36,7 +36,7 @@ impl Desk {
             .unwrap()
             .generate(0..8)
             .unwrap();
-        let mut tx = t.store.db.begin().await.unwrap();
+        let mut tx = t.store.db().begin().await.unwrap();
         tx.insert_bank_batch(&bank).await.unwrap();
         tx.commit().await.unwrap();
         bankdesk_web::create_demo_users(&t.store).await.unwrap();
@@ -992,7 +992,7 @@ async fn with_the_exam_gate_on_only_agents_who_passed_get_the_skill() {
             },
         )
         .await;
-        let db = &d.app.store.store.db;
+        let db = d.app.store.store.db();
         // This month's chat exam (rows written directly: the exam's content is issue 6's).
         let now = bankdesk_store::now_ms();
         db.execute(

@@ -6,7 +6,7 @@ use super::trail::{Chain, Trail};
 use super::world::{CasePlan, CaseStep, ContactPlan, MAIL_BODY, MAIL_SUBJECT, REPLY_BODY, World};
 use anyhow::Context;
 use bankdesk_domain::audit::AuditEntry;
-use bankdesk_store::bulk::{self, Loader, LoaderOptions, Statement, TableLoad};
+use bankdesk_store::bulk::{self, LoaderOptions, Statement, TableLoad};
 use bankdesk_store::{Dialect, Store};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::ops::Range;
@@ -509,16 +509,14 @@ pub async fn load(store: &Store, w: Arc<World>, load: Load, what: &str) -> anyho
             Audit::Oldest { count, .. } => *count,
         };
     let bar = bar(len, what);
-    let dialect = store.db.dialect();
+    let dialect = store.dialect();
     let rebuild = load.rebuild_indexes;
-    let mut loader = Loader::open(
-        &store.db,
-        LoaderOptions {
+    let mut loader = store
+        .loader(LoaderOptions {
             sqlite_cache_mib: Some(LOAD_CACHE_MIB),
             trust_references: true,
-        },
-    )
-    .await?;
+        })
+        .await?;
     let dropped = if rebuild {
         loader.drop_indexes(&TABLES).await?
     } else {

@@ -12,13 +12,14 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bankdesk_desk::cases::{RegisterJson, register_csv_text, register_rows};
 use bankdesk_desk::time_param;
+use bankdesk_domain::Actor;
 use bankdesk_domain::calendar::Sla;
 use bankdesk_domain::case::{CaseStatus, CaseType, FormField};
 use bankdesk_domain::complaint::{ComplaintChannel, Complexity, RootCause};
 use bankdesk_domain::contact::{ContactChannel, Direction};
 use bankdesk_store::cases::{
     Case, CaseDetail, CaseFilter, CaseTypeEntry, DepartmentRow, ExtensionRow, HistoryRow,
-    LinkedContact, NewCase, NewComplaint, PauseRow, Reply, Staff,
+    LinkedContact, NewCase, NewComplaint, PauseRow, Reply,
 };
 use bankdesk_store::complaints::{ComplaintUpdate, Decision};
 use bankdesk_store::escalation::NotificationRow;
@@ -463,7 +464,7 @@ pub async fn create(
     let case = state
         .store
         .create_case(
-            &Staff::from(&who.user),
+            &Actor::from(&who.user),
             &NewCase {
                 customer_id: req.customer_id,
                 case_type: req.case_type,
@@ -495,7 +496,7 @@ pub async fn get(
 ) -> ApiResult<ApiJson<CaseDetailJson>> {
     let d = state
         .store
-        .case_detail(&Staff::from(&who.user), &id)
+        .case_detail(&Actor::from(&who.user), &id)
         .await?;
     Ok(ApiJson(detail_json(d, now())))
 }
@@ -544,7 +545,7 @@ pub async fn list(
     let rows = state
         .store
         .list_cases(
-            &Staff::from(&who.user),
+            &Actor::from(&who.user),
             &CaseFilter {
                 status: q.status,
                 department: q.department,
@@ -621,7 +622,7 @@ pub async fn transition(
     let case = state
         .store
         .transition_case(
-            &Staff::from(&who.user),
+            &Actor::from(&who.user),
             &id,
             req.to,
             &req.note,
@@ -665,7 +666,7 @@ pub async fn assign(
     let case = state
         .store
         .assign_case(
-            &Staff::from(&who.user),
+            &Actor::from(&who.user),
             &id,
             req.department.as_deref(),
             req.assignee.as_deref(),
@@ -701,7 +702,7 @@ pub async fn add_note(
 ) -> ApiResult<(StatusCode, ApiJson<HistoryJson>)> {
     let h = state
         .store
-        .add_case_note(&Staff::from(&who.user), &id, &req.text)
+        .add_case_note(&Actor::from(&who.user), &id, &req.text)
         .await?;
     Ok((StatusCode::CREATED, ApiJson(history_json(&h))))
 }
@@ -732,7 +733,7 @@ pub async fn link_contact(
 ) -> ApiResult<StatusCode> {
     state
         .store
-        .link_case_contact(&Staff::from(&who.user), &id, &req.contact_id)
+        .link_case_contact(&Actor::from(&who.user), &id, &req.contact_id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -761,7 +762,7 @@ pub async fn reply(
 ) -> ApiResult<(StatusCode, ApiJson<ReplyCreated>)> {
     let contact_id = state
         .store
-        .reply_to_customer(&Staff::from(&who.user), &id, &req.into())
+        .reply_to_customer(&Actor::from(&who.user), &id, &req.into())
         .await?;
     Ok((StatusCode::CREATED, ApiJson(ReplyCreated { contact_id })))
 }
@@ -791,7 +792,7 @@ pub async fn request_extension(
 ) -> ApiResult<(StatusCode, ApiJson<ExtensionJson>)> {
     let e = state
         .store
-        .request_extension(&Staff::from(&who.user), &id, &req.reason)
+        .request_extension(&Actor::from(&who.user), &id, &req.reason)
         .await?;
     Ok((StatusCode::CREATED, ApiJson(extension_json(e))))
 }
@@ -832,7 +833,7 @@ pub async fn approve_extension(
     let e = state
         .store
         .decide_extension(
-            &Staff::from(&who.user),
+            &Actor::from(&who.user),
             &id,
             &eid,
             Decision::Approve,
@@ -860,7 +861,7 @@ pub async fn reject_extension(
 ) -> ApiResult<ApiJson<ExtensionJson>> {
     let e = state
         .store
-        .decide_extension(&Staff::from(&who.user), &id, &eid, Decision::Reject, None)
+        .decide_extension(&Actor::from(&who.user), &id, &eid, Decision::Reject, None)
         .await?;
     Ok(ApiJson(extension_json(e)))
 }
@@ -901,7 +902,7 @@ pub async fn appraisal(
     let case = state
         .store
         .complaint_appraisal(
-            &Staff::from(&who.user),
+            &Actor::from(&who.user),
             &id,
             req.action == AppraisalAction::Start,
             &req.note,
@@ -954,7 +955,7 @@ pub async fn update_complaint(
     let case = state
         .store
         .update_complaint(
-            &Staff::from(&who.user),
+            &Actor::from(&who.user),
             &id,
             &ComplaintUpdate {
                 complexity: req.complexity,
@@ -999,7 +1000,7 @@ pub async fn merge(
     let case = state
         .store
         .merge_complaint(
-            &Staff::from(&who.user),
+            &Actor::from(&who.user),
             &id,
             &req.into,
             req.new_facts,

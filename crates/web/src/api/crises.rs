@@ -8,11 +8,11 @@ use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::view::rfc3339;
 use axum::extract::State;
 use axum::http::StatusCode;
+use bankdesk_domain::Actor;
 use bankdesk_domain::ErrorCode;
 use bankdesk_domain::crisis::{
     CrisisStatus, ReportTo, Severity, SignalInput, SignalStatus, parse_jsonl,
 };
-use bankdesk_store::cases::Staff;
 use bankdesk_store::crises::{
     CrisisDetail, CrisisEntry, CrisisEventRow, CrisisRow, CrisisUpdate, IngestReport, NewCrisis,
     Rejected, SignalRow,
@@ -176,7 +176,7 @@ pub async fn raise(
     let c = state
         .store
         .raise_crisis(
-            &Staff::from(&who.user),
+            &Actor::from(&who.user),
             &NewCrisis {
                 title: req.title,
                 severity: req.severity,
@@ -247,7 +247,7 @@ pub async fn add_action(
 ) -> ApiResult<(StatusCode, ApiJson<EventJson>)> {
     let e = state
         .store
-        .add_crisis_entry(&Staff::from(&who.user), &id, CrisisEntry::Action, &req.text)
+        .add_crisis_entry(&Actor::from(&who.user), &id, CrisisEntry::Action, &req.text)
         .await?;
     Ok((StatusCode::CREATED, ApiJson(event_json(e))))
 }
@@ -275,7 +275,7 @@ pub async fn add_report(
     let e = state
         .store
         .add_crisis_entry(
-            &Staff::from(&who.user),
+            &Actor::from(&who.user),
             &id,
             CrisisEntry::Report(req.to),
             &req.text,
@@ -316,7 +316,7 @@ pub async fn update(
     let c = state
         .store
         .update_crisis(
-            &Staff::from(&who.user),
+            &Actor::from(&who.user),
             &id,
             &CrisisUpdate {
                 severity: req.severity,
@@ -537,7 +537,7 @@ pub async fn link_signal(
     Ok(ApiJson(signal_json(
         state
             .store
-            .link_signal(&Staff::from(&who.user), &id, &req.crisis_id)
+            .link_signal(&Actor::from(&who.user), &id, &req.crisis_id)
             .await?,
     )))
 }

@@ -4,10 +4,11 @@
 
 use super::tests::Desk;
 use axum::http::StatusCode;
+use bankdesk_domain::Actor;
 use bankdesk_domain::calendar::end_of_day_ms;
 use bankdesk_domain::complaint::{ComplaintChannel, Complexity};
 use bankdesk_domain::crisis::parse_jsonl;
-use bankdesk_store::cases::{Case, NewCase, NewComplaint, Staff};
+use bankdesk_store::cases::{Case, NewCase, NewComplaint};
 use bankdesk_store::testing::backends;
 
 impl Desk {
@@ -21,7 +22,7 @@ impl Desk {
             .unwrap();
         self.store
             .store
-            .create_case(&Staff::from(&user), &n)
+            .create_case(&Actor::from(&user), &n)
             .await
             .unwrap()
     }
@@ -201,7 +202,7 @@ async fn the_register_and_the_crisis_board_are_for_oversight() {
 
         let s = &d.store.store;
         let comp_user = s.user_by_username("compliance01").await.unwrap().unwrap();
-        let actor = Staff::from(&comp_user).actor;
+        let actor = Actor::from(&comp_user);
         s.set_watch_words(&actor, &["示范银行".to_string()])
             .await
             .unwrap();

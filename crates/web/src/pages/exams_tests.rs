@@ -133,7 +133,7 @@ async fn an_agent_sits_the_monthly_exam_in_the_desktop() {
         let late_url = started.location().to_string();
         let attempt_id = late_url.trim_start_matches("/exam-attempts/");
         store
-            .db
+            .db()
             .execute(
                 "UPDATE exam_attempts SET deadline_ms = $1 WHERE id = $2",
                 &args![now_ms() - 120_000, attempt_id],

@@ -216,11 +216,7 @@ pub async fn approve(
         return page.csrf_refused();
     }
     let t = page.t;
-    match state
-        .store
-        .approve_export(&desk.actor(), &desk.user().roles, &id)
-        .await
-    {
+    match state.store.approve_export(&desk.actor(), &id).await {
         Ok(row) => {
             Redirect::to(&format!("/exports?approved={}", url_encode(&row.id))).into_response()
         }

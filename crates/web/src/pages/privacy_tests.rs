@@ -864,7 +864,7 @@ async fn the_audit_page_filters_pages_exports_and_shows_where_the_chain_breaks()
 
         d.store
             .store
-            .db
+            .db()
             .execute("UPDATE audit_log SET actor = 'nobody' WHERE seq = 3", &[])
             .await
             .unwrap();

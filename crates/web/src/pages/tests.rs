@@ -73,7 +73,7 @@ impl Desk {
 
     pub(super) async fn start_with(backend: &'static str, config: WebConfig) -> Desk {
         let store = fresh(backend).await;
-        let mut tx = store.store.db.begin().await.unwrap();
+        let mut tx = store.store.db().begin().await.unwrap();
         tx.insert_bank_batch(&fixture()).await.unwrap();
         tx.commit().await.unwrap();
         create_demo_users(&store.store).await.unwrap();

@@ -31,7 +31,7 @@ impl TestApp {
 
     pub async fn start_with(backend: &'static str, config: WebConfig) -> TestApp {
         let t = fresh(backend).await;
-        let mut tx = t.store.db.begin().await.unwrap();
+        let mut tx = t.store.db().begin().await.unwrap();
         tx.insert_bank_batch(&fixture()).await.unwrap();
         tx.commit().await.unwrap();
         bankdesk_web::create_demo_users(&t.store).await.unwrap();

@@ -1,13 +1,11 @@
-//! The one gate in front of customer data. [`Store::customer_access`] looks up the facts
-//! of the purpose, asks the domain rule, and writes the audit record (of the grant or of
-//! the refusal) in the transaction that then performs the read. Customer-data reads exist
-//! only as methods of [`Grant`], so no code path reads without passing the gate.
+//! The gate: [`Store::customer_access`] looks up the facts of the purpose, asks the
+//! domain rule, writes the audit record (of the grant or of the refusal) and raises
+//! insider-access alerts, and only then hands out a [`Grant`].
 
 use crate::audit::AuditRecord;
-use crate::bank::{AccountRow, CardRow, CaseRow, CustomerRow, HoldingRow, LoanRow, TransactionRow};
-use crate::contacts::{Actor, ContactWithNotes};
 use crate::{Store, StoreError, Tx, args, now_ms};
-use bankdesk_domain::access::{self, AccessDenied, Purpose, PurposeFacts, Requester};
+use bankdesk_domain::Actor;
+use bankdesk_domain::access::{self, AccessDenied, Purpose, PurposeFacts};
 use bankdesk_domain::alert::{self, AccessEvent, AlertKind};
 use bankdesk_domain::legal_order::{OrderFacts, OrderScope, OrderStatus, parse_scope};
 
@@ -42,27 +40,14 @@ impl Read {
     }
 }
 
-/// Everything on the 360 screen, unmasked; the presentation layer masks.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct Overview {
-    pub customer: CustomerRow,
-    pub phones: Vec<String>,
-    pub accounts: Vec<AccountRow>,
-    pub cards: Vec<CardRow>,
-    pub loans: Vec<LoanRow>,
-    pub holdings: Vec<HoldingRow>,
-    pub recent_transactions: Vec<TransactionRow>,
-    pub open_cases: Vec<CaseRow>,
-    pub recent_contacts: Vec<ContactWithNotes>,
-}
-
 /// Permission to read one customer's data for one purpose. It exists only after the
 /// access decision and its audit record have committed, so no customer data is ever read
 /// for a caller without a durable record of it. The reads then run in their own
 /// transaction: holding the audit chain's lock through them would serialise every read in
 /// the bank behind one lock. Each read consumes the grant.
 pub struct Grant {
-    pub(crate) db: crate::Db,
+    /// Private to the access module: a grant is made only by the gate.
+    pub(super) db: crate::Db,
     pub customer_id: String,
     pub purpose: Purpose,
     pub audit_seq: i64,
@@ -120,11 +105,7 @@ impl Store {
         let decision = match Purpose::parse(purpose) {
             Ok(p) => {
                 let facts = tx.purpose_facts(&p).await?;
-                let who = Requester {
-                    user_id: actor.user_id,
-                    department: actor.department,
-                };
-                let checked = access::check(&who, customer_id, &facts, read.order_scope(), now);
+                let checked = access::check(actor, customer_id, &facts, read.order_scope(), now);
                 if checked.is_ok()
                     && let Purpose::Contact(id) = &p
                 {
@@ -371,40 +352,10 @@ impl Tx {
 }
 
 impl Grant {
-    /// The 360 view: profile, products, the last `recent` transactions, open cases and the
-    /// last contacts with their notes.
-    pub async fn overview(self, recent: u32) -> Result<Overview, StoreError> {
-        let id = self.customer_id.as_str();
-        let mut snapshot = self.db.begin_read().await?;
-        let tx = &mut snapshot;
-        let overview = Overview {
-            customer: tx.customer_row(id).await?,
-            phones: tx.customer_phones(id).await?,
-            accounts: tx.accounts_of(id).await?,
-            cards: tx.cards_of(id).await?,
-            loans: tx.loans_of(id).await?,
-            holdings: tx.holdings_of(id).await?,
-            recent_transactions: tx.transactions_of(id, i64::MIN, i64::MAX, recent).await?,
-            open_cases: tx.open_cases_of(id).await?,
-            recent_contacts: tx.recent_contacts_of(id, 10).await?,
-        };
-        snapshot.commit().await?;
-        Ok(overview)
-    }
-
-    /// Statement lines in `[from_ms, to_ms)`, newest first, at most `limit`.
-    pub async fn transactions(
-        self,
-        from_ms: i64,
-        to_ms: i64,
-        limit: u32,
-    ) -> Result<Vec<TransactionRow>, StoreError> {
-        let mut snapshot = self.db.begin_read().await?;
-        let rows = snapshot
-            .transactions_of(&self.customer_id, from_ms, to_ms, limit)
-            .await?;
-        snapshot.commit().await?;
-        Ok(rows)
+    /// The audited transaction of a write the grant allows (a statement export request);
+    /// it gives no way to read the customer's rows.
+    pub(crate) async fn begin_audited(&self) -> Result<crate::audit::AuditedTx, StoreError> {
+        self.db.audited().await
     }
 }
 
