@@ -325,7 +325,7 @@ async fn render_orders(
         let orders = state.store.legal_orders(None, ORDERS).await?;
         Ok::<_, StoreError>((staff, orders))
     };
-    let (staff, orders) = loaded.await.or_page(&page, None)?;
+    let (staff, orders) = loaded.await.or_page(page, None)?;
     Ok(page.html(
         status,
         &OrdersTpl {

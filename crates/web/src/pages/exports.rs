@@ -173,7 +173,7 @@ async fn render<R: RoleSet>(
             .await?;
         Ok::<_, StoreError>((staff, pending, mine))
     };
-    let (staff, pending, mine) = loaded.await.or_page(&page, None)?;
+    let (staff, pending, mine) = loaded.await.or_page(page, None)?;
     let line = |e| ExportLine::new(ExportView::from(e), page.lang, &staff);
     Ok(page.html(
         status,

@@ -204,7 +204,7 @@ async fn render(
         .store
         .open_contacts_of(&desk.user().id)
         .await
-        .or_page(&page, None)?;
+        .or_page(page, None)?;
     let lang = page.lang;
     let open = contacts
         .into_iter()
