@@ -2,12 +2,11 @@
 //! department. Validation is shared with the API ([`validate_new_user`]), so both doors agree.
 
 use super::i18n::{Lang, Messages};
-use super::{Chrome, LangPrefs, Page, url_encode};
+use super::{Chrome, CsrfForm, LangPrefs, OrPage, Page, PageError, url_encode};
 use crate::AppState;
 use crate::auth::{Admin, Desk, hash_password};
 use crate::error::ApiError;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -133,11 +132,8 @@ async fn render(
     draft: Draft,
     error: Option<String>,
     notice: Option<String>,
-) -> Response {
-    let users = match state.store.users().await {
-        Ok(u) => u,
-        Err(e) => return page.store_error(e, None),
-    };
+) -> Result<Response, PageError> {
+    let users = state.store.users().await.or_page(page, None)?;
     let users = users
         .into_iter()
         .map(|u| UserLine {
@@ -151,7 +147,7 @@ async fn render(
             active: u.active,
         })
         .collect();
-    page.html(
+    Ok(page.html(
         status,
         &AdminTpl {
             t: page.t,
@@ -162,7 +158,7 @@ async fn render(
             error,
             notice,
         },
-    )
+    ))
 }
 
 fn empty_draft(lang: Lang) -> Draft {
@@ -179,7 +175,7 @@ pub async fn list(
     desk: Desk<Admin>,
     prefs: LangPrefs,
     Query(q): Query<AdminQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
     let notice = match (q.created, q.saved) {
         (Some(u), _) if username_shaped(&u) => Some(format!("{}{u}", page.t.user_created)),
@@ -192,14 +188,10 @@ pub async fn list(
 
 pub async fn create(
     State(state): State<AppState>,
-    desk: Desk<Admin>,
     prefs: LangPrefs,
-    Form(fields): Form<Fields>,
-) -> Response {
+    CsrfForm { desk, form: fields }: CsrfForm<Admin, Fields>,
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
-    if !desk.csrf_ok(field(&fields, "csrf")) {
-        return page.csrf_refused();
-    }
     let username = field(&fields, "username").trim();
     let display_name = field(&fields, "display_name").trim();
     let password = field(&fields, "password");
@@ -225,10 +217,7 @@ pub async fn create(
             return render(&state, &page, &desk, status, draft, Some(error), None).await;
         }
     };
-    let hash = match hash_password(password) {
-        Ok(h) => h,
-        Err(e) => return page.api_error(e, Some("/admin/users".into())),
-    };
+    let hash = hash_password(password).or_page(&page, Some("/admin/users"))?;
     let created = state
         .store
         .create_user(
@@ -243,8 +232,10 @@ pub async fn create(
         )
         .await;
     match created {
-        Ok(u) => Redirect::to(&format!("/admin/users?created={}", url_encode(&u.username)))
-            .into_response(),
+        Ok(u) => Ok(
+            Redirect::to(&format!("/admin/users?created={}", url_encode(&u.username)))
+                .into_response(),
+        ),
         Err(StoreError::Conflict(_)) => {
             let error = Some(page.t.err_username_taken.to_string());
             render(
@@ -258,21 +249,17 @@ pub async fn create(
             )
             .await
         }
-        Err(e) => page.store_error(e, Some("/admin/users".into())),
+        Err(e) => Err(PageError::new(&page, e, Some("/admin/users".into()))),
     }
 }
 
 pub async fn update(
     State(state): State<AppState>,
-    desk: Desk<Admin>,
     prefs: LangPrefs,
     Path(id): Path<String>,
-    Form(fields): Form<Fields>,
-) -> Response {
+    CsrfForm { desk, form: fields }: CsrfForm<Admin, Fields>,
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
-    if !desk.csrf_ok(field(&fields, "csrf")) {
-        return page.csrf_refused();
-    }
     let active = field(&fields, "active") == "on";
     let checked = match (checked_roles(&fields), department(&fields)) {
         (Some(roles), Ok(dept)) if !roles.is_empty() => {
@@ -299,9 +286,10 @@ pub async fn update(
         .update_user(&desk.user().username, &id, &roles, dept.as_deref(), active)
         .await
     {
-        Ok(u) => {
-            Redirect::to(&format!("/admin/users?saved={}", url_encode(&u.username))).into_response()
-        }
-        Err(e) => page.store_error(e, Some("/admin/users".into())),
+        Ok(u) => Ok(
+            Redirect::to(&format!("/admin/users?saved={}", url_encode(&u.username)))
+                .into_response(),
+        ),
+        Err(e) => Err(PageError::new(&page, e, Some("/admin/users".into()))),
     }
 }

@@ -5,7 +5,7 @@
 use super::customer::{CategoryGroup, category_groups};
 use super::format::bank_time;
 use super::i18n::Messages;
-use super::{Chrome, LangPrefs, Page, url_encode};
+use super::{Chrome, LangPrefs, OrPage, Page, PageError, url_encode};
 use crate::AppState;
 use crate::auth::{Desk, Service};
 use crate::view;
@@ -47,21 +47,19 @@ pub async fn page(
     desk: Desk<Service>,
     prefs: LangPrefs,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
-    let contact = match state.store.contact(&id).await {
-        Ok(c) => c,
-        Err(e) => return page.store_error(e, Some("/".into())),
-    };
+    let contact = state.store.contact(&id).await.or_page(&page, Some("/"))?;
     if let Err(e) = contact.may_do_after_call_work(&desk.user().id) {
-        return page.store_error(e, Some("/".into()));
+        return Err(PageError::new(&page, e, Some("/".into())));
     }
-    let notes = match state.store.contact_notes(&id).await {
-        Ok(n) => n,
-        Err(e) => return page.store_error(e, Some("/".into())),
-    };
+    let notes = state
+        .store
+        .contact_notes(&id)
+        .await
+        .or_page(&page, Some("/"))?;
     let lang = page.lang;
-    page.html(
+    Ok(page.html(
         StatusCode::OK,
         &AfterCallTpl {
             t: page.t,
@@ -85,5 +83,5 @@ pub async fn page(
             wrap_action: format!("/contacts/{}/wrap-up", url_encode(&contact.id)),
             categories: category_groups(&state.store.wrap_up, lang),
         },
-    )
+    ))
 }

@@ -5,7 +5,7 @@
 
 use super::format::{bank_second, day_after};
 use super::i18n::Messages;
-use super::{Chrome, LangPrefs, Page, Person, Staff, url_encode};
+use super::{Chrome, LangPrefs, OrPage, Page, PageError, Person, Staff, url_encode};
 use crate::AppState;
 use crate::auth::{Compliance, Desk};
 use crate::download::csv_file;
@@ -152,7 +152,7 @@ pub async fn page(
     desk: Desk<Compliance>,
     prefs: LangPrefs,
     Query(q): Query<AuditPageQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
     let t = page.t;
     // The whole chain is walked on every view: a break must show the moment it exists.
@@ -164,7 +164,7 @@ pub async fn page(
                 _ => page.lang.chain_ok(v.entries),
             },
         },
-        Err(e) => return page.store_error(e, None),
+        Err(e) => return Err(PageError::new(&page, e, None)),
     };
     let evidence = q.seqs();
     let before = q.before.trim();
@@ -182,14 +182,11 @@ pub async fn page(
     let (entries, error) = match search {
         Ok(s) => match s.run(&state).await {
             Ok(rows) => (rows, None),
-            Err(e) => return page.store_error(e, None),
+            Err(e) => return Err(PageError::new(&page, e, None)),
         },
         Err(text) => (Vec::new(), Some(text)),
     };
-    let staff = match Staff::load(&state).await {
-        Ok(s) => s,
-        Err(e) => return page.store_error(e, None),
-    };
+    let staff = Staff::load(&state).await.or_page(&page, None)?;
     let filters = q.query_string();
     let with = |extra: String| {
         let qs = [filters.as_str(), extra.as_str()]
@@ -231,7 +228,7 @@ pub async fn page(
     } else {
         StatusCode::OK
     };
-    page.html(
+    Ok(page.html(
         status,
         &AuditTpl {
             t,
@@ -246,7 +243,7 @@ pub async fn page(
             older_url,
             csv_url,
         },
-    )
+    ))
 }
 
 /// What the page shows: a page of the filtered log, or an alert's evidence records.
@@ -285,21 +282,21 @@ pub async fn csv(
     desk: Desk<Compliance>,
     prefs: LangPrefs,
     Query(q): Query<AuditPageQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     match export_csv(&state.store, &desk.user().username, &q.filters())
         .await
         .map_err(ApiError::from)
     {
-        Ok(csv) => csv_file("audit.csv", csv),
+        Ok(csv) => Ok(csv_file("audit.csv", csv)),
         Err(e) => {
             let page = Page::user(&state, &prefs, &desk).await;
             let back = Some(format!("/compliance/audit?{}", q.query_string()));
-            if e.code == ErrorCode::InvalidField {
+            Err(if e.code == ErrorCode::InvalidField {
                 let (status, title) = (StatusCode::BAD_REQUEST, page.t.err_invalid_title);
-                page.message(status, title, page.t.err_filter_date, back)
+                PageError::message(&page, status, title, page.t.err_filter_date, back)
             } else {
-                page.api_error(e, back)
-            }
+                PageError::new(&page, e, back)
+            })
         }
     }
 }

@@ -4,14 +4,13 @@
 
 use super::format::{bank_day, bank_time, day_end_ms, day_start_ms};
 use super::i18n::{Lang, Messages};
-use super::{Chrome, CsrfForm, LangPrefs, Page, id_shaped, url_encode};
+use super::{Chrome, CsrfForm, LangPrefs, OrPage, Page, PageError, id_shaped, url_encode};
 use crate::AppState;
 use crate::auth::{CaseStaff, Desk, Oversight, RoleSet};
 use crate::download::csv_file;
 use crate::error::ApiResult;
 use crate::view::rfc3339;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -46,14 +45,16 @@ fn oversees(roles: &[Role]) -> bool {
 }
 
 /// A refused change as a page: the rule's reason in the user's words where we have them.
-fn refused(page: &Page, e: StoreError, back: String) -> Response {
+fn refused(page: &Page, e: StoreError, back: String) -> PageError {
     let t = page.t;
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
     match e {
         StoreError::Refused {
             code: ErrorCode::IllegalTransition,
             ..
-        } => page.message(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        } => PageError::message(
+            page,
+            status,
             t.err_conflict_title,
             t.err_illegal_transition,
             Some(back),
@@ -61,8 +62,9 @@ fn refused(page: &Page, e: StoreError, back: String) -> Response {
         StoreError::Refused {
             code: ErrorCode::Recused,
             ..
-        } => page.message(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        } => PageError::message(
+            page,
+            status,
             t.err_forbidden_title,
             t.err_recused,
             Some(back),
@@ -70,13 +72,8 @@ fn refused(page: &Page, e: StoreError, back: String) -> Response {
         StoreError::Refused {
             code: ErrorCode::RuleRefused,
             message,
-        } => page.message(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            t.err_invalid_title,
-            &message,
-            Some(back),
-        ),
-        other => page.store_error(other, Some(back)),
+        } => PageError::message(page, status, t.err_invalid_title, message, Some(back)),
+        other => PageError::new(page, other, Some(back)),
     }
 }
 
@@ -158,7 +155,7 @@ pub async fn list(
     desk: Desk,
     prefs: LangPrefs,
     Query(q): Query<ListQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
     let user = desk.user();
     let department = q.department.filter(|d| !d.is_empty());
@@ -186,7 +183,7 @@ pub async fn list(
     };
     let (names, departments, cases) = match loaded.await {
         Ok(l) => l,
-        Err(e) => return refused(&page, e, "/cases".into()),
+        Err(e) => return Err(refused(&page, e, "/cases".into())),
     };
     let t = page.t;
     let everyone = oversees(&user.roles);
@@ -220,7 +217,7 @@ pub async fn list(
         label: page.lang.case_status(s.as_str()),
         selected: status == Some(*s),
     }));
-    page.html(
+    Ok(page.html(
         StatusCode::OK,
         &ListTpl {
             t,
@@ -233,7 +230,7 @@ pub async fn list(
                 .map(|c| CaseLine::new(c, page.lang, &names, now))
                 .collect(),
         },
-    )
+    ))
 }
 
 struct HistoryLine {
@@ -321,7 +318,7 @@ pub async fn page(
     prefs: LangPrefs,
     Path(id): Path<String>,
     Query(q): Query<CaseQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
     let user = desk.user();
     let loaded = async {
@@ -331,7 +328,7 @@ pub async fn page(
     };
     let (d, departments) = match loaded.await {
         Ok(l) => l,
-        Err(e) => return refused(&page, e, "/cases".into()),
+        Err(e) => return Err(refused(&page, e, "/cases".into())),
     };
     let lang = page.lang;
     let t = page.t;
@@ -474,38 +471,32 @@ pub async fn page(
         notice: id_shaped(q.saved).map(|_| t.case_saved.to_string()),
         base,
     };
-    page.html(StatusCode::OK, &tpl)
+    Ok(page.html(StatusCode::OK, &tpl))
 }
 
 fn saved(id: &str) -> Response {
     Redirect::to(&format!("{}?saved=1", case_url(id))).into_response()
 }
 
-/// What every form that changes a case does around its store call: refuse a bad CSRF
-/// token before anything happens, run `change` as the desk's user, then show the case
-/// again, or why the change was refused.
+/// What every form that changes a case does around its store call (the CSRF check is
+/// done by [`CsrfForm`]): run `change` as the desk's user, then show the case again, or
+/// why the change was refused.
 async fn change_case<R: RoleSet, T>(
     state: &AppState,
     desk: &Desk<R>,
     prefs: &LangPrefs,
     id: &str,
-    csrf: &str,
     change: impl AsyncFnOnce(&Store, &Worker<'_>) -> Result<T, StoreError>,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = Page::user(state, prefs, desk).await;
-    if !desk.csrf_ok(csrf) {
-        return page.csrf_refused();
-    }
     match change(&state.store, &Worker::from(desk.user())).await {
-        Ok(_) => saved(id),
-        Err(e) => refused(&page, e, case_url(id)),
+        Ok(_) => Ok(saved(id)),
+        Err(e) => Err(refused(&page, e, case_url(id))),
     }
 }
 
 #[derive(Deserialize)]
 pub struct MoveForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     to: String,
     #[serde(default)]
@@ -518,18 +509,17 @@ pub struct MoveForm {
 /// Moves the case; resolving sends the answer in `reply` to the customer.
 pub async fn move_case(
     State(state): State<AppState>,
-    desk: Desk<CaseStaff>,
     prefs: LangPrefs,
     Path(id): Path<String>,
-    Form(f): Form<MoveForm>,
-) -> Response {
+    CsrfForm { desk, form: f }: CsrfForm<CaseStaff, MoveForm>,
+) -> Result<Response, PageError> {
     let reply = Some(f.reply.trim())
         .filter(|r| !r.is_empty())
         .map(|text| Reply {
             text: text.to_string(),
             channel: ContactChannel::Outbound,
         });
-    change_case(&state, &desk, &prefs, &id, &f.csrf, async |store, who| {
+    change_case(&state, &desk, &prefs, &id, async |store, who| {
         let to = CaseStatus::parse(&f.to).ok_or_else(|| StoreError::Refused {
             code: ErrorCode::IllegalTransition,
             message: format!("no status {}", f.to),
@@ -544,8 +534,6 @@ pub async fn move_case(
 #[derive(Deserialize)]
 pub struct AssignForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     department: String,
     #[serde(default)]
     assignee: String,
@@ -556,14 +544,13 @@ pub struct AssignForm {
 
 pub async fn assign(
     State(state): State<AppState>,
-    desk: Desk<CaseStaff>,
     prefs: LangPrefs,
     Path(id): Path<String>,
-    Form(f): Form<AssignForm>,
-) -> Response {
+    CsrfForm { desk, form: f }: CsrfForm<CaseStaff, AssignForm>,
+) -> Result<Response, PageError> {
     let given = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
     let (department, assignee) = (given(&f.department), given(&f.assignee));
-    change_case(&state, &desk, &prefs, &id, &f.csrf, async |store, who| {
+    change_case(&state, &desk, &prefs, &id, async |store, who| {
         store
             .assign_case(
                 who,
@@ -581,19 +568,16 @@ pub async fn assign(
 #[derive(Deserialize)]
 pub struct TextForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     text: String,
 }
 
 pub async fn add_note(
     State(state): State<AppState>,
-    desk: Desk<CaseStaff>,
     prefs: LangPrefs,
     Path(id): Path<String>,
-    Form(f): Form<TextForm>,
-) -> Response {
-    change_case(&state, &desk, &prefs, &id, &f.csrf, async |store, who| {
+    CsrfForm { desk, form: f }: CsrfForm<CaseStaff, TextForm>,
+) -> Result<Response, PageError> {
+    change_case(&state, &desk, &prefs, &id, async |store, who| {
         store.add_case_note(who, &id, &f.text).await
     })
     .await
@@ -601,12 +585,11 @@ pub async fn add_note(
 
 pub async fn request_extension(
     State(state): State<AppState>,
-    desk: Desk<CaseStaff>,
     prefs: LangPrefs,
     Path(id): Path<String>,
-    Form(f): Form<TextForm>,
-) -> Response {
-    change_case(&state, &desk, &prefs, &id, &f.csrf, async |store, who| {
+    CsrfForm { desk, form: f }: CsrfForm<CaseStaff, TextForm>,
+) -> Result<Response, PageError> {
+    change_case(&state, &desk, &prefs, &id, async |store, who| {
         store.request_extension(who, &id, &f.text).await
     })
     .await
@@ -615,21 +598,18 @@ pub async fn request_extension(
 #[derive(Deserialize)]
 pub struct ApproveForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     approval_ref: String,
 }
 
 /// A superior signs an extension off: the deadline moves and the complainant is told.
 pub async fn approve_extension(
     State(state): State<AppState>,
-    desk: Desk<Oversight>,
     prefs: LangPrefs,
     Path((id, eid)): Path<(String, String)>,
-    Form(f): Form<ApproveForm>,
-) -> Response {
+    CsrfForm { desk, form: f }: CsrfForm<Oversight, ApproveForm>,
+) -> Result<Response, PageError> {
     let reference = Some(f.approval_ref.trim()).filter(|r| !r.is_empty());
-    change_case(&state, &desk, &prefs, &id, &f.csrf, async |store, who| {
+    change_case(&state, &desk, &prefs, &id, async |store, who| {
         store
             .decide_extension(who, &id, &eid, Decision::Approve, reference)
             .await
@@ -640,8 +620,6 @@ pub async fn approve_extension(
 #[derive(Deserialize)]
 pub struct AppraisalForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     action: String,
     #[serde(default)]
     note: String,
@@ -649,12 +627,11 @@ pub struct AppraisalForm {
 
 pub async fn appraisal(
     State(state): State<AppState>,
-    desk: Desk<CaseStaff>,
     prefs: LangPrefs,
     Path(id): Path<String>,
-    Form(f): Form<AppraisalForm>,
-) -> Response {
-    change_case(&state, &desk, &prefs, &id, &f.csrf, async |store, who| {
+    CsrfForm { desk, form: f }: CsrfForm<CaseStaff, AppraisalForm>,
+) -> Result<Response, PageError> {
+    change_case(&state, &desk, &prefs, &id, async |store, who| {
         store
             .complaint_appraisal(who, &id, f.action == "start", &f.note, None)
             .await
@@ -707,16 +684,15 @@ pub async fn register(
     desk: Desk<Oversight>,
     prefs: LangPrefs,
     Query(q): Query<RegisterQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
-    let rows = match register_of(&state.store, &desk.user().username, &q).await {
-        Ok(r) => r,
-        Err(e) => return page.api_error(e, Some("/complaints".into())),
-    };
+    let rows = register_of(&state.store, &desk.user().username, &q)
+        .await
+        .or_page(&page, Some("/complaints"))?;
     let lang = page.lang;
     let from = q.from.clone().unwrap_or_default();
     let to = q.to.clone().unwrap_or_default();
-    page.html(
+    Ok(page.html(
         StatusCode::OK,
         &RegisterTpl {
             t: page.t,
@@ -748,7 +724,7 @@ pub async fn register(
                 })
                 .collect(),
         },
-    )
+    ))
 }
 
 /// The register as CSV, with the same period.
@@ -757,12 +733,12 @@ pub async fn register_csv(
     desk: Desk<Oversight>,
     prefs: LangPrefs,
     Query(q): Query<RegisterQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
-    match register_of(&state.store, &desk.user().username, &q).await {
-        Ok(rows) => csv_file("complaints.csv", register_csv_text(rows)),
-        Err(e) => page.api_error(e, Some("/complaints".into())),
-    }
+    let rows = register_of(&state.store, &desk.user().username, &q)
+        .await
+        .or_page(&page, Some("/complaints"))?;
+    Ok(csv_file("complaints.csv", register_csv_text(rows)))
 }
 
 struct CrisisLine {
@@ -806,15 +782,12 @@ pub async fn board(
     State(state): State<AppState>,
     desk: Desk<Oversight>,
     prefs: LangPrefs,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
-    let b = match state.store.crisis_board().await {
-        Ok(b) => b,
-        Err(e) => return page.store_error(e, None),
-    };
+    let b = state.store.crisis_board().await.or_page(&page, None)?;
     let lang = page.lang;
     let time = |ms: i64| bank_time(&rfc3339(ms, None));
-    page.html(
+    Ok(page.html(
         StatusCode::OK,
         &BoardTpl {
             t: page.t,
@@ -853,30 +826,24 @@ pub async fn board(
                 })
                 .collect(),
         },
-    )
+    ))
 }
 
 pub async fn dismiss_signal(
     State(state): State<AppState>,
-    desk: Desk<Oversight>,
     prefs: LangPrefs,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
-) -> Response {
+    CsrfForm { desk, .. }: CsrfForm<Oversight>,
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
-    if !desk.csrf_ok(&f.csrf) {
-        return page.csrf_refused();
-    }
     match state.store.dismiss_signal(&desk.actor(), &id).await {
-        Ok(_) => Redirect::to("/crises").into_response(),
-        Err(e) => refused(&page, e, "/crises".into()),
+        Ok(_) => Ok(Redirect::to("/crises").into_response()),
+        Err(e) => Err(refused(&page, e, "/crises".into())),
     }
 }
 
 #[derive(Deserialize)]
 pub struct RaiseForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     title: String,
     signal_id: Option<String>,
@@ -886,14 +853,10 @@ pub struct RaiseForm {
 /// Raises a signal or a case to a crisis owned by the caller.
 pub async fn raise(
     State(state): State<AppState>,
-    desk: Desk<Oversight>,
     prefs: LangPrefs,
-    Form(f): Form<RaiseForm>,
-) -> Response {
+    CsrfForm { desk, form: f }: CsrfForm<Oversight, RaiseForm>,
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
-    if !desk.csrf_ok(&f.csrf) {
-        return page.csrf_refused();
-    }
     let n = NewCrisis {
         title: f.title,
         signal_id: f.signal_id.filter(|s| !s.is_empty()),
@@ -905,8 +868,8 @@ pub async fn raise(
         .raise_crisis(&Worker::from(desk.user()), &n)
         .await
     {
-        Ok(c) => Redirect::to(&format!("/crises/{}", url_encode(&c.id))).into_response(),
-        Err(e) => refused(&page, e, "/crises".into()),
+        Ok(c) => Ok(Redirect::to(&format!("/crises/{}", url_encode(&c.id))).into_response()),
+        Err(e) => Err(refused(&page, e, "/crises".into())),
     }
 }
 
@@ -943,17 +906,18 @@ pub async fn crisis(
     desk: Desk<Oversight>,
     prefs: LangPrefs,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
-    let d = match state.store.crisis_detail(&id).await {
-        Ok(d) => d,
-        Err(e) => return page.store_error(e, Some("/crises".into())),
-    };
+    let d = state
+        .store
+        .crisis_detail(&id)
+        .await
+        .or_page(&page, Some("/crises"))?;
     let lang = page.lang;
     let time = |ms: i64| bank_time(&rfc3339(ms, None));
     let status = CrisisStatus::parse(&d.crisis.status);
     let base = format!("/crises/{}", url_encode(&d.crisis.id));
-    page.html(
+    Ok(page.html(
         StatusCode::OK,
         &CrisisTpl {
             t: page.t,
@@ -1016,13 +980,11 @@ pub async fn crisis(
                 .collect(),
             base,
         },
-    )
+    ))
 }
 
 #[derive(Deserialize)]
 pub struct EntryForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     text: String,
     /// Set for a report upward; empty for an action.
@@ -1036,15 +998,11 @@ pub struct EntryForm {
 /// Adds an action or a report to the timeline, or changes the status.
 pub async fn crisis_entry(
     State(state): State<AppState>,
-    desk: Desk<Oversight>,
     prefs: LangPrefs,
     Path(id): Path<String>,
-    Form(f): Form<EntryForm>,
-) -> Response {
+    CsrfForm { desk, form: f }: CsrfForm<Oversight, EntryForm>,
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
-    if !desk.csrf_ok(&f.csrf) {
-        return page.csrf_refused();
-    }
     let who = Worker::from(desk.user());
     let back = format!("/crises/{}", url_encode(&id));
     let done = match (CrisisStatus::parse(&f.status), ReportTo::parse(&f.to)) {
@@ -1074,7 +1032,7 @@ pub async fn crisis_entry(
             .map(|_| ()),
     };
     match done {
-        Ok(()) => Redirect::to(&back).into_response(),
-        Err(e) => refused(&page, e, back),
+        Ok(()) => Ok(Redirect::to(&back).into_response()),
+        Err(e) => Err(refused(&page, e, back)),
     }
 }

@@ -4,11 +4,12 @@
 
 use super::format::{bank_day, bank_time, day_end_ms, day_start_ms, last_day};
 use super::i18n::{Lang, Messages};
-use super::{Chrome, CsrfForm, LangPrefs, Page, Person, Staff, id_shaped, url_encode};
+use super::{
+    Chrome, CsrfForm, LangPrefs, OrPage, Page, PageError, Person, Staff, id_shaped, url_encode,
+};
 use crate::AppState;
 use crate::auth::{Compliance, Desk};
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -107,7 +108,7 @@ pub async fn alerts(
     desk: Desk<Compliance>,
     prefs: LangPrefs,
     Query(q): Query<AlertsQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
     let loaded = async {
         let staff = Staff::load(&state).await?;
@@ -118,12 +119,9 @@ pub async fn alerts(
             .await?;
         Ok::<_, StoreError>((staff, open, acknowledged))
     };
-    let (staff, open, acknowledged) = match loaded.await {
-        Ok(l) => l,
-        Err(e) => return page.store_error(e, None),
-    };
+    let (staff, open, acknowledged) = loaded.await.or_page(&page, None)?;
     let line = |a| AlertLine::new(AlertView::from(a), page.lang, &staff);
-    page.html(
+    Ok(page.html(
         StatusCode::OK,
         &AlertsTpl {
             t: page.t,
@@ -133,13 +131,11 @@ pub async fn alerts(
             acknowledged: acknowledged.into_iter().map(line).collect(),
             notice: id_shaped(q.updated).map(|id| format!("{}{id}", page.t.alert_updated)),
         },
-    )
+    ))
 }
 
 #[derive(Deserialize)]
 pub struct AlertForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     status: String,
 }
@@ -147,25 +143,22 @@ pub struct AlertForm {
 /// Acknowledges or closes an alert (the store audits it); an alert is never reopened.
 pub async fn update_alert(
     State(state): State<AppState>,
-    desk: Desk<Compliance>,
     prefs: LangPrefs,
     Path(id): Path<String>,
-    Form(f): Form<AlertForm>,
-) -> Response {
+    CsrfForm { desk, form: f }: CsrfForm<Compliance, AlertForm>,
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
-    if !desk.csrf_ok(&f.csrf) {
-        return page.csrf_refused();
-    }
     let status = match AlertStatus::parse(&f.status) {
         Some(s @ (AlertStatus::Acknowledged | AlertStatus::Closed)) => s,
         _ => {
             let (status, t) = (StatusCode::BAD_REQUEST, page.t);
-            return page.message(
+            return Err(PageError::message(
+                &page,
                 status,
                 t.err_invalid_title,
                 t.err_alert_status,
                 Some("/compliance".into()),
-            );
+            ));
         }
     };
     match state
@@ -173,8 +166,10 @@ pub async fn update_alert(
         .set_alert_status(&desk.actor(), &id, status)
         .await
     {
-        Ok(()) => Redirect::to(&format!("/compliance?updated={}", url_encode(&id))).into_response(),
-        Err(e) => page.store_error(e, Some("/compliance".into())),
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/compliance?updated={}", url_encode(&id))).into_response())
+        }
+        Err(e) => Err(PageError::new(&page, e, Some("/compliance".into()))),
     }
 }
 
@@ -304,7 +299,7 @@ pub async fn orders(
     desk: Desk<Compliance>,
     prefs: LangPrefs,
     Query(q): Query<OrdersQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
     let t = page.t;
     let notice = match (id_shaped(q.registered), id_shaped(q.verified)) {
@@ -324,17 +319,14 @@ async fn render_orders(
     draft: Draft,
     error: Option<&'static str>,
     notice: Option<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let loaded = async {
         let staff = Staff::load(state).await?;
         let orders = state.store.legal_orders(None, ORDERS).await?;
         Ok::<_, StoreError>((staff, orders))
     };
-    let (staff, orders) = match loaded.await {
-        Ok(l) => l,
-        Err(e) => return page.store_error(e, None),
-    };
-    page.html(
+    let (staff, orders) = loaded.await.or_page(page, None)?;
+    Ok(page.html(
         status,
         &OrdersTpl {
             t: page.t,
@@ -348,7 +340,7 @@ async fn render_orders(
             error,
             notice,
         },
-    )
+    ))
 }
 
 /// The form fields, as pairs: the scope checkboxes repeat one name.
@@ -397,14 +389,10 @@ fn typed(t: &'static Messages, fields: &Fields) -> Result<Typed, &'static str> {
 
 pub async fn register_order(
     State(state): State<AppState>,
-    desk: Desk<Compliance>,
     prefs: LangPrefs,
-    Form(fields): Form<Fields>,
-) -> Response {
+    CsrfForm { desk, form: fields }: CsrfForm<Compliance, Fields>,
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
-    if !desk.csrf_ok(field(&fields, "csrf")) {
-        return page.csrf_refused();
-    }
     let t = page.t;
     let draft = Draft::new(page.lang, &fields);
     let bad = StatusCode::BAD_REQUEST;
@@ -424,11 +412,11 @@ pub async fn register_order(
         valid_until_ms: typed.valid_until_ms,
     };
     match state.store.register_order(&desk.actor(), &order).await {
-        Ok(o) => Redirect::to(&format!(
+        Ok(o) => Ok(Redirect::to(&format!(
             "/compliance/orders?registered={}",
             url_encode(&o.id)
         ))
-        .into_response(),
+        .into_response()),
         Err(StoreError::Invalid(f)) => {
             let text = match f.field {
                 "issuer" => t.err_issuer,
@@ -439,7 +427,7 @@ pub async fn register_order(
             };
             render_orders(&state, &page, &desk, bad, draft, Some(text), None).await
         }
-        Err(e) => page.store_error(e, Some("/compliance/orders".into())),
+        Err(e) => Err(PageError::new(&page, e, Some("/compliance/orders".into()))),
     }
 }
 
@@ -447,23 +435,19 @@ pub async fn register_order(
 /// and the register says so.
 pub async fn verify_order(
     State(state): State<AppState>,
-    desk: Desk<Compliance>,
     prefs: LangPrefs,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
-) -> Response {
+    CsrfForm { desk, .. }: CsrfForm<Compliance>,
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
-    if !desk.csrf_ok(&f.csrf) {
-        return page.csrf_refused();
-    }
     let t = page.t;
     let refused = match state.store.verify_order(&desk.actor(), &id).await {
         Ok(o) => {
-            return Redirect::to(&format!(
+            return Ok(Redirect::to(&format!(
                 "/compliance/orders?verified={}",
                 url_encode(&o.id)
             ))
-            .into_response();
+            .into_response());
         }
         Err(StoreError::Refused {
             code: ErrorCode::SamePerson,
@@ -473,7 +457,7 @@ pub async fn verify_order(
             code: ErrorCode::Conflict,
             ..
         }) => (StatusCode::CONFLICT, t.err_order_not_pending),
-        Err(e) => return page.store_error(e, Some("/compliance/orders".into())),
+        Err(e) => return Err(PageError::new(&page, e, Some("/compliance/orders".into()))),
     };
     let draft = Draft::new(page.lang, &Vec::new());
     render_orders(

@@ -9,12 +9,14 @@
 use super::after_call;
 use super::format::{amount_class, bank_time, money, nav, percent, signed_money, signed_percent};
 use super::i18n::{Lang, Messages, PurposeKind};
-use super::{Chrome, CsrfForm, LangPrefs, Page, handles_contacts, id_shaped, url_encode};
+use super::{
+    Chrome, CsrfForm, LangPrefs, NoFields, OrPage, Page, PageError, handles_contacts, id_shaped,
+    url_encode,
+};
 use crate::AppState;
 use crate::auth::{Desk, Service};
 use crate::view::{self, OverviewView};
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -310,7 +312,7 @@ pub async fn page(
     prefs: LangPrefs,
     Path(id): Path<String>,
     Query(q): Query<PurposeQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
     let grant = match state
         .store
@@ -326,30 +328,24 @@ pub async fn page(
         Ok(g) => g,
         Err(StoreError::Denied(d)) => {
             if let Some(url) = after_call_of(&state, &desk, q.purpose.as_deref()).await {
-                return Redirect::to(&url).into_response();
+                return Ok(Redirect::to(&url).into_response());
             }
             return refusal(&state, &page, &desk, &id, d).await;
         }
-        Err(e) => return page.store_error(e, Some("/".into())),
+        Err(e) => return Err(PageError::new(&page, e, Some("/".into()))),
     };
     let purpose = grant.purpose.clone();
-    let (overview, entries) = match grant
+    let (overview, entries) = grant
         .overview_with_timeline(RECENT_TRANSACTIONS, TIMELINE_CONTACTS)
         .await
-    {
-        Ok(o) => o,
-        Err(e) => return page.store_error(e, Some("/".into())),
-    };
+        .or_page(&page, Some("/"))?;
     let today = view::today();
     let v = OverviewView::build(&overview, today);
     let lang = page.lang;
     // The contact itself, not its line in the timeline: the timeline holds the last few
     // contacts only, and the identity state must be the one the store checks.
     let contact = match &purpose {
-        Purpose::Contact(ct) => match state.store.contact(ct).await {
-            Ok(c) => Some(c),
-            Err(e) => return page.store_error(e, Some("/".into())),
-        },
+        Purpose::Contact(ct) => Some(state.store.contact(ct).await.or_page(&page, Some("/"))?),
         _ => None,
     };
     let current = contact.as_ref().map(|c| Current {
@@ -408,7 +404,7 @@ pub async fn page(
         export_basis: lang.export_basis(ExportBasis::CustomerRequest.as_str()),
         exported: id_shaped(q.exported),
     };
-    page.html(StatusCode::OK, &tpl)
+    Ok(page.html(StatusCode::OK, &tpl))
 }
 
 /// The after-call work page, when the refused purpose is the agent's own call that the
@@ -430,20 +426,21 @@ async fn refusal(
     desk: &Desk,
     customer_id: &str,
     denied: AccessDenied,
-) -> Response {
+) -> Result<Response, PageError> {
     let can_open = handles_contacts(&desk.user().roles);
-    let resume = match state.store.open_contacts_of(&desk.user().id).await {
-        Ok(list) => list
-            .into_iter()
-            .filter(|c| c.customer_id.as_deref() == Some(customer_id))
-            .map(|c| ResumeLine {
-                url: customer_url(customer_id, &c.id),
-                id: c.id,
-            })
-            .collect(),
-        Err(e) => return page.store_error(e, Some("/".into())),
-    };
-    page.html(
+    let resume = state
+        .store
+        .open_contacts_of(&desk.user().id)
+        .await
+        .or_page(page, Some("/"))?
+        .into_iter()
+        .filter(|c| c.customer_id.as_deref() == Some(customer_id))
+        .map(|c| ResumeLine {
+            url: customer_url(customer_id, &c.id),
+            id: c.id,
+        })
+        .collect();
+    Ok(page.html(
         StatusCode::FORBIDDEN,
         &RefusalTpl {
             t: page.t,
@@ -455,7 +452,7 @@ async fn refusal(
                 .then(|| format!("/customers/{}/contacts", url_encode(customer_id))),
             resume,
         },
-    )
+    ))
 }
 
 fn header(v: &OverviewView, lang: Lang) -> Header {
@@ -705,14 +702,12 @@ fn timeline(
 /// their 360 page for it.
 pub async fn open_contact(
     State(state): State<AppState>,
-    desk: Desk<Service>,
     prefs: LangPrefs,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
-) -> Response {
-    if !desk.csrf_ok(&f.csrf) {
-        return Page::user(&state, &prefs, &desk).await.csrf_refused();
-    }
+    CsrfForm { desk, .. }: CsrfForm<Service, NoFields>,
+) -> Result<Response, PageError> {
+    let page = Page::user(&state, &prefs, &desk).await;
+    let back = Some("/".to_string());
     match state
         .store
         .open_contact(
@@ -723,23 +718,17 @@ pub async fn open_contact(
         )
         .await
     {
-        Ok(c) => Redirect::to(&customer_url(&id, &c.id)).into_response(),
+        Ok(c) => Ok(Redirect::to(&customer_url(&id, &c.id)).into_response()),
         // The store reports an unknown customer as an invalid field of the request.
         Err(StoreError::Invalid(f)) if f.field == "customer_id" => {
-            Page::user(&state, &prefs, &desk)
-                .await
-                .store_error(StoreError::NotFound, Some("/".into()))
+            Err(PageError::new(&page, StoreError::NotFound, back))
         }
-        Err(e) => Page::user(&state, &prefs, &desk)
-            .await
-            .store_error(e, Some("/".into())),
+        Err(e) => Err(PageError::new(&page, e, back)),
     }
 }
 
 #[derive(Deserialize)]
 pub struct NoteForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     text: String,
 }
@@ -748,24 +737,19 @@ pub struct NoteForm {
 /// page (header and purpose in view), where the note now stands in the timeline.
 pub async fn add_note(
     State(state): State<AppState>,
-    desk: Desk<Service>,
     prefs: LangPrefs,
     Path(id): Path<String>,
-    Form(f): Form<NoteForm>,
-) -> Response {
-    if !desk.csrf_ok(&f.csrf) {
-        return Page::user(&state, &prefs, &desk).await.csrf_refused();
-    }
+    CsrfForm { desk, form: f }: CsrfForm<Service, NoteForm>,
+) -> Result<Response, PageError> {
+    let page = Page::user(&state, &prefs, &desk).await;
     let done = state
         .store
         .add_contact_note(&desk.actor(), &id, &f.text)
         .await;
     let back = back_to_customer(&state, &id).await;
     match done {
-        Ok(_) => Redirect::to(back.as_deref().unwrap_or("/")).into_response(),
-        Err(e) => Page::user(&state, &prefs, &desk)
-            .await
-            .store_error(e, back.or(Some("/".into()))),
+        Ok(_) => Ok(Redirect::to(back.as_deref().unwrap_or("/")).into_response()),
+        Err(e) => Err(PageError::new(&page, e, back.or(Some("/".into())))),
     }
 }
 
@@ -782,8 +766,6 @@ async fn back_to_customer(state: &AppState, contact_id: &str) -> Option<String> 
 #[derive(Deserialize)]
 pub struct WrapUpForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     category: String,
     #[serde(default)]
     resolved: String,
@@ -795,14 +777,11 @@ pub struct WrapUpForm {
 /// purpose of the customer page, so the agent returns to the start page.
 pub async fn wrap_up(
     State(state): State<AppState>,
-    desk: Desk<Service>,
     prefs: LangPrefs,
     Path(id): Path<String>,
-    Form(f): Form<WrapUpForm>,
-) -> Response {
-    if !desk.csrf_ok(&f.csrf) {
-        return Page::user(&state, &prefs, &desk).await.csrf_refused();
-    }
+    CsrfForm { desk, form: f }: CsrfForm<Service, WrapUpForm>,
+) -> Result<Response, PageError> {
+    let page = Page::user(&state, &prefs, &desk).await;
     let resolved = match f.resolved.as_str() {
         "yes" => Some(true),
         "no" => Some(false),
@@ -810,14 +789,15 @@ pub async fn wrap_up(
     };
     let known = state.store.wrap_up.contains(&f.category);
     let (Some(resolved), true) = (resolved, known) else {
-        let page = Page::user(&state, &prefs, &desk).await;
         let back = back_to_customer(&state, &id).await;
-        return page.message(
-            StatusCode::BAD_REQUEST,
-            page.t.err_invalid_title,
+        let (status, title) = (StatusCode::BAD_REQUEST, page.t.err_invalid_title);
+        return Err(PageError::message(
+            &page,
+            status,
+            title,
             page.t.err_category,
             back,
-        );
+        ));
     };
     match state
         .store
@@ -826,19 +806,17 @@ pub async fn wrap_up(
     {
         Ok(c) => {
             finish_routing(&state.live, &c.id).await;
-            Redirect::to(&format!("/?closed={}", url_encode(&c.id))).into_response()
+            Ok(Redirect::to(&format!("/?closed={}", url_encode(&c.id))).into_response())
         }
         Err(e) => {
             let back = back_to_customer(&state, &id).await;
-            Page::user(&state, &prefs, &desk).await.store_error(e, back)
+            Err(PageError::new(&page, e, back))
         }
     }
 }
 
 #[derive(Deserialize)]
 pub struct IdentityForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     method: String,
     #[serde(default)]
@@ -849,26 +827,19 @@ pub struct IdentityForm {
 /// where the purpose box shows the new state.
 pub async fn verify_identity(
     State(state): State<AppState>,
-    desk: Desk<Service>,
     prefs: LangPrefs,
     Path(id): Path<String>,
-    Form(f): Form<IdentityForm>,
-) -> Response {
-    if !desk.csrf_ok(&f.csrf) {
-        return Page::user(&state, &prefs, &desk).await.csrf_refused();
-    }
+    CsrfForm { desk, form: f }: CsrfForm<Service, IdentityForm>,
+) -> Result<Response, PageError> {
+    let page = Page::user(&state, &prefs, &desk).await;
     let (Some(method), Some(result)) = (
         VerificationMethod::parse(&f.method),
         VerificationResult::parse(&f.result),
     ) else {
-        let page = Page::user(&state, &prefs, &desk).await;
         let back = back_to_customer(&state, &id).await;
-        return page.message(
-            StatusCode::BAD_REQUEST,
-            page.t.err_invalid_title,
-            page.t.err_identity_form,
-            back,
-        );
+        let (status, title) = (StatusCode::BAD_REQUEST, page.t.err_invalid_title);
+        let text = page.t.err_identity_form;
+        return Err(PageError::message(&page, status, title, text, back));
     };
     match state
         .store
@@ -877,11 +848,11 @@ pub async fn verify_identity(
     {
         Ok(c) => {
             let back = c.customer_id.map(|cid| customer_url(&cid, &c.id));
-            Redirect::to(back.as_deref().unwrap_or("/")).into_response()
+            Ok(Redirect::to(back.as_deref().unwrap_or("/")).into_response())
         }
         Err(e) => {
             let back = back_to_customer(&state, &id).await;
-            Page::user(&state, &prefs, &desk).await.store_error(e, back)
+            Err(PageError::new(&page, e, back))
         }
     }
 }

@@ -5,12 +5,11 @@
 
 use super::format::bank_time;
 use super::i18n::Messages;
-use super::{Chrome, CsrfForm, LangPrefs, Page};
+use super::{Chrome, CsrfForm, LangPrefs, OrPage, Page, PageError};
 use crate::AppState;
 use crate::auth::{AnyStaff, Desk};
 use crate::view::rfc3339;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -120,16 +119,18 @@ pub async fn list(
     State(state): State<AppState>,
     desk: Desk<AnyStaff>,
     prefs: LangPrefs,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
-    let open = match state.store.exams(Some(now_ms()), 100).await {
-        Ok(e) => e,
-        Err(e) => return page.store_error(e, None),
-    };
-    let past = match state.store.exam_history(&desk.user().id, HISTORY).await {
-        Ok(h) => h,
-        Err(e) => return page.store_error(e, None),
-    };
+    let open = state
+        .store
+        .exams(Some(now_ms()), 100)
+        .await
+        .or_page(&page, None)?;
+    let past = state
+        .store
+        .exam_history(&desk.user().id, HISTORY)
+        .await
+        .or_page(&page, None)?;
     let history = past
         .into_iter()
         .map(|a| PastAttempt {
@@ -141,7 +142,7 @@ pub async fn list(
             title: a.exam_title,
         })
         .collect();
-    page.html(
+    Ok(page.html(
         StatusCode::OK,
         &ExamsTpl {
             t: page.t,
@@ -150,7 +151,7 @@ pub async fn list(
             open: open.into_iter().map(OpenExam::from).collect(),
             history,
         },
-    )
+    ))
 }
 
 fn attempt_url(id: &str) -> String {
@@ -158,42 +159,40 @@ fn attempt_url(id: &str) -> String {
 }
 
 /// A refusal of the exam rules (closed, attempts used up, too late) as a page.
-fn refused(page: &Page, e: StoreError) -> Response {
+fn refused(page: &Page, e: StoreError) -> PageError {
+    let back = Some("/exams".into());
     match e {
         StoreError::Refused {
             code: ErrorCode::RuleRefused | ErrorCode::Conflict,
             ..
         }
-        | StoreError::Conflict(_) => page.message(
+        | StoreError::Conflict(_) => PageError::message(
+            page,
             StatusCode::UNPROCESSABLE_ENTITY,
             page.t.err_conflict_title,
             page.t.exam_refused,
-            Some("/exams".into()),
+            back,
         ),
-        other => page.store_error(other, Some("/exams".into())),
+        other => PageError::new(page, other, back),
     }
 }
 
 /// Starts the caller's attempt (or resumes the one in progress) and opens its paper.
 pub async fn start(
     State(state): State<AppState>,
-    desk: Desk<AnyStaff>,
     prefs: LangPrefs,
     Path(exam_id): Path<String>,
-    Form(f): Form<CsrfForm>,
-) -> Response {
+    CsrfForm { desk, .. }: CsrfForm<AnyStaff>,
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
-    if !desk.csrf_ok(&f.csrf) {
-        return page.csrf_refused();
-    }
     let user = desk.user();
     match state
         .store
         .exam_start(&user.id, &user.username, &exam_id, now_ms())
         .await
     {
-        Ok((a, _)) => Redirect::to(&attempt_url(&a.id)).into_response(),
-        Err(e) => refused(&page, e),
+        Ok((a, _)) => Ok(Redirect::to(&attempt_url(&a.id)).into_response()),
+        Err(e) => Err(refused(&page, e)),
     }
 }
 
@@ -203,22 +202,21 @@ pub async fn attempt(
     desk: Desk<AnyStaff>,
     prefs: LangPrefs,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
-    let a = match mine(&state, &desk, &id).await {
-        Ok(a) => a,
-        Err(e) => return page.store_error(e, Some("/exams".into())),
-    };
+    let a = mine(&state, &desk, &id)
+        .await
+        .or_page(&page, Some("/exams"))?;
     let in_progress = a.status == AttemptStatus::InProgress;
     let paper = if in_progress {
         match state.store.exam_paper(&a.exam_id).await {
             Ok(p) => p.into_iter().map(PaperLine::from).collect(),
-            Err(e) => return page.store_error(e, Some("/exams".into())),
+            Err(e) => return Err(PageError::new(&page, e, Some("/exams".into()))),
         }
     } else {
         Vec::new()
     };
-    page.html(
+    Ok(page.html(
         StatusCode::OK,
         &AttemptTpl {
             t: page.t,
@@ -235,7 +233,7 @@ pub async fn attempt(
             passed: a.passed,
             pass_mark: a.pass_mark,
         },
-    )
+    ))
 }
 
 /// The attempt if it is the caller's; someone else's is "not found".
@@ -251,19 +249,11 @@ async fn mine(state: &AppState, desk: &Desk<AnyStaff>, id: &str) -> Result<Attem
 /// Hands the paper in. The form repeats `q_<question id>` once per option ticked.
 pub async fn submit(
     State(state): State<AppState>,
-    desk: Desk<AnyStaff>,
     prefs: LangPrefs,
     Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
+    CsrfForm { desk, form: fields }: CsrfForm<AnyStaff, Vec<(String, String)>>,
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
-    let csrf = fields
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map_or("", |(_, v)| v.as_str());
-    if !desk.csrf_ok(csrf) {
-        return page.csrf_refused();
-    }
     let mut answers: HashMap<String, Vec<u32>> = HashMap::new();
     for (k, v) in &fields {
         if let (Some(q), Ok(i)) = (k.strip_prefix("q_"), v.parse::<u32>()) {
@@ -276,7 +266,7 @@ pub async fn submit(
         .exam_submit(&user.id, &user.username, &id, &answers, now_ms())
         .await
     {
-        Ok(_) => Redirect::to(&attempt_url(&id)).into_response(),
-        Err(e) => refused(&page, e),
+        Ok(_) => Ok(Redirect::to(&attempt_url(&id)).into_response()),
+        Err(e) => Err(refused(&page, e)),
     }
 }

@@ -9,13 +9,13 @@ use super::customer::purpose_url;
 use super::format::{bank_day, bank_time, day_end_ms, day_start_ms, last_day};
 use super::i18n::{Lang, Messages};
 use super::{
-    Chrome, CsrfForm, LangPrefs, Page, Person, Staff, approves_exports, id_shaped, url_encode,
+    Chrome, CsrfForm, LangPrefs, OrPage, Page, PageError, Person, Staff, approves_exports,
+    id_shaped, url_encode,
 };
 use crate::AppState;
-use crate::auth::{Approver, Desk, RoleSet};
+use crate::auth::{AnyStaff, Approver, Desk, RoleSet};
 use crate::download::statement_file;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -35,8 +35,6 @@ const PENDING: u32 = 200;
 #[derive(Deserialize)]
 pub struct ExportForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     purpose: String,
     #[serde(default)]
     from: String,
@@ -49,41 +47,34 @@ pub struct ExportForm {
 /// it (`identity_not_verified`) unless the caller passed verification on this contact.
 pub async fn request(
     State(state): State<AppState>,
-    desk: Desk,
     prefs: LangPrefs,
     Path(id): Path<String>,
-    Form(f): Form<ExportForm>,
-) -> Response {
+    CsrfForm { desk, form: f }: CsrfForm<AnyStaff, ExportForm>,
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
-    if !desk.csrf_ok(&f.csrf) {
-        return page.csrf_refused();
-    }
     let back = purpose_url(&id, &f.purpose);
     let range = match (day_start_ms(&f.from), day_end_ms(&f.to)) {
         (Some(from), Some(to)) if check_export_range(from, to).is_ok() => (from, to),
         _ => {
             let (status, title) = (StatusCode::BAD_REQUEST, page.t.err_invalid_title);
-            return page.message(status, title, page.t.err_export_range, Some(back));
+            let text = page.t.err_export_range;
+            return Err(PageError::message(&page, status, title, text, Some(back)));
         }
     };
     let basis = ExportBasis::CustomerRequest;
     let actor = desk.actor();
     let purpose = Some(f.purpose.as_str()).filter(|p| !p.is_empty());
     let detail = serde_json::json!({"basis": basis, "from": f.from, "to": f.to});
-    let grant = match state
+    let grant = state
         .store
         .customer_access(&actor, &id, purpose, Read::Export, detail)
         .await
-    {
-        Ok(g) => g,
-        Err(e) => return page.store_error(e, Some(back)),
-    };
-    match grant.request_export(&actor, basis, range.0, range.1).await {
-        Ok(row) => {
-            Redirect::to(&format!("{back}&exported={}", url_encode(&row.id))).into_response()
-        }
-        Err(e) => page.store_error(e, Some(back)),
-    }
+        .or_page(&page, Some(&back))?;
+    let row = grant
+        .request_export(&actor, basis, range.0, range.1)
+        .await
+        .or_page(&page, Some(&back))?;
+    Ok(Redirect::to(&format!("{back}&exported={}", url_encode(&row.id))).into_response())
 }
 
 /// One export as the lists show it.
@@ -154,7 +145,7 @@ pub async fn list(
     desk: Desk,
     prefs: LangPrefs,
     Query(q): Query<ListQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
     let notice = id_shaped(q.approved).map(|id| format!("{}{id}", page.t.export_approved));
     render(&state, &page, &desk, StatusCode::OK, None, notice).await
@@ -167,7 +158,7 @@ async fn render<R: RoleSet>(
     status: StatusCode,
     error: Option<&'static str>,
     notice: Option<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let approver = approves_exports(&desk.user().roles);
     let loaded = async {
         let staff = Staff::load(state).await?;
@@ -182,12 +173,9 @@ async fn render<R: RoleSet>(
             .await?;
         Ok::<_, StoreError>((staff, pending, mine))
     };
-    let (staff, pending, mine) = match loaded.await {
-        Ok(l) => l,
-        Err(e) => return page.store_error(e, None),
-    };
+    let (staff, pending, mine) = loaded.await.or_page(page, None)?;
     let line = |e| ExportLine::new(ExportView::from(e), page.lang, &staff);
-    page.html(
+    Ok(page.html(
         status,
         &ExportsTpl {
             t: page.t,
@@ -199,26 +187,22 @@ async fn render<R: RoleSet>(
             error,
             notice,
         },
-    )
+    ))
 }
 
 /// The second person's approval. A refusal (own request; compliance on a customer's own
 /// request; already decided) is shown on the list, in words.
 pub async fn approve(
     State(state): State<AppState>,
-    desk: Desk<Approver>,
     prefs: LangPrefs,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
-) -> Response {
+    CsrfForm { desk, .. }: CsrfForm<Approver>,
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
-    if !desk.csrf_ok(&f.csrf) {
-        return page.csrf_refused();
-    }
     let t = page.t;
     match state.store.approve_export(&desk.actor(), &id).await {
         Ok(row) => {
-            Redirect::to(&format!("/exports?approved={}", url_encode(&row.id))).into_response()
+            Ok(Redirect::to(&format!("/exports?approved={}", url_encode(&row.id))).into_response())
         }
         Err(StoreError::Refused { code, .. }) => {
             let text = match code {
@@ -232,7 +216,7 @@ pub async fn approve(
             let status = StatusCode::from_u16(code.status()).unwrap_or(StatusCode::FORBIDDEN);
             render(&state, &page, &desk, status, Some(text), None).await
         }
-        Err(e) => page.store_error(e, Some("/exports".into())),
+        Err(e) => Err(PageError::new(&page, e, Some("/exports".into()))),
     }
 }
 
@@ -242,24 +226,27 @@ pub async fn file(
     desk: Desk,
     prefs: LangPrefs,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     match state.store.download_export(&desk.actor(), &id).await {
-        Ok(csv) => statement_file(&id, csv),
+        Ok(csv) => Ok(statement_file(&id, csv)),
         Err(StoreError::Refused {
             code: ErrorCode::Forbidden,
             ..
         }) => {
             let page = Page::user(&state, &prefs, &desk).await;
             let (status, title) = (StatusCode::FORBIDDEN, page.t.err_forbidden_title);
-            page.message(
+            let text = page.t.err_download_forbidden;
+            Err(PageError::message(
+                &page,
                 status,
                 title,
-                page.t.err_download_forbidden,
+                text,
                 Some("/exports".into()),
-            )
+            ))
         }
-        Err(e) => Page::user(&state, &prefs, &desk)
-            .await
-            .store_error(e, Some("/exports".into())),
+        Err(e) => {
+            let page = Page::user(&state, &prefs, &desk).await;
+            Err(PageError::new(&page, e, Some("/exports".into())))
+        }
     }
 }

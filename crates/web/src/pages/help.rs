@@ -3,8 +3,9 @@
 //! today ever appear; internal points, drafts, retired and expired points are not found.
 
 use super::i18n::Messages;
-use super::{Chrome, LangPrefs, Page, url_encode};
+use super::{Chrome, LangPrefs, OrPage, Page, PageError, url_encode};
 use crate::AppState;
+use crate::error::ApiError;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -62,7 +63,7 @@ pub async fn page(
     State(state): State<AppState>,
     prefs: LangPrefs,
     Query(query): Query<HelpQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = Page::anonymous(&state, &prefs);
     let now = now_ms();
     let q = query.q.unwrap_or_default();
@@ -100,7 +101,7 @@ pub async fn page(
         .await;
     let (hits, topics) = match (found, topics) {
         (Ok(h), Ok(t)) => (h, t),
-        (Err(e), _) | (_, Err(e)) => return page.api_error(e.into(), None),
+        (Err(e), _) | (_, Err(e)) => return Err(PageError::new(&page, ApiError::from(e), None)),
     };
     let topics = topics
         .into_iter()
@@ -110,7 +111,7 @@ pub async fn page(
             count,
         })
         .collect();
-    page.html(
+    Ok(page.html(
         StatusCode::OK,
         &HelpTpl {
             t: page.t,
@@ -121,7 +122,7 @@ pub async fn page(
             hits,
             asked: !q.is_empty() || category.is_some(),
         },
-    )
+    ))
 }
 
 /// One public point, as published today; anything else is "not found".
@@ -129,25 +130,29 @@ pub async fn article(
     State(state): State<AppState>,
     prefs: LangPrefs,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = Page::anonymous(&state, &prefs);
-    let published = match state.store.kb_published(&id).await {
-        Ok(p) => p,
-        Err(e) => return page.store_error(e, Some("/help".into())),
-    };
+    let published = state
+        .store
+        .kb_published(&id)
+        .await
+        .or_page(&page, Some("/help"))?;
     let Some(a) = published.filter(|a| {
         let c = &a.version.content;
         c.audience == Audience::Public && is_valid_at(c.valid_from_ms, c.valid_until_ms, now_ms())
     }) else {
-        return page.message(
-            StatusCode::NOT_FOUND,
-            page.t.err_not_found_title,
+        let (status, title) = (StatusCode::NOT_FOUND, page.t.err_not_found_title);
+        let back = Some("/help".into());
+        return Err(PageError::message(
+            &page,
+            status,
+            title,
             page.t.help_not_found,
-            Some("/help".into()),
-        );
+            back,
+        ));
     };
     let c = &a.version.content;
-    page.html(
+    Ok(page.html(
         StatusCode::OK,
         &ArticleTpl {
             t: page.t,
@@ -156,5 +161,5 @@ pub async fn article(
             category: c.category.as_str(),
             body_html: markdown::to_html(&c.body),
         },
-    )
+    ))
 }

@@ -6,12 +6,13 @@
 
 use super::format::bank_time;
 use super::i18n::Messages;
-use super::{Chrome, LangPrefs, Page, handles_contacts, id_shaped, url_encode};
+use super::{
+    Chrome, CsrfForm, LangPrefs, OrPage, Page, PageError, handles_contacts, id_shaped, url_encode,
+};
 use crate::AppState;
-use crate::auth::Desk;
+use crate::auth::{AnyStaff, Desk};
 use crate::view::rfc3339;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -114,8 +115,6 @@ pub struct HomeQuery {
 #[derive(Deserialize)]
 pub struct SearchForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     by: String,
     #[serde(default)]
     q: String,
@@ -126,7 +125,7 @@ pub async fn page(
     desk: Desk,
     prefs: LangPrefs,
     Query(q): Query<HomeQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
     let closed = id_shaped(q.closed);
     render(&state, &page, &desk, SearchBy::Phone, None, closed).await
@@ -134,14 +133,10 @@ pub async fn page(
 
 pub async fn search(
     State(state): State<AppState>,
-    desk: Desk,
     prefs: LangPrefs,
-    Form(f): Form<SearchForm>,
-) -> Response {
+    CsrfForm { desk, form: f }: CsrfForm<AnyStaff, SearchForm>,
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
-    if !desk.csrf_ok(&f.csrf) {
-        return page.csrf_refused();
-    }
     let by = SearchBy::ALL
         .into_iter()
         .find(|b| b.code() == f.by)
@@ -166,10 +161,9 @@ pub async fn search(
         },
         Ok(lookup) => {
             let searched = Some(format!("{} {}", by.label(page.t), masked(&lookup)));
-            let hits = match find(&state.store, &desk.actor(), lookup).await {
-                Ok(h) => h,
-                Err(e) => return page.api_error(e.into(), Some("/".into())),
-            };
+            let hits = find(&state.store, &desk.actor(), lookup)
+                .await
+                .or_page(&page, Some("/"))?;
             Outcome {
                 searched,
                 error: None,
@@ -205,11 +199,12 @@ async fn render(
     by: SearchBy,
     outcome: Option<Outcome>,
     closed: Option<String>,
-) -> Response {
-    let contacts = match state.store.open_contacts_of(&desk.user().id).await {
-        Ok(c) => c,
-        Err(e) => return page.store_error(e, None),
-    };
+) -> Result<Response, PageError> {
+    let contacts = state
+        .store
+        .open_contacts_of(&desk.user().id)
+        .await
+        .or_page(page, None)?;
     let lang = page.lang;
     let open = contacts
         .into_iter()
@@ -231,7 +226,7 @@ async fn render(
         Some(Outcome { error: Some(_), .. }) => StatusCode::BAD_REQUEST,
         _ => StatusCode::OK,
     };
-    page.html(
+    Ok(page.html(
         status,
         &HomeTpl {
             t: page.t,
@@ -250,5 +245,5 @@ async fn render(
             open,
             closed,
         },
-    )
+    ))
 }

@@ -4,7 +4,7 @@
 //! snapshot after every routing change (and every few seconds, so waits count up).
 
 use super::i18n::Messages;
-use super::{Chrome, LangPrefs, Page};
+use super::{Chrome, LangPrefs, OrPage, Page, PageError};
 use crate::AppState;
 use crate::auth::{Desk, Supervision};
 use askama::Template;
@@ -45,12 +45,9 @@ pub async fn page(
     State(state): State<AppState>,
     desk: Desk<Supervision>,
     prefs: LangPrefs,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
-    let view = match state.live.view().await {
-        Ok(v) => v,
-        Err(e) => return page.api_error(e.into(), None),
-    };
+    let view = state.live.view().await.or_page(&page, None)?;
     let agents = view
         .agents
         .iter()
@@ -72,7 +69,7 @@ pub async fn page(
         .iter()
         .map(|s| (s.as_str(), page.lang.agent_state_label(*s)))
         .collect();
-    page.html(
+    Ok(page.html(
         StatusCode::OK,
         &LiveTpl {
             t: page.t,
@@ -81,7 +78,7 @@ pub async fn page(
             agents,
             states,
         },
-    )
+    ))
 }
 
 /// The page's socket: a JSON [`LiveView`] per change. Logged-in supervisors only (the

@@ -2,9 +2,9 @@
 //! token is a double-submit cookie: a random value in an HttpOnly, SameSite=Strict cookie
 //! that the form must echo.
 
-use super::{Chrome, CsrfForm, LangPrefs, Page, add_cookie};
+use super::{Chrome, CsrfForm, LangPrefs, OrPage, Page, PageError, add_cookie};
 use crate::AppState;
-use crate::auth::{Desk, SESSION_COOKIE, cookie, login as check_login, random_token, token_hash};
+use crate::auth::{SESSION_COOKIE, cookie, login as check_login, random_token, token_hash};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
@@ -120,7 +120,7 @@ pub async fn submit(
     prefs: LangPrefs,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = Page::anonymous(&state, &prefs);
     let next = safe_next(&f.next);
     let username = f.username.trim();
@@ -129,7 +129,14 @@ pub async fn submit(
         .is_some_and(|c| !f.csrf.is_empty() && token_hash(c) == token_hash(&f.csrf));
     if !token_matches {
         let err = Some(page.t.err_login_expired);
-        return login_page(&page, StatusCode::FORBIDDEN, &headers, next, username, err);
+        return Ok(login_page(
+            &page,
+            StatusCode::FORBIDDEN,
+            &headers,
+            next,
+            username,
+            err,
+        ));
     }
     match check_login(&state, username, &f.password, SessionKind::Desktop).await {
         Ok((token, _)) => {
@@ -137,36 +144,38 @@ pub async fn submit(
             let max_age = state.config.session_minutes * 60;
             add_cookie(&mut res, page.secure, SESSION_COOKIE, &token, Some(max_age));
             add_cookie(&mut res, page.secure, LOGIN_CSRF_COOKIE, "", Some(0));
-            res
+            Ok(res)
         }
         Err(e) => {
             let error = match e.code {
                 ErrorCode::BadCredentials => page.t.err_bad_credentials,
                 ErrorCode::AccountLocked => page.t.err_locked,
-                _ => return page.api_error(e, None),
+                _ => return Err(PageError::new(&page, e, None)),
             };
             let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::FORBIDDEN);
-            login_page(&page, status, &headers, next, username, Some(error))
+            Ok(login_page(
+                &page,
+                status,
+                &headers,
+                next,
+                username,
+                Some(error),
+            ))
         }
     }
 }
 
 pub async fn logout(
     State(state): State<AppState>,
-    desk: Desk,
     prefs: LangPrefs,
-    Form(f): Form<CsrfForm>,
-) -> Response {
-    if !desk.csrf_ok(&f.csrf) {
-        return Page::user(&state, &prefs, &desk).await.csrf_refused();
-    }
-    if let Err(e) = state
+    CsrfForm { desk, .. }: CsrfForm,
+) -> Result<Response, PageError> {
+    let page = Page::user(&state, &prefs, &desk).await;
+    state
         .store
         .delete_session(&desk.token_hash, &desk.user().username)
         .await
-    {
-        return Page::user(&state, &prefs, &desk).await.store_error(e, None);
-    }
+        .or_page(&page, None)?;
     let mut res = Redirect::to("/login").into_response();
     add_cookie(
         &mut res,
@@ -175,7 +184,7 @@ pub async fn logout(
         "",
         Some(0),
     );
-    res
+    Ok(res)
 }
 
 #[cfg(test)]

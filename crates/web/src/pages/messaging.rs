@@ -5,11 +5,10 @@
 use super::customer::purpose_url;
 use super::format::bank_time;
 use super::i18n::Messages;
-use super::{Chrome, CsrfForm, LangPrefs, Page, id_shaped, url_encode};
+use super::{Chrome, CsrfForm, LangPrefs, OrPage, Page, PageError, id_shaped, url_encode};
 use crate::AppState;
 use crate::auth::{Desk, Oversight, Service};
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -55,12 +54,13 @@ pub async fn inbox(
     State(state): State<AppState>,
     desk: Desk<Service>,
     prefs: LangPrefs,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
-    let contacts = match state.store.unassigned_messages(ROWS).await {
-        Ok(c) => c,
-        Err(e) => return page.store_error(e, Some("/".into())),
-    };
+    let contacts = state
+        .store
+        .unassigned_messages(ROWS)
+        .await
+        .or_page(&page, Some("/"))?;
     let mut items = Vec::with_capacity(contacts.len());
     for (c, m) in contacts {
         let first = message_views(&m).into_iter().next();
@@ -88,35 +88,30 @@ pub async fn inbox(
         csrf: &desk.session.csrf_token,
         items,
     };
-    page.html(StatusCode::OK, &tpl)
+    Ok(page.html(StatusCode::OK, &tpl))
 }
 
 /// Takes the contact and opens the customer's page for it; a sender not bound to a
 /// customer yet gets a page that says how to attach one.
 pub async fn take(
     State(state): State<AppState>,
-    desk: Desk<Service>,
     prefs: LangPrefs,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
-) -> Response {
+    CsrfForm { desk, .. }: CsrfForm<Service>,
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
-    if !desk.csrf_ok(&f.csrf) {
-        return page.csrf_refused();
-    }
-    match state.store.take_contact(&desk.actor(), &id).await {
-        Ok(c) => {
-            taken(&state.live, &c.id, &desk.user().id).await;
-            match c.customer_id {
-                Some(customer) => {
-                    Redirect::to(&purpose_url(&customer, &format!("contact:{}", c.id)))
-                        .into_response()
-                }
-                None => attach_form(&page, &desk.session.csrf_token, &c.id, None),
-            }
+    let c = state
+        .store
+        .take_contact(&desk.actor(), &id)
+        .await
+        .or_page(&page, Some("/inbox"))?;
+    taken(&state.live, &c.id, &desk.user().id).await;
+    Ok(match c.customer_id {
+        Some(customer) => {
+            Redirect::to(&purpose_url(&customer, &format!("contact:{}", c.id))).into_response()
         }
-        Err(e) => page.store_error(e, Some("/inbox".into())),
-    }
+        None => attach_form(&page, &desk.session.csrf_token, &c.id, None),
+    })
 }
 
 #[derive(Template)]
@@ -153,8 +148,6 @@ fn attach_form(page: &Page, csrf: &str, contact_id: &str, error: Option<&'static
 #[derive(Deserialize)]
 pub struct AttachForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     phone: String,
 }
 
@@ -162,15 +155,11 @@ pub struct AttachForm {
 /// and opens their page for this contact.
 pub async fn attach(
     State(state): State<AppState>,
-    desk: Desk<Service>,
     prefs: LangPrefs,
     Path(id): Path<String>,
-    Form(f): Form<AttachForm>,
-) -> Response {
+    CsrfForm { desk, form: f }: CsrfForm<Service, AttachForm>,
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
-    if !desk.csrf_ok(&f.csrf) {
-        return page.csrf_refused();
-    }
     let actor = desk.actor();
     let hits = match lookup_of(Some(&f.phone), None, None, None) {
         Ok(by) => find(&state.store, &actor, by)
@@ -180,23 +169,19 @@ pub async fn attach(
         Err(_) => Vec::new(),
     };
     let [hit] = hits.as_slice() else {
-        return attach_form(
-            &page,
-            &desk.session.csrf_token,
-            &id,
-            Some(page.t.err_attach_phone),
-        );
+        let error = Some(page.t.err_attach_phone);
+        return Ok(attach_form(&page, &desk.session.csrf_token, &id, error));
     };
-    match state.store.attach_customer(&actor, &id, &hit.id).await {
-        Ok(c) => Redirect::to(&purpose_url(&hit.id, &format!("contact:{}", c.id))).into_response(),
-        Err(e) => page.store_error(e, Some("/inbox".into())),
-    }
+    let c = state
+        .store
+        .attach_customer(&actor, &id, &hit.id)
+        .await
+        .or_page(&page, Some("/inbox"))?;
+    Ok(Redirect::to(&purpose_url(&hit.id, &format!("contact:{}", c.id))).into_response())
 }
 
 #[derive(Deserialize)]
 pub struct ReplyForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     text: String,
 }
@@ -204,25 +189,24 @@ pub struct ReplyForm {
 /// Queues a reply from the 360 page and returns there, where it shows as pending.
 pub async fn reply(
     State(state): State<AppState>,
-    desk: Desk<Service>,
     prefs: LangPrefs,
     Path(id): Path<String>,
-    Form(f): Form<ReplyForm>,
-) -> Response {
+    CsrfForm { desk, form: f }: CsrfForm<Service, ReplyForm>,
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
-    if !desk.csrf_ok(&f.csrf) {
-        return page.csrf_refused();
-    }
-    let back = match state.store.contact(&id).await {
-        Ok(c) => c
-            .customer_id
-            .map(|cid| purpose_url(&cid, &format!("contact:{id}"))),
-        Err(e) => return page.store_error(e, Some("/".into())),
-    };
-    match state.store.queue_reply(&desk.actor(), &id, &f.text).await {
-        Ok(_) => Redirect::to(back.as_deref().unwrap_or("/inbox")).into_response(),
-        Err(e) => page.store_error(e, back),
-    }
+    let back = state
+        .store
+        .contact(&id)
+        .await
+        .or_page(&page, Some("/"))?
+        .customer_id
+        .map(|cid| purpose_url(&cid, &format!("contact:{id}")));
+    state
+        .store
+        .queue_reply(&desk.actor(), &id, &f.text)
+        .await
+        .or_page(&page, back.as_deref())?;
+    Ok(Redirect::to(back.as_deref().unwrap_or("/inbox")).into_response())
 }
 
 struct FailedLine {
@@ -258,16 +242,13 @@ pub async fn outbox(
     desk: Desk<Oversight>,
     prefs: LangPrefs,
     Query(q): Query<OutboxQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
-    let rows = match state
+    let rows = state
         .store
         .outbox_list(Some(OutboxStatus::Failed), None, ROWS)
         .await
-    {
-        Ok(r) => r,
-        Err(e) => return page.store_error(e, Some("/".into())),
-    };
+        .or_page(&page, Some("/"))?;
     let items = rows
         .into_iter()
         .map(|o| FailedLine {
@@ -289,22 +270,20 @@ pub async fn outbox(
         items,
         retried: id_shaped(q.retried),
     };
-    page.html(StatusCode::OK, &tpl)
+    Ok(page.html(StatusCode::OK, &tpl))
 }
 
 pub async fn retry(
     State(state): State<AppState>,
-    desk: Desk<Oversight>,
     prefs: LangPrefs,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
-) -> Response {
+    CsrfForm { desk, .. }: CsrfForm<Oversight>,
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
-    if !desk.csrf_ok(&f.csrf) {
-        return page.csrf_refused();
-    }
-    match state.store.retry_outbox(&desk.actor(), &id).await {
-        Ok(o) => Redirect::to(&format!("/outbox?retried={}", url_encode(&o.id))).into_response(),
-        Err(e) => page.store_error(e, Some("/outbox".into())),
-    }
+    let o = state
+        .store
+        .retry_outbox(&desk.actor(), &id)
+        .await
+        .or_page(&page, Some("/outbox"))?;
+    Ok(Redirect::to(&format!("/outbox?retried={}", url_encode(&o.id))).into_response())
 }

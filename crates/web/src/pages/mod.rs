@@ -2,8 +2,9 @@
 //! over the same store calls and masked views as the JSON API.
 //!
 //! Every page is in the language [`LangPrefs::pick`] chooses (zh-CN unless someone asked
-//! for English); every POST form carries a CSRF token that its handler checks before
-//! anything changes; cookies are HttpOnly and SameSite=Strict.
+//! for English); every POST form carries a CSRF token that [`CsrfForm`] checks before its
+//! handler runs; a handler's failure is a [`PageError`]; cookies are HttpOnly and
+//! SameSite=Strict.
 
 mod admin;
 mod after_call;
@@ -13,10 +14,12 @@ mod cases;
 mod cases_tests;
 mod compliance;
 mod customer;
+mod error;
 mod exams;
 #[cfg(test)]
 mod exams_tests;
 mod exports;
+mod form;
 mod format;
 mod help;
 #[cfg(test)]
@@ -37,7 +40,6 @@ mod workspace;
 
 use crate::AppState;
 use crate::auth::{Desk, DeskRejection, RoleSet};
-use crate::error::ApiError;
 use crate::view::url_encode;
 use askama::Template;
 use axum::Router;
@@ -46,12 +48,11 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use bankdesk_domain::ErrorCode;
-use bankdesk_domain::access::AccessDenied;
 use bankdesk_domain::role::Role;
 use bankdesk_store::StoreError;
+pub(crate) use error::{OrPage, PageError};
+pub(crate) use form::{CsrfForm, NoFields};
 use i18n::{Lang, Messages};
-use serde::Deserialize;
 use std::collections::HashMap;
 use std::convert::Infallible;
 
@@ -225,6 +226,7 @@ impl LangPrefs {
 }
 
 /// The nav bar of a logged-in page: links only to the pages the user's roles open.
+#[derive(Clone)]
 pub(crate) struct Nav {
     display_name: String,
     is_admin: bool,
@@ -242,6 +244,7 @@ pub(crate) struct Nav {
 }
 
 /// What the layout (`base.html`) needs on every page.
+#[derive(Clone)]
 pub(crate) struct Chrome {
     lang_tag: &'static str,
     nav: Option<Nav>,
@@ -250,6 +253,7 @@ pub(crate) struct Chrome {
 
 /// A page being answered: its language, its layout, and whether to remember a language
 /// the request chose.
+#[derive(Clone)]
 pub(crate) struct Page {
     lang: Lang,
     t: &'static Messages,
@@ -348,80 +352,6 @@ impl Page {
             },
         )
     }
-
-    /// The answer to a POST whose CSRF token is missing or wrong: nothing was done.
-    fn csrf_refused(&self) -> Response {
-        self.message(
-            StatusCode::FORBIDDEN,
-            self.t.err_csrf_title,
-            self.t.err_csrf,
-            None,
-        )
-    }
-
-    /// A store failure as a page. Database trouble goes through [`ApiError`]'s conversion,
-    /// which logs it; the person sees only that something failed.
-    fn store_error(&self, e: StoreError, back: Option<String>) -> Response {
-        let t = self.t;
-        match e {
-            StoreError::NotFound => self.message(
-                StatusCode::NOT_FOUND,
-                t.err_not_found_title,
-                t.err_not_found,
-                back,
-            ),
-            StoreError::Denied(AccessDenied::IdentityNotVerified) => self.message(
-                StatusCode::FORBIDDEN,
-                t.err_identity_title,
-                t.err_identity,
-                back,
-            ),
-            StoreError::Denied(d) => self.message(
-                StatusCode::FORBIDDEN,
-                t.err_forbidden_title,
-                self.lang.denied(d),
-                back,
-            ),
-            StoreError::Conflict(_) => self.message(
-                StatusCode::CONFLICT,
-                t.err_conflict_title,
-                t.err_conflict,
-                back,
-            ),
-            StoreError::Invalid(f) => {
-                let text = match f.field {
-                    "text" => t.err_note.to_string(),
-                    "summary" => t.err_summary.to_string(),
-                    "category" => t.err_category.to_string(),
-                    _ => f.to_string(),
-                };
-                self.message(StatusCode::BAD_REQUEST, t.err_invalid_title, &text, back)
-            }
-            other => self.api_error(ApiError::from(other), back),
-        }
-    }
-
-    /// An API-layer failure (search, validation, login) as a page.
-    fn api_error(&self, e: ApiError, back: Option<String>) -> Response {
-        let t = self.t;
-        let status =
-            StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let (title, text) = match e.code {
-            ErrorCode::NotFound => (t.err_not_found_title, t.err_not_found),
-            ErrorCode::Internal => (t.err_internal_title, t.err_internal),
-            ErrorCode::Unavailable => (t.err_internal_title, t.err_unavailable),
-            ErrorCode::Conflict => (t.err_conflict_title, t.err_conflict),
-            ErrorCode::InvalidField | ErrorCode::MissingField => {
-                (t.err_invalid_title, e.message.as_str())
-            }
-            ErrorCode::IdentityNotVerified => (t.err_identity_title, t.err_identity),
-            ErrorCode::RateLimited => (t.err_rate_limited_title, t.err_rate_limited),
-            ErrorCode::NotApproved => (t.err_not_approved_title, t.err_not_approved),
-            ErrorCode::SamePerson => (t.err_same_person_title, t.err_same_person),
-            _ => (t.err_forbidden_title, t.err_forbidden),
-        };
-        self.message(status, title, text, back)
-    }
 }
 
 #[derive(Template)]
@@ -461,14 +391,6 @@ fn add_cookie(res: &mut Response, secure: bool, name: &str, value: &str, max_age
         }
         Err(e) => tracing::error!(error = %e, cookie = name, "cookie value not sendable"),
     }
-}
-
-/// A form that carries only its CSRF token. Fields default to empty so a missing token is
-/// refused by the handler as a CSRF failure, not by the extractor as a parse error.
-#[derive(Deserialize)]
-pub(crate) struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 /// Whether the user may open contacts with customers (the roles of [`crate::auth::Service`]).

@@ -7,11 +7,10 @@
 
 use super::customer::purpose_url;
 use super::i18n::Messages;
-use super::{Chrome, LangPrefs, Page, no_store};
+use super::{Chrome, CsrfForm, LangPrefs, OrPage, Page, PageError, no_store};
 use crate::AppState;
-use crate::auth::Desk;
+use crate::auth::AnyStaff;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -32,11 +31,8 @@ struct RevealTpl<'a> {
     back: String,
 }
 
-/// Fields default to empty so that a missing token is refused as a CSRF failure.
 #[derive(Deserialize)]
 pub struct RevealForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     purpose: String,
     #[serde(default)]
@@ -68,38 +64,30 @@ fn describe(t: &'static Messages, field: RevealField, value: &str) -> (&'static 
 
 pub async fn reveal(
     State(state): State<AppState>,
-    desk: Desk,
     prefs: LangPrefs,
     Path(id): Path<String>,
-    Form(f): Form<RevealForm>,
-) -> Response {
+    CsrfForm { desk, form: f }: CsrfForm<AnyStaff, RevealForm>,
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
-    if !desk.csrf_ok(&f.csrf) {
-        return page.csrf_refused();
-    }
     let back = purpose_url(&id, &f.purpose);
     let t = page.t;
-    let Some(field) = field_of(&f.field) else {
+    let invalid = |text| {
         let (status, title) = (StatusCode::BAD_REQUEST, t.err_invalid_title);
-        return page.message(status, title, t.err_reveal_field, Some(back));
+        PageError::message(&page, status, title, text, Some(back.clone()))
     };
-    let Ok(reason) = reveal_reason(&f.reason) else {
-        let (status, title) = (StatusCode::BAD_REQUEST, t.err_invalid_title);
-        return page.message(status, title, t.err_reveal_reason, Some(back));
-    };
-    if let Err(e) = reveal_allowed(
+    let field = field_of(&f.field).ok_or_else(|| invalid(t.err_reveal_field))?;
+    let reason = reveal_reason(&f.reason).map_err(|_| invalid(t.err_reveal_reason))?;
+    reveal_allowed(
         &state.store,
         &desk.user().username,
         state.config.reveals_per_hour,
     )
     .await
-    {
-        return page.api_error(e.into(), Some(back));
-    }
+    .or_page(&page, Some(&back))?;
     let target = Some(f.target.as_str()).filter(|s| !s.is_empty());
     let purpose = Some(f.purpose.as_str()).filter(|s| !s.is_empty());
     let actor = desk.actor();
-    let grant = match state
+    let grant = state
         .store
         .customer_access(
             &actor,
@@ -109,23 +97,19 @@ pub async fn reveal(
             serde_json::json!({"field": field, "target_id": target, "reason": reason}),
         )
         .await
-    {
-        Ok(g) => g,
-        Err(e) => return page.store_error(e, Some(back)),
+        .or_page(&page, Some(&back))?;
+    let value = grant
+        .reveal(field, target)
+        .await
+        .or_page(&page, Some(&back))?;
+    let (what, masked) = describe(t, field, &value);
+    let tpl = RevealTpl {
+        t,
+        chrome: &page.chrome,
+        what,
+        masked,
+        value,
+        back,
     };
-    match grant.reveal(field, target).await {
-        Ok(value) => {
-            let (what, masked) = describe(t, field, &value);
-            let tpl = RevealTpl {
-                t,
-                chrome: &page.chrome,
-                what,
-                masked,
-                value,
-                back,
-            };
-            no_store(page.html(StatusCode::OK, &tpl))
-        }
-        Err(e) => page.store_error(e, Some(back)),
-    }
+    Ok(no_store(page.html(StatusCode::OK, &tpl)))
 }

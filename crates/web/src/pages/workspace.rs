@@ -4,7 +4,7 @@
 //! it from the socket, so a reload shows everything again.
 
 use super::i18n::Messages;
-use super::{Chrome, LangPrefs, Page, asset};
+use super::{Chrome, LangPrefs, Page, PageError, asset};
 use crate::AppState;
 use crate::auth::{Desk, Service};
 use askama::Template;
@@ -31,15 +31,15 @@ pub async fn page(
     State(state): State<AppState>,
     desk: Desk<Service>,
     prefs: LangPrefs,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
     let current = match state.store.agent_presence(&desk.user().id).await {
         Ok(p) => p
             .and_then(|p| AgentState::parse(&p.state))
             .unwrap_or(AgentState::Offline),
-        Err(e) => return page.store_error(e, None),
+        Err(e) => return Err(PageError::new(&page, e, None)),
     };
-    page.html(
+    Ok(page.html(
         StatusCode::OK,
         &WorkspaceTpl {
             t: page.t,
@@ -53,7 +53,7 @@ pub async fn page(
                 })
                 .collect(),
         },
-    )
+    ))
 }
 
 pub async fn script() -> impl IntoResponse {
