@@ -15,7 +15,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use bankdesk_desk::cases::{RegisterJson, register_csv_text, register_rows};
-use bankdesk_domain::Actor as Worker;
+use bankdesk_domain::Actor;
 use bankdesk_domain::ErrorCode;
 use bankdesk_domain::case::{CaseAccess, CaseStatus};
 use bankdesk_domain::contact::ContactChannel;
@@ -168,7 +168,7 @@ pub async fn list(
         let cases = state
             .store
             .list_cases(
-                &Worker::from(user),
+                &Actor::from(user),
                 &CaseFilter {
                     status,
                     department: department.clone(),
@@ -322,7 +322,7 @@ pub async fn page(
     let page = Page::user(&state, &prefs, &desk).await;
     let user = desk.user();
     let loaded = async {
-        let d = state.store.case_detail(&Worker::from(user), &id).await?;
+        let d = state.store.case_detail(&Actor::from(user), &id).await?;
         let departments = state.store.departments().await?;
         Ok::<_, StoreError>((d, departments))
     };
@@ -486,10 +486,10 @@ async fn change_case<R: RoleSet, T>(
     desk: &Desk<R>,
     prefs: &LangPrefs,
     id: &str,
-    change: impl AsyncFnOnce(&Store, &Worker<'_>) -> Result<T, StoreError>,
+    change: impl AsyncFnOnce(&Store, &Actor<'_>) -> Result<T, StoreError>,
 ) -> Result<Response, PageError> {
     let page = Page::user(state, prefs, desk).await;
-    match change(&state.store, &Worker::from(desk.user())).await {
+    match change(&state.store, &Actor::from(desk.user())).await {
         Ok(_) => Ok(saved(id)),
         Err(e) => Err(refused(&page, e, case_url(id))),
     }
@@ -865,7 +865,7 @@ pub async fn raise(
     };
     match state
         .store
-        .raise_crisis(&Worker::from(desk.user()), &n)
+        .raise_crisis(&Actor::from(desk.user()), &n)
         .await
     {
         Ok(c) => Ok(Redirect::to(&format!("/crises/{}", url_encode(&c.id))).into_response()),
@@ -1003,7 +1003,7 @@ pub async fn crisis_entry(
     CsrfForm { desk, form: f }: CsrfForm<Oversight, EntryForm>,
 ) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
-    let who = Worker::from(desk.user());
+    let who = Actor::from(desk.user());
     let back = format!("/crises/{}", url_encode(&id));
     let done = match (CrisisStatus::parse(&f.status), ReportTo::parse(&f.to)) {
         (Some(status), _) => state
