@@ -78,9 +78,7 @@ pub async fn overview(
         seeded_s = Some(t.elapsed().as_secs_f64());
     }
     let customers = store.count_customers().await?;
-    bankdesk_web::create_demo_users(&store)
-        .await
-        .map_err(|e| anyhow::anyhow!(e.message))?;
+    bankdesk_desk::demo::create_demo_users(&store).await?;
 
     eprintln!("sampling {} customers of {customers}", a.requests);
     let sample = sample_customers(&store, a.requests, a.seed).await?;
@@ -219,7 +217,9 @@ async fn open_contacts(base: &str, agent: &str, customers: Vec<String>) -> anyho
     let http = reqwest::Client::new();
     let login: serde_json::Value = http
         .post(format!("{base}/api/v1/auth/login"))
-        .json(&serde_json::json!({"username": agent, "password": bankdesk_web::DEMO_PASSWORD}))
+        .json(
+            &serde_json::json!({"username": agent, "password": bankdesk_desk::demo::DEMO_PASSWORD}),
+        )
         .send()
         .await?
         .error_for_status()?
@@ -284,9 +284,7 @@ pub async fn access(store: Store, a: &AccessArgs) -> anyhow::Result<serde_json::
         )
         .await?;
     }
-    bankdesk_web::create_demo_users(&store)
-        .await
-        .map_err(|e| anyhow::anyhow!(e.message))?;
+    bankdesk_desk::demo::create_demo_users(&store).await?;
     let users = store.users().await?;
     let u = users
         .iter()

@@ -445,9 +445,7 @@ pub async fn chat(a: &ChatArgs) -> anyhow::Result<serde_json::Value> {
     let db = Db::open_sqlite(&dir.path().join("bench.db"), SqliteSync::Normal).await?;
     db.migrate().await?;
     let store = Store::new(db);
-    bankdesk_web::create_demo_users(&store)
-        .await
-        .map_err(|e| anyhow::anyhow!(e.message))?;
+    bankdesk_desk::demo::create_demo_users(&store).await?;
     let state = bankdesk_web::AppState::new(store.clone(), bankdesk_web::WebConfig::default())
         .map_err(|e| anyhow::anyhow!(e.message))?;
     let hub = state.chat.clone();

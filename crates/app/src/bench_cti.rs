@@ -65,9 +65,7 @@ pub async fn cti(store: &Store, a: &CtiArgs) -> anyhow::Result<Value> {
         (1..=2_000).contains(&a.batch),
         "--batch is 1 to 2,000 events"
     );
-    bankdesk_web::create_demo_users(store)
-        .await
-        .map_err(|e| anyhow::anyhow!(e.message))?;
+    bankdesk_desk::demo::create_demo_users(store).await?;
     let calls = a.events / EVENTS_PER_CALL;
     let overlap = a.overlap.max(1);
     // Slot of event k of call i: i + k * overlap, so a call's events are spread out.

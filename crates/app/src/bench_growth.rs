@@ -334,9 +334,7 @@ fn rates(small: &[TableLoad], full: &[TableLoad]) -> Value {
 
 /// Creates the extra staff of the world (the demo users first); they cannot log in.
 async fn staff(store: &Store) -> anyhow::Result<()> {
-    bankdesk_web::create_demo_users(store)
-        .await
-        .map_err(|e| anyhow::anyhow!(e.message))?;
+    bankdesk_desk::demo::create_demo_users(store).await?;
     for (username, department, role) in world::bench_accounts() {
         store
             .create_user(

@@ -31,9 +31,7 @@ const CHAT_AGENTS: [&str; 2] = ["agent01", "agent02"];
 
 pub async fn routing(store: &Store, a: &RoutingArgs) -> anyhow::Result<Value> {
     anyhow::ensure!(a.chats >= 10, "--chats is at least 10");
-    bankdesk_web::create_demo_users(store)
-        .await
-        .map_err(|e| anyhow::anyhow!(e.message))?;
+    bankdesk_desk::demo::create_demo_users(store).await?;
     let live = Live::new(store.clone(), false);
     for username in CHAT_AGENTS {
         let user = store

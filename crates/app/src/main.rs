@@ -256,10 +256,13 @@ fn outbox_worker(c: &Config, store: Store) -> anyhow::Result<bankdesk_desk::outb
 }
 
 fn print_demo_users() {
-    let names: Vec<&str> = bankdesk_web::DEMO_USERS.iter().map(|u| u.0).collect();
+    let names: Vec<&str> = bankdesk_desk::demo::DEMO_USERS
+        .iter()
+        .map(|u| u.0)
+        .collect();
     println!(
         "demo users (password {}): {}",
-        bankdesk_web::DEMO_PASSWORD,
+        bankdesk_desk::demo::DEMO_PASSWORD,
         names.join(", ")
     );
 }
@@ -307,7 +310,7 @@ fn web_config(c: &Config) -> bankdesk_web::WebConfig {
                 secret,
                 timeout: std::time::Duration::from_secs(5),
             }),
-        messaging: bankdesk_web::messaging::MessagingConfig {
+        messaging: bankdesk_web::config::MessagingConfig {
             wechat_token: c.wechat_token.clone(),
             mail_gateway_secret: c.mail_gateway_secret.clone(),
         },
@@ -395,13 +398,11 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     seed::seed(&store, customers, seed, seed::beijing_today(), true).await?;
                 println!("{report}");
             }
-            let created = bankdesk_web::create_demo_users(&store)
-                .await
-                .map_err(|e| anyhow::anyhow!(e.message))?;
+            let created = bankdesk_desk::demo::create_demo_users(&store).await?;
             if created > 0 {
                 println!(
                     "demo users created; all use the password {}",
-                    bankdesk_web::DEMO_PASSWORD
+                    bankdesk_desk::demo::DEMO_PASSWORD
                 );
             }
             let kb = bankdesk_desk::kb::demo::load_demo_knowledge(&store).await?;

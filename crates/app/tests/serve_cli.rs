@@ -81,7 +81,7 @@ impl Server {
     async fn login(&self, http: &reqwest::Client, user: &str) -> String {
         let body: Value = http
             .post(format!("{}/api/v1/auth/login", self.base))
-            .json(&json!({"username": user, "password": bankdesk_web::DEMO_PASSWORD}))
+            .json(&json!({"username": user, "password": bankdesk_desk::demo::DEMO_PASSWORD}))
             .send()
             .await
             .unwrap()
@@ -177,7 +177,7 @@ async fn reminders_due_while_the_server_was_down_are_sent_once_after_restart() {
         let mut tx = store.db().begin().await.unwrap();
         tx.insert_bank_batch(&fixture()).await.unwrap();
         tx.commit().await.unwrap();
-        bankdesk_web::create_demo_users(store).await.unwrap();
+        bankdesk_desk::demo::create_demo_users(store).await.unwrap();
         let comp1 = store
             .user_by_username("compliance01")
             .await
@@ -266,7 +266,9 @@ async fn a_banks_own_holiday_file_moves_deadlines() {
         let mut tx = t.store.db().begin().await.unwrap();
         tx.insert_bank_batch(&fixture()).await.unwrap();
         tx.commit().await.unwrap();
-        bankdesk_web::create_demo_users(&t.store).await.unwrap();
+        bankdesk_desk::demo::create_demo_users(&t.store)
+            .await
+            .unwrap();
         let data = tempfile::tempdir().unwrap();
         let (cli, data_dir): (Vec<String>, std::path::PathBuf) = if b == "sqlite" {
             (Vec::new(), std::path::PathBuf::from(&t.cli_args[1]))

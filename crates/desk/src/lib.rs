@@ -19,6 +19,7 @@ pub mod audit;
 pub mod cases;
 pub mod chat;
 pub mod customers;
+pub mod demo;
 pub mod error;
 pub mod escalation;
 pub mod kb;

@@ -1,7 +1,11 @@
 //! The rules of staff accounts that the API's admin endpoints and the admin page share.
 
 use crate::error::{DeskError, DeskResult};
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use bankdesk_domain::ErrorCode;
 use bankdesk_domain::role::Role;
+use rand::{Rng, RngCore};
 
 /// Usernames are short ASCII handles; passwords at least 12 characters.
 pub fn validate_new_user(
@@ -31,4 +35,50 @@ pub fn validate_new_user(
         return Err(DeskError::field("roles", "at least one role"));
     }
     Ok(())
+}
+
+/// An argon2id hash of a new password, with a fresh salt.
+pub fn hash_password(password: &str) -> DeskResult<String> {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt)
+        .map_err(|e| DeskError::new(ErrorCode::Internal, e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| DeskError::new(ErrorCode::Internal, e.to_string()))
+}
+
+/// A real hash of a random password, to verify against when a login names no known
+/// user, so that an unknown name takes as long as a wrong password.
+pub fn unknown_user_hash() -> DeskResult<String> {
+    let password: String = rand::rng()
+        .sample_iter(rand::distr::Alphanumeric)
+        .take(32)
+        .map(char::from)
+        .collect();
+    hash_password(&password)
+}
+
+/// Whether `password` is the one `hash` was made of; a malformed hash matches nothing.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_hash_round_trip() {
+        let h = hash_password("demo-password").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("demo-password", &h));
+        assert!(!verify_password("demo-passwort", &h));
+        assert!(!verify_password("demo-password", "not a hash"));
+    }
 }

@@ -2,13 +2,12 @@
 //! handler's signature: `Api<Compliance>` or `Desk<Admin>` cannot be obtained without the
 //! role, so a route without a check does not compile.
 
-use crate::AppState;
 use crate::error::ApiError;
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
+use bankdesk_desk::users::verify_password;
 use bankdesk_domain::Actor;
 use bankdesk_domain::ErrorCode;
 use bankdesk_domain::role::Role;
@@ -19,25 +18,6 @@ use std::marker::PhantomData;
 
 /// Name of the desktop session cookie.
 pub const SESSION_COOKIE: &str = "bankdesk_session";
-
-pub fn hash_password(password: &str) -> Result<String, ApiError> {
-    let mut salt = [0u8; 16];
-    rand::rng().fill_bytes(&mut salt);
-    let salt = SaltString::encode_b64(&salt)
-        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))
-}
-
-pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok()
-    })
-}
 
 /// A fresh random token (256 bits, hex) for sessions, API tokens and CSRF.
 pub fn random_token() -> String {
@@ -318,15 +298,6 @@ impl<R: RoleSet> FromRequestParts<AppState> for Desk<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn password_hash_round_trip() {
-        let h = hash_password("demo-password").unwrap();
-        assert!(h.starts_with("$argon2id$"));
-        assert!(verify_password("demo-password", &h));
-        assert!(!verify_password("demo-passwort", &h));
-        assert!(!verify_password("demo-password", "not a hash"));
-    }
 
     #[test]
     fn cookies_and_bearer() {

@@ -8,6 +8,9 @@ use axum::response::{IntoResponse, Response};
 use bankdesk_desk::{DeskError, KnowledgeError};
 use bankdesk_domain::ErrorCode;
 use bankdesk_store::StoreError;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -40,7 +43,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status =
             StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = crate::api::openapi::ErrorBody::new(self.code, self.message);
+        let body = ErrorBody::new(self.code, self.message);
         (status, Json(body)).into_response()
     }
 }
@@ -150,3 +153,37 @@ impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Every failure's body: `{"error": {"code", "message"}}`.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// One of the error table's codes (`crates/domain/src/error.rs`).
+    #[schema(schema_with = error_codes)]
+    code: &'static str,
+    /// For a person; names the field when one is wrong.
+    message: String,
+}
+
+impl ErrorBody {
+    pub fn new(code: ErrorCode, message: String) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: code.code(),
+                message,
+            },
+        }
+    }
+}
+
+fn error_codes() -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(ErrorCode::ALL.map(ErrorCode::code)))
+        .into()
+}

@@ -172,7 +172,12 @@ async fn log_in_as(client: &Client, username: &str) {
     click(client, "header form[action='/logout'] button").await;
     wait_for(client, "input[name=username]").await;
     type_into(client, "input[name=username]", username).await;
-    type_into(client, "input[name=password]", bankdesk_web::DEMO_PASSWORD).await;
+    type_into(
+        client,
+        "input[name=password]",
+        bankdesk_desk::demo::DEMO_PASSWORD,
+    )
+    .await;
     click(client, "form[action='/login'] button[type=submit]").await;
     wait_for(client, "#search-q").await;
 }
@@ -197,7 +202,12 @@ async fn serve_wang(client: Client, base: String, cards: Vec<String>) {
         "a browser asking for zh-CN gets Chinese"
     );
     type_into(&client, "input[name=username]", "agent01").await;
-    type_into(&client, "input[name=password]", bankdesk_web::DEMO_PASSWORD).await;
+    type_into(
+        &client,
+        "input[name=password]",
+        bankdesk_desk::demo::DEMO_PASSWORD,
+    )
+    .await;
     click(&client, "form[action='/login'] button[type=submit]").await;
 
     wait_for(&client, "#search-q").await;
@@ -457,7 +467,9 @@ async fn an_agent_serves_wang_in_chromium() {
     let mut tx = store.store.db().begin().await.unwrap();
     tx.insert_bank_batch(&batch).await.unwrap();
     tx.commit().await.unwrap();
-    bankdesk_web::create_demo_users(&store.store).await.unwrap();
+    bankdesk_desk::demo::create_demo_users(&store.store)
+        .await
+        .unwrap();
     let state = AppState::new(store.store.clone(), WebConfig::default()).unwrap();
     // Bound before the browser starts: connections queue until the server accepts them.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -51,7 +51,12 @@ async fn chat_walk(client: Client, base: String, store: bankdesk_store::Store) {
         .await
         .expect("login page");
     type_into(&client, "input[name=username]", "agent01").await;
-    type_into(&client, "input[name=password]", bankdesk_web::DEMO_PASSWORD).await;
+    type_into(
+        &client,
+        "input[name=password]",
+        bankdesk_desk::demo::DEMO_PASSWORD,
+    )
+    .await;
     click(&client, "form[action='/login'] button[type=submit]").await;
     wait_for(&client, "#search-q").await;
     click(&client, "header a[href='/desk/workspace']").await;
@@ -234,7 +239,9 @@ async fn a_chat_from_the_demo_page_reaches_agent01_and_survives_a_reload() {
     let mut tx = t.store.db().begin().await.unwrap();
     tx.insert_bank_batch(&fixture()).await.unwrap();
     tx.commit().await.unwrap();
-    bankdesk_web::create_demo_users(&t.store).await.unwrap();
+    bankdesk_desk::demo::create_demo_users(&t.store)
+        .await
+        .unwrap();
     bankdesk_desk::kb::demo::load_demo_knowledge(&t.store)
         .await
         .unwrap();

@@ -11,7 +11,7 @@ use bankdesk_domain::outbox::RetryPolicy;
 use bankdesk_store::testing::{TestStore, backends};
 use bankdesk_store::{Db, SqliteSync, Store};
 use bankdesk_web::WebConfig;
-use bankdesk_web::messaging::MessagingConfig;
+use bankdesk_web::config::MessagingConfig;
 use common::{TestApp, code, email_post};
 use reqwest::StatusCode;
 use serde_json::{Value, json};

@@ -10,7 +10,7 @@ mod common;
 
 use bankdesk_store::testing::backends;
 use bankdesk_web::WebConfig;
-use bankdesk_web::messaging::MessagingConfig;
+use bankdesk_web::config::MessagingConfig;
 use common::TestApp;
 use reqwest::StatusCode;
 use serde_json::{Map, Value, json};
@@ -21,7 +21,7 @@ const GATEWAY: &str = "mail-gateway-secret";
 const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
 
 fn document() -> &'static Value {
-    bankdesk_web::api::openapi::document()
+    bankdesk_web::api::document()
 }
 
 /// The operations of the document: (method, path, operation).

@@ -39,7 +39,9 @@ impl Desk {
         let mut tx = t.store.db().begin().await.unwrap();
         tx.insert_bank_batch(&bank).await.unwrap();
         tx.commit().await.unwrap();
-        bankdesk_web::create_demo_users(&t.store).await.unwrap();
+        bankdesk_desk::demo::create_demo_users(&t.store)
+            .await
+            .unwrap();
         let clock = Arc::new(AtomicI64::new(0));
         let gate = config.routing_exam_gate;
         let mut state = AppState::new(t.store.clone(), config).unwrap();

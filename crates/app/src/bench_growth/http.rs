@@ -94,7 +94,7 @@ impl Client {
         for user in users {
             let v: Value = http
                 .post(format!("{base}/api/v1/auth/login"))
-                .json(&json!({"username": user, "password": bankdesk_web::DEMO_PASSWORD}))
+                .json(&json!({"username": user, "password": bankdesk_desk::demo::DEMO_PASSWORD}))
                 .send()
                 .await?
                 .error_for_status()

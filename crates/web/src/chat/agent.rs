@@ -3,10 +3,10 @@
 //! the desktop's session cookie (same origin only) or a bearer token, for the roles that
 //! serve customers.
 
-use super::Side;
-use crate::AppState;
+use super::socket::Side;
 use crate::auth::{SESSION_COOKIE, Service, allowed, cookie, token_hash};
 use crate::error::ApiError;
+use crate::state::AppState;
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, header};
@@ -46,7 +46,7 @@ pub async fn socket(
     };
     ws.max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
-        .read_buffer_size(super::READ_BUFFER)
+        .read_buffer_size(super::socket::READ_BUFFER)
         .on_upgrade(move |socket| run(state, user, socket))
 }
 
@@ -114,7 +114,7 @@ fn error(code: &str, message: impl Into<String>) -> Message {
 
 async fn run(state: AppState, user: User, mut socket: WebSocket) {
     let mut reg = state.chat.register(Side::Agent, &user.id);
-    match super::agent_snapshot(&state, &user.id).await {
+    match super::socket::agent_snapshot(&state, &user.id).await {
         Ok(events) => {
             for e in events {
                 if socket
@@ -133,7 +133,7 @@ async fn run(state: AppState, user: User, mut socket: WebSocket) {
     }
     // The frame's future holds copies of these references, not a borrow of the closure.
     let (st, user) = (&state, &user);
-    super::pump(
+    super::socket::pump(
         &state,
         &mut socket,
         &mut reg.rx,
@@ -173,7 +173,7 @@ async fn command(state: &AppState, user: &User, frame: &str) -> Option<Message> 
                 (Ok(c), Ok(t)) => (c, t),
                 (Err(e), _) | (_, Err(e)) => return Some(error("invalid_field", e.to_string())),
             };
-            super::post(
+            super::socket::post(
                 state,
                 &contact_id,
                 Author::Agent(&user.id),
@@ -185,7 +185,7 @@ async fn command(state: &AppState, user: &User, frame: &str) -> Option<Message> 
         }
         AgentCommand::Typing { contact_id } => match own_chat(state, user, &contact_id).await {
             Ok(()) => {
-                super::typing(state, &contact_id, Sender::Agent).await;
+                super::socket::typing(state, &contact_id, Sender::Agent).await;
                 Ok(())
             }
             Err(e) => Err(e),
@@ -194,11 +194,11 @@ async fn command(state: &AppState, user: &User, frame: &str) -> Option<Message> 
             contact_id,
             up_to_seq,
         } => match own_chat(state, user, &contact_id).await {
-            Ok(()) => super::read(state, &contact_id, Sender::Agent, up_to_seq).await,
+            Ok(()) => super::socket::read(state, &contact_id, Sender::Agent, up_to_seq).await,
             Err(e) => Err(e),
         },
         AgentCommand::Close { contact_id } => match own_chat(state, user, &contact_id).await {
-            Ok(()) => super::close(state, &contact_id, Sender::Agent).await,
+            Ok(()) => super::socket::close(state, &contact_id, Sender::Agent).await,
             Err(e) => Err(e),
         },
         AgentCommand::SetState { state: wanted } => {

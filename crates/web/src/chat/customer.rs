@@ -1,9 +1,9 @@
 //! The customer's socket, `GET /chat/ws`: open to anyone (the widget is embedded in the
 //! bank's public pages); a chat is reached only through the token its start handed out.
 
-use super::Side;
-use crate::AppState;
+use super::socket::Side;
 use crate::auth::{random_token, token_hash};
+use crate::state::AppState;
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
@@ -25,7 +25,7 @@ const HELLO_WITHIN: Duration = Duration::from_secs(15);
 pub async fn socket(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
     ws.max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
-        .read_buffer_size(super::READ_BUFFER)
+        .read_buffer_size(super::socket::READ_BUFFER)
         .on_upgrade(move |socket| run(state, socket))
 }
 
@@ -54,11 +54,11 @@ async fn run(state: AppState, mut socket: WebSocket) {
         // Aside, so the socket is served while the router works (it takes one request
         // at a time).
         let (state, contact_id) = (state.clone(), contact_id.clone());
-        tokio::spawn(async move { super::request_agent(&state, &contact_id).await });
+        tokio::spawn(async move { super::socket::request_agent(&state, &contact_id).await });
     }
     // The frame's future holds copies of these references, not a borrow of the closure.
     let (st, contact_id) = (&state, contact_id.as_str());
-    super::pump(
+    super::socket::pump(
         &state,
         &mut socket,
         &mut reg.rx,
@@ -70,7 +70,7 @@ async fn run(state: AppState, mut socket: WebSocket) {
 
 struct Opened {
     session: ChatSessionRow,
-    registration: super::Registration,
+    registration: super::socket::Registration,
     started: bool,
 }
 
@@ -157,7 +157,7 @@ async fn hello(state: &AppState, socket: &mut WebSocket) -> Option<Opened> {
         let seq = m.seq;
         socket.send(event(&ServerEvent::Message(m))).await.ok()?;
         if from_agent {
-            super::delivered(state, Sender::Customer, &session.contact_id, seq).await;
+            super::socket::delivered(state, Sender::Customer, &session.contact_id, seq).await;
         }
     }
     if session.csat_pending() {
@@ -190,22 +190,22 @@ async fn command(state: &AppState, contact_id: &str, frame: &str) -> Option<Mess
                 (Ok(c), Ok(t)) => (c, t),
                 (Err(e), _) | (_, Err(e)) => return Some(error("invalid_field", e.to_string())),
             };
-            super::post(state, contact_id, Author::Customer, Some(&client_id), &text)
+            super::socket::post(state, contact_id, Author::Customer, Some(&client_id), &text)
                 .await
                 .map(|_| None)
         }
         CustomerCommand::Typing => {
-            super::typing(state, contact_id, Sender::Customer).await;
+            super::socket::typing(state, contact_id, Sender::Customer).await;
             Ok(None)
         }
         CustomerCommand::Read { up_to_seq } => {
-            super::read(state, contact_id, Sender::Customer, up_to_seq)
+            super::socket::read(state, contact_id, Sender::Customer, up_to_seq)
                 .await
                 .map(|_| None)
         }
         CustomerCommand::VerifyPhone { phone } => send_code(state, contact_id, &phone).await,
         CustomerCommand::VerifyCode { code } => check_code(state, contact_id, &code).await,
-        CustomerCommand::Close => super::close(state, contact_id, Sender::Customer)
+        CustomerCommand::Close => super::socket::close(state, contact_id, Sender::Customer)
             .await
             .map(|_| None),
         CustomerCommand::Csat { score } => match Csat::new(score) {
@@ -315,7 +315,7 @@ async fn check_code(
     let outcome = state.store.check_chat_code(contact_id, code).await?;
     match outcome {
         CodeOutcome::Verified { customer_id } => {
-            super::verified(state, contact_id, &customer_id).await?;
+            super::socket::verified(state, contact_id, &customer_id).await?;
             Ok(Some(event(&ServerEvent::Verified {
                 contact_id: contact_id.to_string(),
                 customer_id: None,

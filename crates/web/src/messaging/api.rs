@@ -1,9 +1,9 @@
 //! The API of replies, the inbox, the outbox and the customer timeline.
 
-use crate::AppState;
-use crate::api::List;
 use crate::auth::{AnyStaff, Api, Oversight, Service};
+use crate::envelope::List;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
+use crate::state::AppState;
 use crate::view::{ContactView, NoteView, contact_view, rfc3339};
 use axum::extract::State;
 use axum::http::StatusCode;

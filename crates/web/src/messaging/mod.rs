@@ -4,29 +4,12 @@
 
 pub mod api;
 pub mod hooks;
+pub(crate) mod pages;
+#[cfg(test)]
+mod pages_tests;
 
-use crate::api::openapi::{Documented, documented};
+use crate::openapi::{Documented, documented};
 use axum::extract::DefaultBodyLimit;
-
-/// Secrets of the inbound webhooks; a webhook whose secret is unset refuses everything.
-#[derive(Clone, Default)]
-pub struct MessagingConfig {
-    /// The token set in the WeChat official-account console (服务器配置 / Token).
-    pub wechat_token: Option<String>,
-    /// The secret the mail gateway sends in the `X-Gateway-Secret` header.
-    pub mail_gateway_secret: Option<String>,
-}
-
-/// Secrets never reach a log line.
-impl std::fmt::Debug for MessagingConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let shown = |s: &Option<String>| if s.is_some() { "***" } else { "unset" };
-        f.debug_struct("MessagingConfig")
-            .field("wechat_token", &shown(&self.wechat_token))
-            .field("mail_gateway_secret", &shown(&self.mail_gateway_secret))
-            .finish()
-    }
-}
 
 /// WeChat posts small XML documents; anything bigger is not WeChat.
 pub const WECHAT_MAX_BODY: usize = 64 * 1024;
@@ -54,13 +37,4 @@ pub fn api_routes() -> Documented {
         .routes(documented!(api::inbox))
         .routes(documented!(api::outbox))
         .routes(documented!(api::retry))
-}
-
-/// Compares secrets in time independent of where they differ.
-pub(crate) fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
 }

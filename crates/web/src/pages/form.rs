@@ -3,8 +3,8 @@
 //! for a logged-in user whose token matched, so no handler can forget the check.
 
 use super::{LangPrefs, Page, PageError};
-use crate::AppState;
 use crate::auth::{AnyStaff, Desk, RoleSet};
+use crate::state::AppState;
 use axum::Form;
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, FromRequestParts, Request};

@@ -6,48 +6,24 @@
 //! handler runs; a handler's failure is a [`PageError`]; cookies are HttpOnly and
 //! SameSite=Strict.
 
-mod admin;
-mod after_call;
-mod audit;
-mod cases;
-#[cfg(test)]
-mod cases_tests;
-mod compliance;
-mod customer;
-mod error;
-mod exams;
-#[cfg(test)]
-mod exams_tests;
-mod exports;
-mod form;
-mod format;
-mod help;
-#[cfg(test)]
-mod help_tests;
-mod home;
-mod i18n;
-mod live;
-mod login;
-mod messaging;
-#[cfg(test)]
-mod messaging_tests;
+pub(crate) mod error;
+pub(crate) mod form;
+pub(crate) mod format;
+pub(crate) mod i18n;
 #[cfg(test)]
 mod privacy_tests;
-mod reveal;
+pub mod routes;
 #[cfg(test)]
-mod tests;
-mod workspace;
+pub(crate) mod tests;
 
-use crate::AppState;
 use crate::auth::{Desk, DeskRejection, RoleSet};
-use crate::view::url_encode;
+use crate::state::AppState;
+pub(crate) use crate::view::url_encode;
 use askama::Template;
-use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use bankdesk_domain::role::Role;
 use bankdesk_store::StoreError;
 pub(crate) use error::{OrPage, PageError};
@@ -55,79 +31,6 @@ pub(crate) use form::{CsrfForm, NoFields};
 use i18n::{Lang, Messages};
 use std::collections::HashMap;
 use std::convert::Infallible;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/login", get(login::form).post(login::submit))
-        .route("/logout", post(login::logout))
-        .route("/", get(home::page).post(home::search))
-        .route("/customers/{id}", get(customer::page))
-        .route("/customers/{id}/contacts", post(customer::open_contact))
-        .route("/contacts/{id}", get(after_call::page))
-        .route("/contacts/{id}/notes", post(customer::add_note))
-        .route("/contacts/{id}/wrap-up", post(customer::wrap_up))
-        .route(
-            "/contacts/{id}/identity-verification",
-            post(customer::verify_identity),
-        )
-        .route("/customers/{id}/reveal", post(reveal::reveal))
-        .route("/customers/{id}/statement-exports", post(exports::request))
-        .route("/exports", get(exports::list))
-        .route("/exports/{id}/approve", post(exports::approve))
-        .route("/exports/{id}/file", get(exports::file))
-        .route("/compliance", get(compliance::alerts))
-        .route("/compliance/alerts/{id}", post(compliance::update_alert))
-        .route(
-            "/compliance/orders",
-            get(compliance::orders).post(compliance::register_order),
-        )
-        .route(
-            "/compliance/orders/{id}/verify",
-            post(compliance::verify_order),
-        )
-        .route("/compliance/audit", get(audit::page))
-        .route("/compliance/audit.csv", get(audit::csv))
-        .route("/cases", get(cases::list))
-        .route("/cases/{id}", get(cases::page))
-        .route("/cases/{id}/move", post(cases::move_case))
-        .route("/cases/{id}/assignment", post(cases::assign))
-        .route("/cases/{id}/notes", post(cases::add_note))
-        .route("/cases/{id}/extension", post(cases::request_extension))
-        .route(
-            "/cases/{id}/extensions/{eid}/approve",
-            post(cases::approve_extension),
-        )
-        .route("/cases/{id}/appraisal", post(cases::appraisal))
-        .route("/complaints", get(cases::register))
-        .route("/complaints.csv", get(cases::register_csv))
-        .route("/crises", get(cases::board).post(cases::raise))
-        .route("/crises/{id}", get(cases::crisis))
-        .route("/crises/{id}/entries", post(cases::crisis_entry))
-        .route("/signals/{id}/dismiss", post(cases::dismiss_signal))
-        .route("/inbox", get(messaging::inbox))
-        .route("/inbox/{id}/take", post(messaging::take))
-        .route("/contacts/{id}/replies", post(messaging::reply))
-        .route("/contacts/{id}/customer", post(messaging::attach))
-        .route("/outbox", get(messaging::outbox))
-        .route("/outbox/{id}/retry", post(messaging::retry))
-        .route("/admin/users", get(admin::list).post(admin::create))
-        .route("/admin/users/{id}", post(admin::update))
-        .route("/exams", get(exams::list))
-        .route("/exams/{id}/start", post(exams::start))
-        .route(
-            "/exam-attempts/{id}",
-            get(exams::attempt).post(exams::submit),
-        )
-        .route("/help", get(help::page))
-        .route("/help/{id}", get(help::article))
-        .route("/static/desk.css", get(stylesheet))
-        .route("/static/desk.js", get(script))
-        .route("/desk/workspace", get(workspace::page))
-        .route("/static/workspace.js", get(workspace::script))
-        .route("/desk/live", get(live::page))
-        .route("/desk/live/ws", get(live::socket))
-        .route("/static/live.js", get(live::script))
-}
 
 /// Two-language refusal for a role check. The role extractor rejects before any handler
 /// runs, so the page cannot know the user's language and says it in both.
@@ -228,44 +131,48 @@ impl LangPrefs {
 /// The nav bar of a logged-in page: links only to the pages the user's roles open.
 #[derive(Clone)]
 pub(crate) struct Nav {
-    display_name: String,
-    is_admin: bool,
-    is_compliance: bool,
+    pub(crate) display_name: String,
+    pub(crate) is_admin: bool,
+    pub(crate) is_compliance: bool,
     /// Approvers, and the staff who may request an export on a customer's behalf.
-    shows_exports: bool,
+    pub(crate) shows_exports: bool,
     /// Supervisors and compliance: the complaint register and the crisis board.
-    oversees: bool,
+    pub(crate) oversees: bool,
     /// Staff who serve customers: the workspace (chats, screen pops) and the email and
     /// WeChat inbox.
-    serves: bool,
+    pub(crate) serves: bool,
     /// Supervisors: the live view of queues and agents.
-    supervises: bool,
-    csrf: String,
+    pub(crate) supervises: bool,
+    pub(crate) csrf: String,
 }
 
 /// What the layout (`base.html`) needs on every page.
 #[derive(Clone)]
 pub(crate) struct Chrome {
-    lang_tag: &'static str,
-    nav: Option<Nav>,
-    switch_url: String,
+    pub(crate) lang_tag: &'static str,
+    pub(crate) nav: Option<Nav>,
+    pub(crate) switch_url: String,
 }
 
 /// A page being answered: its language, its layout, and whether to remember a language
 /// the request chose.
 #[derive(Clone)]
 pub(crate) struct Page {
-    lang: Lang,
-    t: &'static Messages,
-    chrome: Chrome,
-    remember: Option<Lang>,
-    secure: bool,
+    pub(crate) lang: Lang,
+    pub(crate) t: &'static Messages,
+    pub(crate) chrome: Chrome,
+    pub(crate) remember: Option<Lang>,
+    pub(crate) secure: bool,
 }
 
 impl Page {
     /// A page for a logged-in user. A `?lang=` choice is also stored on the user, so it
     /// follows them to other workstations; failing to store it only costs the preference.
-    async fn user<R: RoleSet>(state: &AppState, prefs: &LangPrefs, desk: &Desk<R>) -> Page {
+    pub(crate) async fn user<R: RoleSet>(
+        state: &AppState,
+        prefs: &LangPrefs,
+        desk: &Desk<R>,
+    ) -> Page {
         let user = desk.user();
         if let Some(chosen) = prefs.chosen
             && user.language.as_deref().and_then(Lang::parse) != Some(chosen)
@@ -303,7 +210,7 @@ impl Page {
     }
 
     /// A page before login.
-    fn anonymous(state: &AppState, prefs: &LangPrefs) -> Page {
+    pub(crate) fn anonymous(state: &AppState, prefs: &LangPrefs) -> Page {
         let lang = prefs.pick(None);
         Page {
             lang,
@@ -319,7 +226,7 @@ impl Page {
     }
 
     /// Renders a template, setting the language cookie when the request chose one.
-    fn html(&self, status: StatusCode, tpl: &impl Template) -> Response {
+    pub(crate) fn html(&self, status: StatusCode, tpl: &impl Template) -> Response {
         let mut res = html(status, tpl);
         if let Some(l) = self.remember {
             add_cookie(
@@ -334,7 +241,7 @@ impl Page {
     }
 
     /// A short page that explains an outcome, with an optional way back.
-    fn message(
+    pub(crate) fn message(
         &self,
         status: StatusCode,
         title: &str,
@@ -365,7 +272,7 @@ struct MessageTpl<'a> {
 }
 
 /// Renders a template; a template that fails to render is our bug, logged, never shown.
-fn html(status: StatusCode, tpl: &impl Template) -> Response {
+pub(crate) fn html(status: StatusCode, tpl: &impl Template) -> Response {
     match tpl.render() {
         Ok(body) => (status, Html(body)).into_response(),
         Err(e) => {
@@ -377,7 +284,13 @@ fn html(status: StatusCode, tpl: &impl Template) -> Response {
 
 /// Adds a `Set-Cookie` with the desktop's cookie policy: HttpOnly, SameSite=Strict, Path=/,
 /// Secure behind TLS. `max_age` `None` lasts for the browser session; `Some(0)` deletes.
-fn add_cookie(res: &mut Response, secure: bool, name: &str, value: &str, max_age: Option<i64>) {
+pub(crate) fn add_cookie(
+    res: &mut Response,
+    secure: bool,
+    name: &str,
+    value: &str,
+    max_age: Option<i64>,
+) {
     let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict");
     if let Some(s) = max_age {
         c.push_str(&format!("; Max-Age={s}"));
@@ -394,12 +307,12 @@ fn add_cookie(res: &mut Response, secure: bool, name: &str, value: &str, max_age
 }
 
 /// Whether the user may open contacts with customers (the roles of [`crate::auth::Service`]).
-fn handles_contacts(roles: &[Role]) -> bool {
+pub(crate) fn handles_contacts(roles: &[Role]) -> bool {
     roles.iter().any(|r| r.handles_contacts())
 }
 
 /// Whether the user may approve statement exports (the roles of [`crate::auth::Approver`]).
-fn approves_exports(roles: &[Role]) -> bool {
+pub(crate) fn approves_exports(roles: &[Role]) -> bool {
     roles
         .iter()
         .any(|r| crate::auth::Approver::ALLOWED.contains(r))
@@ -408,8 +321,8 @@ fn approves_exports(roles: &[Role]) -> bool {
 /// A member of staff as pages show them: display name, with the username the audit log
 /// and the store's records use.
 pub(crate) struct Person {
-    name: String,
-    username: String,
+    pub(crate) name: String,
+    pub(crate) username: String,
 }
 
 /// Display names by username, for pages that list who asked, approved or looked. Staff
@@ -417,7 +330,7 @@ pub(crate) struct Person {
 pub(crate) struct Staff(HashMap<String, String>);
 
 impl Staff {
-    async fn load(state: &AppState) -> Result<Staff, StoreError> {
+    pub(crate) async fn load(state: &AppState) -> Result<Staff, StoreError> {
         Ok(Staff(
             state
                 .store
@@ -430,7 +343,7 @@ impl Staff {
     }
 
     /// A username the store no longer knows (a removed account) is shown as it is.
-    fn person(&self, username: &str) -> Person {
+    pub(crate) fn person(&self, username: &str) -> Person {
         Person {
             name: self
                 .0
@@ -444,7 +357,7 @@ impl Staff {
 
 /// Keeps a response out of every cache, for bodies that must exist once only (a revealed
 /// number, a statement file, an audit export).
-fn no_store(mut res: Response) -> Response {
+pub(crate) fn no_store(mut res: Response) -> Response {
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
@@ -452,7 +365,7 @@ fn no_store(mut res: Response) -> Response {
 
 /// An id echoed from a query string into a notice: only id-shaped values are shown, so a
 /// crafted link cannot put words on the page.
-fn id_shaped(s: Option<String>) -> Option<String> {
+pub(crate) fn id_shaped(s: Option<String>) -> Option<String> {
     s.filter(|c| {
         !c.is_empty()
             && c.len() <= 64

@@ -3,7 +3,7 @@
 //! the legal-order register and the audit log.
 
 use super::tests::{Browser, Desk, Reply, full_card};
-use crate::WebConfig;
+use crate::config::WebConfig;
 use axum::http::{StatusCode, header};
 use bankdesk_domain::alert::AlertStatus;
 use bankdesk_domain::audit::NewAuditEntry;

@@ -1,32 +1,33 @@
 //! The desktop through the real router, on every configured database: cookies, CSRF,
 //! the purpose refusal, languages, roles, and masking of every number on every page.
 
-use crate::{AppState, WebConfig, app, create_demo_users};
+use crate::{AppState, WebConfig, app};
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::http::{HeaderMap, Request, StatusCode, header};
+use bankdesk_desk::demo::create_demo_users;
 use bankdesk_store::testing::{TestStore, backends, card_number, fixture, fresh, id_number};
 use tower::ServiceExt;
 
 /// 王丽华's credit card in the shared fixture, in full. It must never reach a page.
-pub(super) fn full_card() -> String {
+pub(crate) fn full_card() -> String {
     card_number("622588001234567").as_str().to_string()
 }
 
-pub(super) struct Desk {
+pub(crate) struct Desk {
     router: Router,
-    pub(super) backend: &'static str,
-    pub(super) store: TestStore,
+    pub(crate) backend: &'static str,
+    pub(crate) store: TestStore,
 }
 
-pub(super) struct Reply {
-    pub(super) status: StatusCode,
-    pub(super) headers: HeaderMap,
-    pub(super) body: String,
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: String,
 }
 
 impl Reply {
-    pub(super) fn location(&self) -> &str {
+    pub(crate) fn location(&self) -> &str {
         self.headers
             .get(header::LOCATION)
             .and_then(|v| v.to_str().ok())
@@ -44,7 +45,7 @@ impl Reply {
     }
 
     /// The value of the first hidden `csrf` field of the page.
-    pub(super) fn csrf(&self) -> String {
+    pub(crate) fn csrf(&self) -> String {
         let start = self
             .body
             .find("name=\"csrf\" value=\"")
@@ -61,17 +62,17 @@ fn pair(set_cookie: &str) -> String {
 }
 
 /// A logged-in browser: its cookie header and the session's CSRF token.
-pub(super) struct Browser {
-    pub(super) cookie: String,
-    pub(super) csrf: String,
+pub(crate) struct Browser {
+    pub(crate) cookie: String,
+    pub(crate) csrf: String,
 }
 
 impl Desk {
-    pub(super) async fn start(backend: &'static str) -> Desk {
+    pub(crate) async fn start(backend: &'static str) -> Desk {
         Desk::start_with(backend, WebConfig::default()).await
     }
 
-    pub(super) async fn start_with(backend: &'static str, config: WebConfig) -> Desk {
+    pub(crate) async fn start_with(backend: &'static str, config: WebConfig) -> Desk {
         let store = fresh(backend).await;
         let mut tx = store.store.db().begin().await.unwrap();
         tx.insert_bank_batch(&fixture()).await.unwrap();
@@ -108,11 +109,11 @@ impl Desk {
         self.send(req.body(Body::empty()).unwrap()).await
     }
 
-    pub(super) async fn get(&self, path: &str, cookie: &str) -> Reply {
+    pub(crate) async fn get(&self, path: &str, cookie: &str) -> Reply {
         self.get_with(path, cookie, &[]).await
     }
 
-    pub(super) async fn post(&self, path: &str, cookie: &str, form: &[(&str, &str)]) -> Reply {
+    pub(crate) async fn post(&self, path: &str, cookie: &str, form: &[(&str, &str)]) -> Reply {
         let body = form
             .iter()
             .map(|(k, v)| format!("{k}={}", super::url_encode(v)))
@@ -127,7 +128,7 @@ impl Desk {
     }
 
     /// Logs in through the login form, as a person would.
-    pub(super) async fn login(&self, username: &str) -> Browser {
+    pub(crate) async fn login(&self, username: &str) -> Browser {
         let form = self.get("/login", "").await;
         let pre = pair(&form.set_cookie("bankdesk_login_csrf").unwrap());
         let res = self
@@ -137,7 +138,7 @@ impl Desk {
                 &[
                     ("csrf", &form.csrf()),
                     ("username", username),
-                    ("password", crate::DEMO_PASSWORD),
+                    ("password", bankdesk_desk::demo::DEMO_PASSWORD),
                     ("next", "/"),
                 ],
             )
@@ -153,7 +154,7 @@ impl Desk {
     }
 
     /// Opens a phone contact with C1 and returns the 360 page's address.
-    pub(super) async fn open_contact(&self, b: &Browser) -> String {
+    pub(crate) async fn open_contact(&self, b: &Browser) -> String {
         let res = self
             .post("/customers/C1/contacts", &b.cookie, &[("csrf", &b.csrf)])
             .await;
@@ -173,7 +174,7 @@ impl Desk {
         res.location().to_string()
     }
 
-    pub(super) async fn user_id(&self, username: &str) -> String {
+    pub(crate) async fn user_id(&self, username: &str) -> String {
         self.store
             .store
             .user_by_username(username)
@@ -238,7 +239,7 @@ async fn login_sets_a_strict_http_only_session_cookie() {
                     &[
                         ("csrf", token),
                         ("username", "agent01"),
-                        ("password", crate::DEMO_PASSWORD),
+                        ("password", bankdesk_desk::demo::DEMO_PASSWORD),
                     ],
                 )
                 .await;
@@ -253,7 +254,7 @@ async fn login_sets_a_strict_http_only_session_cookie() {
                 &[
                     ("csrf", &csrf),
                     ("username", "agent01"),
-                    ("password", crate::DEMO_PASSWORD),
+                    ("password", bankdesk_desk::demo::DEMO_PASSWORD),
                     ("next", "/customers/C1"),
                 ],
             )

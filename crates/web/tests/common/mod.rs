@@ -34,7 +34,9 @@ impl TestApp {
         let mut tx = t.store.db().begin().await.unwrap();
         tx.insert_bank_batch(&fixture()).await.unwrap();
         tx.commit().await.unwrap();
-        bankdesk_web::create_demo_users(&t.store).await.unwrap();
+        bankdesk_desk::demo::create_demo_users(&t.store)
+            .await
+            .unwrap();
         let state = AppState::new(t.store.clone(), config).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -1,0 +1,4 @@
+//! Staff accounts and their roles.
+
+pub(crate) mod api;
+pub(crate) mod pages;
