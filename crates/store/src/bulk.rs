@@ -446,14 +446,30 @@ impl Loader {
         Ok(out)
     }
 
-    /// Moves everything the load wrote from SQLite's write-ahead log into the database
+    /// Leaves the database as serving would find such a history, so that timings taken
+    /// after a load do not measure the load.
+    ///
+    /// SQLite: moves everything the load wrote from the write-ahead log into the database
     /// file and empties the log. Left behind, a log of gigabytes makes every later read
-    /// look pages up in it, and the first writes after the load pay for its checkpoint,
-    /// so timings taken after a load would measure the load. PostgreSQL checkpoints on
-    /// its own schedule (and `CHECKPOINT` takes a privileged role).
-    pub async fn checkpoint(&mut self) -> Result<(), StoreError> {
-        if let LoaderConn::Sqlite(_) = self.conn {
-            self.run("PRAGMA wal_checkpoint(TRUNCATE)").await?;
+    /// look pages up in it, and the first writes after the load pay for its checkpoint.
+    ///
+    /// PostgreSQL: vacuums the loaded tables, as autovacuum would long have done to years
+    /// of history (without it the first reads of every row set its hint bits and dirty the
+    /// page, and no scan can skip the table through the visibility map), then checkpoints
+    /// (with a role allowed to) so the load's dirty pages are on disk before the timing.
+    pub async fn settle(&mut self) -> Result<(), StoreError> {
+        match self.conn {
+            LoaderConn::Sqlite(_) => self.run("PRAGMA wal_checkpoint(TRUNCATE)").await?,
+            LoaderConn::Postgres(_) => {
+                let tables: Vec<&str> = self.loads.0.iter().map(|l| l.0).collect();
+                if !tables.is_empty() {
+                    self.run(&format!("VACUUM (ANALYZE) {}", tables.join(", ")))
+                        .await?;
+                }
+                if let Err(e) = self.run("CHECKPOINT").await {
+                    tracing::warn!(error = %e, "no checkpoint after the load (needs pg_checkpoint)");
+                }
+            }
         }
         Ok(())
     }

@@ -551,7 +551,8 @@ pub async fn load(store: &Store, w: Arc<World>, load: Load, what: &str) -> anyho
         eprintln!("building {} indexes", dropped.len());
         indexes = loader.build_indexes(dropped).await?;
     }
-    loader.checkpoint().await?;
+    eprintln!("settling: the log emptied (SQLite), or vacuum and checkpoint (PostgreSQL)");
+    loader.settle().await?;
     Ok(Loaded {
         tables: loader.loads(),
         indexes,
