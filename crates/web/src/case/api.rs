@@ -1,6 +1,6 @@
-//! Cases, complaints and notifications (contract: docs/api.md, "Cases, complaints,
-//! crises"). Handlers translate JSON to store calls; the rules live in the domain and
-//! the store.
+//! Cases and their deadline notifications (contract: docs/api.md, "Cases, complaints,
+//! crises"; a complaint's own endpoints are in `complaint/api.rs`). Handlers translate
+//! JSON to store calls; the rules live in the domain and the store.
 
 use crate::auth::{Admin, AnyStaff, Api, CaseStaff};
 use crate::envelope::List;
