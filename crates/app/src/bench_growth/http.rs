@@ -145,8 +145,14 @@ impl Client {
     }
 
     /// Times `requests` requests of `e` from `clients` concurrent clients (each with its
-    /// own connection), after a few untimed ones; stops early once `budget` is spent, and
-    /// says so in the count.
+    /// own connection), after a warm-up of a tenth as many untimed requests from the same
+    /// clients; stops early once `budget` is spent, and says so in the count.
+    ///
+    /// The warm-up stands for a server that has been running: right after the bulk load
+    /// and ANALYZE the pages a request needs are cold, and the first few hundred requests
+    /// would time the disk, not the request. It asks for other items than the timed
+    /// requests (indexes from `requests` on), so a create never warms the very pages the
+    /// timed creates write.
     pub async fn time(
         &self,
         e: &Endpoint,
@@ -177,21 +183,54 @@ impl Client {
         let items = serde_json::from_slice::<Value>(&body)
             .ok()
             .map_or(0, |v| v["items"].as_array().map_or(1, Vec::len));
-        for k in 1..(requests / 20).clamp(1, 20) {
-            let (path, body) = (e.request)(k);
-            send(&self.http, &self.base, &token, e.method, &path, body)
-                .await?
-                .bytes()
-                .await?;
-        }
-        let next = Arc::new(AtomicUsize::new(0));
+        let warm_up = Burst {
+            first: requests,
+            count: (requests / 10).max(1),
+            deadline: Instant::now() + budget / 10,
+        };
+        self.burst(e, &token, clients, warm_up).await?;
         let started = Instant::now();
-        let deadline = started + budget;
+        let timed = Burst {
+            first: 0,
+            count: requests,
+            deadline: started + budget,
+        };
+        let (mut all, errors, bytes, first_error) = self.burst(e, &token, clients, timed).await?;
+        let wall = started.elapsed().as_secs_f64();
+        let n = all.len();
+        let l = Latency::of(&mut all);
+        let round = |x: f64| (x * 1000.0).round() / 1000.0;
+        Ok(Timing {
+            requests: n,
+            errors,
+            p50_ms: round(l.p50_ms),
+            p99_ms: round(l.p99_ms),
+            max_ms: round(l.max_ms),
+            rps: round(n as f64 / wall.max(1e-9)),
+            items,
+            bytes: bytes / n.max(1),
+            skipped: None,
+            first_error,
+        })
+    }
+
+    /// Sends requests `first..first + count` of `e` from `clients` concurrent clients
+    /// until done or past the deadline: each request's latency, the errors, the bytes
+    /// answered and the first error's text.
+    async fn burst(
+        &self,
+        e: &Endpoint,
+        token: &str,
+        clients: usize,
+        b: Burst,
+    ) -> anyhow::Result<(Vec<Duration>, usize, usize, Option<String>)> {
+        let next = Arc::new(AtomicUsize::new(b.first));
+        let end = b.first + b.count;
         let mut tasks = Vec::new();
         for _ in 0..clients {
             let (next, token, request, base, method) = (
                 next.clone(),
-                token.clone(),
+                token.to_string(),
                 e.request.clone(),
                 self.base.clone(),
                 e.method,
@@ -202,7 +241,7 @@ impl Client {
                 let mut first_error: Option<String> = None;
                 loop {
                     let k = next.fetch_add(1, Ordering::Relaxed);
-                    if k >= requests || Instant::now() > deadline {
+                    if k >= end || Instant::now() > b.deadline {
                         break;
                     }
                     let (path, body) = request(k);
@@ -237,23 +276,16 @@ impl Client {
             bytes += b;
             first_error = first_error.or(f);
         }
-        let wall = started.elapsed().as_secs_f64();
-        let n = all.len();
-        let l = Latency::of(&mut all);
-        let round = |x: f64| (x * 1000.0).round() / 1000.0;
-        Ok(Timing {
-            requests: n,
-            errors,
-            p50_ms: round(l.p50_ms),
-            p99_ms: round(l.p99_ms),
-            max_ms: round(l.max_ms),
-            rps: round(n as f64 / wall.max(1e-9)),
-            items,
-            bytes: bytes / n.max(1),
-            skipped: None,
-            first_error,
-        })
+        Ok((all, errors, bytes, first_error))
     }
+}
+
+/// A run of consecutive request indexes, sent until done or past its deadline.
+#[derive(Clone, Copy)]
+struct Burst {
+    first: usize,
+    count: usize,
+    deadline: Instant,
 }
 
 async fn send(
