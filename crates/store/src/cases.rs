@@ -504,12 +504,12 @@ impl Store {
     /// chain's (both databases), so a page it must first fetch from disk stalls every
     /// write queued behind it; read here, before the lock, such fetches overlap instead.
     async fn customer_before_write(&self, customer_id: &str) -> Result<bool, StoreError> {
-        let row: Option<(String, Option<i64>, Option<i64>)> = self
+        let row: Option<(String, Option<i64>, Option<String>)> = self
             .db
             .fetch_optional(
                 "SELECT c.id, \
                  (SELECT a.seq FROM audit_log a WHERE a.customer_id = c.id ORDER BY a.seq DESC LIMIT 1), \
-                 (SELECT 1 FROM cases k WHERE k.customer_id = c.id AND k.status = $2 LIMIT 1) \
+                 (SELECT k.customer_id FROM cases k WHERE k.customer_id = c.id AND k.status = $2 LIMIT 1) \
                  FROM customers c WHERE c.id = $1",
                 &args![customer_id, CaseStatus::New.as_str()],
             )
