@@ -385,8 +385,9 @@ async fn serve(c: &Config, store: Store, demo: bool) -> anyhow::Result<()> {
                 "sealing the audit chain"
             );
             Some(
-                Sealer::new(store.clone(), seal)?
-                    .spawn(std::time::Duration::from_secs(c.audit_checkpoint_interval_s)),
+                Sealer::new(store.clone(), seal)?.spawn(std::time::Duration::from_secs(
+                    c.audit_checkpoint_interval_s,
+                )),
             )
         }
         None => {
@@ -602,9 +603,12 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 );
             }
             if !v.ok {
-                for p in v.problem.iter().map(ToString::to_string).chain(
-                    v.seal_problems.iter().map(ToString::to_string),
-                ) {
+                for p in v
+                    .problem
+                    .iter()
+                    .map(ToString::to_string)
+                    .chain(v.seal_problems.iter().map(ToString::to_string))
+                {
                     eprintln!("bankdesk: audit chain broken: {p}");
                 }
                 return Ok(std::process::ExitCode::from(1));
@@ -672,7 +676,9 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 .await?
             {
                 SealOutcome::Sealed(cp) => println!("{}", cp.to_line()),
-                SealOutcome::Unchanged => eprintln!("bankdesk: the head has not moved since the latest checkpoint"),
+                SealOutcome::Unchanged => {
+                    eprintln!("bankdesk: the head has not moved since the latest checkpoint")
+                }
                 SealOutcome::Refused(problems) => {
                     for p in problems {
                         eprintln!("bankdesk: audit chain broken: {p}");

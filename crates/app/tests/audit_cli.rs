@@ -140,7 +140,11 @@ async fn an_intact_sealed_chain_verifies_and_its_checkpoints_export() {
         let s = Sealed::new(b).await;
         records(&s.t.store, 30).await;
         let cp = s.seal();
-        assert_eq!((cp["seq"].as_i64(), cp["base_seq"].as_i64()), (Some(30), Some(0)), "{b}");
+        assert_eq!(
+            (cp["seq"].as_i64(), cp["base_seq"].as_i64()),
+            (Some(30), Some(0)),
+            "{b}"
+        );
         records(&s.t.store, 5).await;
         let (code, stdout, stderr) = verify(&s.args);
         assert_eq!(code, 0, "{b}: {stdout} {stderr}");
@@ -253,15 +257,14 @@ async fn a_rewritten_and_rehashed_history_fails_against_the_signed_checkpoints()
         s.seal();
 
         // Record 150 now names another customer, and every hash from it on is recomputed.
-        let mut chain = s
-            .t
-            .store
-            .audit_search(&AuditQuery {
-                limit: 1000,
-                ..AuditQuery::default()
-            })
-            .await
-            .unwrap();
+        let mut chain =
+            s.t.store
+                .audit_search(&AuditQuery {
+                    limit: 1000,
+                    ..AuditQuery::default()
+                })
+                .await
+                .unwrap();
         chain.reverse();
         let mut prev = chain[148].hash.clone();
         for e in &mut chain[149..] {
@@ -282,7 +285,12 @@ async fn a_rewritten_and_rehashed_history_fails_against_the_signed_checkpoints()
             prev = e.hash.clone();
             s.sql(
                 "UPDATE audit_log SET customer_id = $1, prev_hash = $2, hash = $3 WHERE seq = $4",
-                &args![e.customer_id.as_deref(), e.prev_hash.as_str(), e.hash.as_str(), e.seq],
+                &args![
+                    e.customer_id.as_deref(),
+                    e.prev_hash.as_str(),
+                    e.hash.as_str(),
+                    e.seq
+                ],
             )
             .await;
         }
@@ -331,20 +339,31 @@ async fn a_checkpoint_file_with_a_flipped_byte_is_reported_not_trusted() {
             serde_json::json!([{"kind": "untrusted_checkpoint", "line": 2}]),
             "{b}: {v}"
         );
-        assert_eq!(v["checkpoint"]["line"], 1, "{b}: the line before is still trusted");
+        assert_eq!(
+            v["checkpoint"]["line"], 1,
+            "{b}: the line before is still trusted"
+        );
         assert!(
             stderr.contains("checkpoint file line 2 does not verify with the configured key"),
             "{b}: {stderr}"
         );
         let (code, stdout, stderr) = bankdesk(&["audit", "checkpoints", "export"], &s.args);
         assert_eq!(code, 1, "{b}: {stderr}");
-        assert_eq!(stdout.lines().count(), 1, "{b}: only the trusted line: {stdout}");
+        assert_eq!(
+            stdout.lines().count(),
+            1,
+            "{b}: only the trusted line: {stdout}"
+        );
 
         // A file removed altogether is reported too.
         std::fs::remove_file(&path).unwrap();
         let (code, stdout, _) = verify(&s.args);
         assert_eq!(code, 1, "{b}: {stdout}");
-        assert_eq!(json(&stdout)["seal_problems"][0]["kind"], "no_checkpoint", "{b}");
+        assert_eq!(
+            json(&stdout)["seal_problems"][0]["kind"],
+            "no_checkpoint",
+            "{b}"
+        );
     }
 }
 
@@ -377,8 +396,15 @@ async fn a_purge_cuts_by_seq_and_seals_itself_so_the_chain_still_verifies() {
         let (code, stdout, stderr) = verify(&s.args);
         assert_eq!(code, 0, "{b}: {stdout} {stderr}");
         let v = json(&stdout);
-        assert_eq!((v["base_seq"].as_i64(), v["head_seq"].as_i64()), (Some(20), Some(21)), "{b}");
-        assert_eq!(v["checkpoint"]["base_seq"], 20, "{b}: the purge sealed its own move");
+        assert_eq!(
+            (v["base_seq"].as_i64(), v["head_seq"].as_i64()),
+            (Some(20), Some(21)),
+            "{b}"
+        );
+        assert_eq!(
+            v["checkpoint"]["base_seq"], 20,
+            "{b}: the purge sealed its own move"
+        );
     }
 }
 
@@ -449,22 +475,40 @@ async fn serve_seals_at_start_and_on_shutdown_and_says_when_it_cannot() {
         let config = &s.args[..2];
         let (mut child, log) = serve(config, &s.t, data.path());
         let lines = until_logged(&log, &["audit chain sealed", "bankdesk is serving at "]);
-        let logged = &lines[0][lines[0].find("checkpoint=").expect("the checkpoint is logged") + 11..];
+        let logged = &lines[0][lines[0]
+            .find("checkpoint=")
+            .expect("the checkpoint is logged")
+            + 11..];
         let file = s.checkpoints();
         let first = std::fs::read_to_string(&file).unwrap();
-        assert_eq!(first.lines().next(), Some(logged), "{b}: the log holds the line the file does");
+        assert_eq!(
+            first.lines().next(),
+            Some(logged),
+            "{b}: the log holds the line the file does"
+        );
         // Once a request is answered the server is in its loop, listening for SIGTERM.
-        let base = lines[1].trim_start_matches("bankdesk is serving at ").trim_end_matches('/');
+        let base = lines[1]
+            .trim_start_matches("bankdesk is serving at ")
+            .trim_end_matches('/');
         let health = reqwest::get(format!("{base}/healthz")).await.unwrap();
         assert!(health.status().is_success(), "{b}");
         records(&s.t.store, 3).await;
         let pid = child.id().to_string();
-        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
         assert!(child.wait().unwrap().success(), "{b}");
         let text = std::fs::read_to_string(&file).unwrap();
         let last: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
         let head = s.t.store.audit_head().await.unwrap();
-        assert_eq!(last["seq"], head.seq, "{b}: the head as the server left it: {text}");
+        assert_eq!(
+            last["seq"], head.seq,
+            "{b}: the head as the server left it: {text}"
+        );
         let (code, stdout, stderr) = verify(&s.args);
         assert_eq!(code, 0, "{b}: {stdout} {stderr}");
 

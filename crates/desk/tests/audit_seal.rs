@@ -178,9 +178,15 @@ async fn the_sealer_refuses_to_bless_a_cut_tail_a_cut_head_or_a_rewrite() {
         )
         .await
         .unwrap();
-        assert!(t.store.audit_verify().await.unwrap().ok, "{b}: the walk alone is fooled");
         assert!(
-            matches!(sealer.seal_if_moved().await.unwrap(), SealOutcome::Refused(_)),
+            t.store.audit_verify().await.unwrap().ok,
+            "{b}: the walk alone is fooled"
+        );
+        assert!(
+            matches!(
+                sealer.seal_if_moved().await.unwrap(),
+                SealOutcome::Refused(_)
+            ),
             "{b}"
         );
         let v = seal::verify(&t.store, Some(&seal)).await.unwrap();
@@ -248,7 +254,10 @@ async fn a_purge_is_sealed_by_the_purge_and_a_forged_one_is_a_cut() {
             "{b}"
         );
         assert!(
-            matches!(sealer.seal_if_moved().await.unwrap(), SealOutcome::Refused(_)),
+            matches!(
+                sealer.seal_if_moved().await.unwrap(),
+                SealOutcome::Refused(_)
+            ),
             "{b}"
         );
     }

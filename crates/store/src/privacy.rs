@@ -501,14 +501,9 @@ impl Store {
                 &args![through_seq],
             )
             .await?
-            .ok_or_else(|| {
-                StoreError::Corrupt(format!("audit record {through_seq} is missing"))
-            })?;
+            .ok_or_else(|| StoreError::Corrupt(format!("audit record {through_seq} is missing")))?;
         let records = tx
-            .execute(
-                "DELETE FROM audit_log WHERE seq <= $1",
-                &args![through_seq],
-            )
+            .execute("DELETE FROM audit_log WHERE seq <= $1", &args![through_seq])
             .await?;
         tx.execute(
             "UPDATE audit_head SET base_seq = $1, base_hash = $2 WHERE id = 1",
@@ -521,12 +516,14 @@ impl Store {
             through_hash: hash,
             records,
         };
-        tx.audit(AuditRecord::by(actor, "audit.purge").detail(serde_json::json!({
-            "from_seq": purge.from_seq,
-            "through_seq": purge.through_seq,
-            "through_hash": purge.through_hash,
-            "records": records,
-        })))
+        tx.audit(
+            AuditRecord::by(actor, "audit.purge").detail(serde_json::json!({
+                "from_seq": purge.from_seq,
+                "through_seq": purge.through_seq,
+                "through_hash": purge.through_hash,
+                "records": records,
+            })),
+        )
         .await?;
         tx.commit().await?;
         Ok(Some(purge))

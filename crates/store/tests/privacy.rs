@@ -520,8 +520,16 @@ async fn purging_old_audit_records_keeps_the_chain_verifiable() {
             .unwrap();
         let detail: serde_json::Value = serde_json::from_str(&recorded[0].detail).unwrap();
         assert_eq!(
-            (&detail["from_seq"], &detail["through_seq"], &detail["records"]),
-            (&serde_json::json!(1), &serde_json::json!(2), &serde_json::json!(2)),
+            (
+                &detail["from_seq"],
+                &detail["through_seq"],
+                &detail["records"]
+            ),
+            (
+                &serde_json::json!(1),
+                &serde_json::json!(2),
+                &serde_json::json!(2)
+            ),
             "{b}: the purge records the range it cut"
         );
         assert_eq!(

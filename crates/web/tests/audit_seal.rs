@@ -36,7 +36,11 @@ async fn compliance_sees_a_cut_tail_against_the_signed_checkpoint() {
 
         let (s, v) = app.get(&compliance, "/api/v1/audit/verify").await;
         assert_eq!(s, StatusCode::OK, "{b}: {v}");
-        assert_eq!((v["ok"].as_bool(), v["sealed"].as_bool()), (Some(true), Some(true)), "{b}: {v}");
+        assert_eq!(
+            (v["ok"].as_bool(), v["sealed"].as_bool()),
+            (Some(true), Some(true)),
+            "{b}: {v}"
+        );
         assert_eq!(v["checkpoint"]["seq"], cp.head.seq, "{b}: {v}");
 
         // The last two sealed records gone, the head moved back to match.

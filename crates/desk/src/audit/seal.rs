@@ -96,10 +96,13 @@ impl Seal {
     }
 
     fn signing(&self) -> Result<SealKey, SealError> {
-        self.key.signing().cloned().map_err(|source| SealError::Key {
-            path: self.key_path.clone(),
-            source,
-        })
+        self.key
+            .signing()
+            .cloned()
+            .map_err(|source| SealError::Key {
+                path: self.key_path.clone(),
+                source,
+            })
     }
 }
 

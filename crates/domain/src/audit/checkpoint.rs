@@ -61,7 +61,9 @@ pub enum KeyError {
         "not an ed25519 key in PEM (PKCS#8 private key, as `openssl genpkey -algorithm ed25519` writes, or its public half)"
     )]
     NotAKey,
-    #[error("only the public half of the key is configured: it verifies checkpoints but cannot seal")]
+    #[error(
+        "only the public half of the key is configured: it verifies checkpoints but cannot seal"
+    )]
     PublicOnly,
 }
 
@@ -332,7 +334,10 @@ mod tests {
         let other = SealKey::from_seed([8; 32]).public();
         assert_eq!(read_line(&line, &other), Some(LogLine::Untrusted));
         assert_eq!(read_line("   ", &k.public()), None);
-        assert_eq!(read_line("{not json", &k.public()), Some(LogLine::Untrusted));
+        assert_eq!(
+            read_line("{not json", &k.public()),
+            Some(LogLine::Untrusted)
+        );
     }
 
     #[test]
@@ -391,10 +396,7 @@ mod tests {
         let public = KeyFile::parse(&k.public().to_pem()).unwrap();
         assert_eq!(public.public(), k.public());
         assert_eq!(public.signing().unwrap_err(), KeyError::PublicOnly);
-        assert_eq!(
-            KeyFile::parse("not a key").unwrap_err(),
-            KeyError::NotAKey
-        );
+        assert_eq!(KeyFile::parse("not a key").unwrap_err(), KeyError::NotAKey);
         assert!(!format!("{k:?}").contains(&pem[40..60]));
     }
 

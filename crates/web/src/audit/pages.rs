@@ -157,9 +157,10 @@ pub async fn page(
     let t = page.t;
     // The whole chain is walked (and checked against its checkpoints) on every view: a
     // break or a cut must show the moment it exists.
-    let verified = bankdesk_desk::audit::seal::verify(&state.store, state.config.audit_seal.as_ref())
-        .await
-        .map_err(bankdesk_desk::DeskError::from);
+    let verified =
+        bankdesk_desk::audit::seal::verify(&state.store, state.config.audit_seal.as_ref())
+            .await
+            .map_err(bankdesk_desk::DeskError::from);
     let chain = match verified {
         Ok(v) => Chain {
             ok: v.ok,
