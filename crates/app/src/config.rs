@@ -35,6 +35,17 @@ pub struct Config {
     /// Audit records older than this are removed by `bankdesk audit purge` (the
     /// Anti-Money-Laundering Law keeps identity and transaction records 10 years).
     pub audit_retention_days: i64,
+    /// The ed25519 key (PKCS#8 PEM, `openssl genpkey -algorithm ed25519`) that seals the
+    /// audit chain's head into signed checkpoints. It lives outside the database, so
+    /// whoever can write the database cannot cut the chain at either end or rewrite it
+    /// unseen. Unset, the chain is not sealed (`serve` says so in its log); `demo` makes
+    /// one in the data directory. A file with only the public half verifies but cannot seal.
+    pub audit_checkpoint_key: Option<PathBuf>,
+    /// Where checkpoints are appended, one JSON line each; unset means
+    /// `audit-checkpoints.jsonl` beside the key.
+    pub audit_checkpoint_file: Option<PathBuf>,
+    /// How often `serve` seals the head when it moved, in seconds (and once on shutdown).
+    pub audit_checkpoint_interval_s: u64,
     /// Log as JSON lines (for log shippers) rather than human-readable text.
     pub log_json: bool,
     /// The bank's holiday schedule (the format of crates/domain/data/cn-holidays.toml);
@@ -96,6 +107,9 @@ impl Default for Config {
             reveals_per_hour: 20,
             alert_max_customers_per_hour: 30,
             audit_retention_days: 3653,
+            audit_checkpoint_key: None,
+            audit_checkpoint_file: None,
+            audit_checkpoint_interval_s: 300,
             log_json: false,
             holiday_calendar: None,
             escalation_interval_s: 30,
@@ -141,6 +155,12 @@ impl std::fmt::Debug for Config {
                 &self.alert_max_customers_per_hour,
             )
             .field("audit_retention_days", &self.audit_retention_days)
+            .field("audit_checkpoint_key", &self.audit_checkpoint_key)
+            .field("audit_checkpoint_file", &self.audit_checkpoint_file)
+            .field(
+                "audit_checkpoint_interval_s",
+                &self.audit_checkpoint_interval_s,
+            )
             .field("log_json", &self.log_json)
             .field("holiday_calendar", &self.holiday_calendar)
             .field("escalation_interval_s", &self.escalation_interval_s)
@@ -240,6 +260,10 @@ impl Config {
             (1..=3_600).contains(&c.routing_aging_step_s),
             "routing_aging_step_s is 1 to 3600 seconds, not {}",
             c.routing_aging_step_s
+        );
+        anyhow::ensure!(
+            c.audit_checkpoint_interval_s >= 1,
+            "audit_checkpoint_interval_s is at least 1 second"
         );
         Ok(c)
     }

@@ -14,6 +14,7 @@ mod knowledge;
 mod seed;
 
 use anyhow::Context;
+use bankdesk_desk::audit::seal::{Seal, SealOutcome, Sealer};
 use bankdesk_store::{Db, Store};
 use clap::{Parser, Subcommand};
 use config::{Config, Overrides};
@@ -163,14 +164,36 @@ enum BenchName {
 
 #[derive(Subcommand, Debug)]
 enum AuditCmd {
-    /// Walk the hash chain; exit 1 and name the record when it is broken.
+    /// Walk the hash chain and check it against the latest signed checkpoint; exit 1 and
+    /// name the record, or the range cut from either end, when it is broken.
     Verify {
         #[command(flatten)]
         o: Overrides,
     },
-    /// Remove records older than the retention period (`audit_retention_days`), keeping
-    /// the chain verifiable from the first kept record.
+    /// Remove records older than the retention period (`audit_retention_days`): every
+    /// record up to the last one made before it, by seq. The purge is recorded with its
+    /// range and sealed at once, keeping the chain verifiable from the first kept record.
     Purge {
+        #[command(flatten)]
+        o: Overrides,
+    },
+    /// Seal the chain's head now (as `serve` does on its timer), if it moved.
+    Seal {
+        #[command(flatten)]
+        o: Overrides,
+    },
+    /// Checkpoint-file commands.
+    Checkpoints {
+        #[command(subcommand)]
+        cmd: CheckpointsCmd,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum CheckpointsCmd {
+    /// Print every checkpoint the key verifies, one JSON line each, for the bank's log
+    /// archive; exit 1 if a line of the file does not verify (it is left out).
+    Export {
         #[command(flatten)]
         o: Overrides,
     },
@@ -255,6 +278,23 @@ fn outbox_worker(c: &Config, store: Store) -> anyhow::Result<bankdesk_desk::outb
     })
 }
 
+/// The audit chain's seal as configured: its key and checkpoint file, or none.
+fn audit_seal(c: &Config) -> anyhow::Result<Option<Seal>> {
+    let Some(key) = &c.audit_checkpoint_key else {
+        return Ok(None);
+    };
+    let file = c
+        .audit_checkpoint_file
+        .clone()
+        .unwrap_or_else(|| Seal::default_file(key));
+    Ok(Some(Seal::load(key, file)?))
+}
+
+/// The configured seal, for the commands that cannot work without one.
+fn required_seal(c: &Config) -> anyhow::Result<Seal> {
+    audit_seal(c)?.context("no audit_checkpoint_key is configured")
+}
+
 fn print_demo_users() {
     let names: Vec<&str> = bankdesk_desk::demo::DEMO_USERS
         .iter()
@@ -290,8 +330,10 @@ fn init_logging(json: bool) {
     }
 }
 
+/// The web layer's settings; `serve` adds the audit seal it loaded.
 fn web_config(c: &Config) -> bankdesk_web::WebConfig {
     bankdesk_web::WebConfig {
+        audit_seal: None,
         session_minutes: c.session_minutes,
         lockout_failures: c.lockout_failures,
         lockout_minutes: c.lockout_minutes,
@@ -326,8 +368,38 @@ fn web_config(c: &Config) -> bankdesk_web::WebConfig {
 /// chat's one-time codes in the chat, as there is no SMS gateway in a demo.
 async fn serve(c: &Config, store: Store, demo: bool) -> anyhow::Result<()> {
     let kb = knowledge::open(c, &store).await?;
+    let seal = audit_seal(c)?;
+    let sealer = match &seal {
+        Some(seal) if !seal.can_seal() => {
+            tracing::warn!(
+                file = %seal.file().display(),
+                "this server verifies the audit chain but does not seal it: its audit_checkpoint_key holds only the public half"
+            );
+            None
+        }
+        Some(seal) => {
+            tracing::info!(
+                file = %seal.file().display(),
+                key = %seal.public().hex(),
+                every_s = c.audit_checkpoint_interval_s,
+                "sealing the audit chain"
+            );
+            Some(
+                Sealer::new(store.clone(), seal)?.spawn(std::time::Duration::from_secs(
+                    c.audit_checkpoint_interval_s,
+                )),
+            )
+        }
+        None => {
+            tracing::warn!(
+                "the audit chain is NOT sealed: no audit_checkpoint_key is configured, so records cut from either end of the chain, or a history rewritten with recomputed hashes, would not be detected"
+            );
+            None
+        }
+    };
     let config = bankdesk_web::WebConfig {
         chat_demo_codes: demo,
+        audit_seal: seal,
         ..web_config(c)
     };
     let state = bankdesk_web::AppState::new(store.clone(), config)
@@ -354,6 +426,9 @@ async fn serve(c: &Config, store: Store, demo: bool) -> anyhow::Result<()> {
         .await?;
     escalation.abort();
     outbox.abort();
+    if let Some(sealer) = sealer {
+        sealer.stop().await;
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -386,8 +461,18 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             seed,
             o,
         } => {
-            let c = Config::load(&o, addr)?;
+            let mut c = Config::load(&o, addr)?;
             init_logging(c.log_json);
+            if c.audit_checkpoint_key.is_none() {
+                let key = c.data.join("audit-checkpoint.key");
+                if !key.exists() {
+                    std::fs::create_dir_all(&c.data)
+                        .with_context(|| format!("creating {}", c.data.display()))?;
+                    bankdesk_desk::audit::seal::create_key(&key)?;
+                    println!("audit checkpoint key created: {}", key.display());
+                }
+                c.audit_checkpoint_key = Some(key);
+            }
             let store = open_store(&c).await?;
             if store.count_customers().await? == 0 {
                 println!(
@@ -509,10 +594,21 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         } => {
             let c = Config::load(&o, None)?;
             let store = open_store(&c).await?;
-            let v = store.audit_verify().await?;
+            let seal = audit_seal(&c)?;
+            let v = bankdesk_desk::audit::seal::verify(&store, seal.as_ref()).await?;
             println!("{}", serde_json::to_string(&v)?);
+            if seal.is_none() {
+                eprintln!(
+                    "bankdesk: no audit_checkpoint_key is configured: the chain was checked on its own, not against a signed checkpoint, so a cut at either end would not show"
+                );
+            }
             if !v.ok {
-                if let Some(p) = &v.problem {
+                for p in v
+                    .problem
+                    .iter()
+                    .map(ToString::to_string)
+                    .chain(v.seal_problems.iter().map(ToString::to_string))
+                {
                     eprintln!("bankdesk: audit chain broken: {p}");
                 }
                 return Ok(std::process::ExitCode::from(1));
@@ -523,9 +619,94 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         } => {
             let c = Config::load(&o, None)?;
             let store = open_store(&c).await?;
+            let mut sealer = audit_seal(&c)?
+                .map(|seal| Sealer::new(store.clone(), &seal))
+                .transpose()?;
+            // A purge must not launder a cut: the chain has to continue its checkpoint first.
+            if let Some(s) = sealer.as_mut()
+                && let SealOutcome::Refused(problems) = s.seal_if_moved().await?
+            {
+                for p in problems {
+                    eprintln!("bankdesk: audit chain broken: {p}");
+                }
+                eprintln!("bankdesk: nothing purged");
+                return Ok(std::process::ExitCode::from(1));
+            }
             let before = bankdesk_store::now_ms() - c.audit_retention_days * 86_400_000;
-            let n = store.audit_purge("system", before).await?;
-            println!("{{\"purged\":{n}}}");
+            let purge = match store.audit_last_seq_before(before).await? {
+                Some(seq) => store.audit_purge("system", seq).await?,
+                None => None,
+            };
+            let Some(purge) = purge else {
+                println!("{{\"purged\":0}}");
+                return Ok(std::process::ExitCode::SUCCESS);
+            };
+            let sealed = match sealer.as_mut() {
+                Some(s) => s.seal_after_purge(&purge).await?,
+                None => {
+                    eprintln!(
+                        "bankdesk: the purge is not sealed (no audit_checkpoint_key is configured)"
+                    );
+                    SealOutcome::Unchanged
+                }
+            };
+            println!(
+                "{}",
+                serde_json::json!({
+                    "purged": purge.records,
+                    "from_seq": purge.from_seq,
+                    "through_seq": purge.through_seq,
+                    "sealed": matches!(sealed, SealOutcome::Sealed(_)),
+                })
+            );
+            if let SealOutcome::Refused(problems) = sealed {
+                for p in problems {
+                    eprintln!("bankdesk: audit chain broken: {p}");
+                }
+                return Ok(std::process::ExitCode::from(1));
+            }
+        }
+        Command::Audit {
+            cmd: AuditCmd::Seal { o },
+        } => {
+            let c = Config::load(&o, None)?;
+            let store = open_store(&c).await?;
+            match Sealer::new(store, &required_seal(&c)?)?
+                .seal_if_moved()
+                .await?
+            {
+                SealOutcome::Sealed(cp) => println!("{}", cp.to_line()),
+                SealOutcome::Unchanged => {
+                    eprintln!("bankdesk: the head has not moved since the latest checkpoint")
+                }
+                SealOutcome::Refused(problems) => {
+                    for p in problems {
+                        eprintln!("bankdesk: audit chain broken: {p}");
+                    }
+                    return Ok(std::process::ExitCode::from(1));
+                }
+            }
+        }
+        Command::Audit {
+            cmd:
+                AuditCmd::Checkpoints {
+                    cmd: CheckpointsCmd::Export { o },
+                },
+        } => {
+            let c = Config::load(&o, None)?;
+            let (lines, untrusted) =
+                bankdesk_desk::audit::seal::export(&required_seal(&c)?).await?;
+            for line in lines {
+                println!("{line}");
+            }
+            if !untrusted.is_empty() {
+                for line in untrusted {
+                    eprintln!(
+                        "bankdesk: checkpoint file line {line} does not verify with the configured key: left out"
+                    );
+                }
+                return Ok(std::process::ExitCode::from(1));
+            }
         }
     }
     Ok(std::process::ExitCode::SUCCESS)

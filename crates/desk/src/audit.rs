@@ -1,5 +1,8 @@
 //! Searching the audit log and taking it out as CSV, for the API and the compliance page
-//! alike, so the two never disagree about what a filter selects.
+//! alike, so the two never disagree about what a filter selects; and sealing the chain
+//! against cuts ([`seal`]).
+
+pub mod seal;
 
 use crate::error::DeskResult;
 use crate::text::rfc3339;

@@ -8,7 +8,8 @@
 //! - the long-running services, bundled in [`Desk`]: the live desk and its routing board
 //!   ([`live`]), the chat hub ([`chat`]), the knowledge index kept in step with the store
 //!   ([`kb`]), and the workers that run on their own: the outbox with its SMTP and WeChat
-//!   adapters ([`outbox`]) and the escalation scheduler ([`escalation`]).
+//!   adapters ([`outbox`]), the escalation scheduler ([`escalation`]) and the audit
+//!   chain's sealer ([`audit::seal`]).
 //!
 //! Nothing here knows of requests, responses or templates (the crate does not depend on
 //! axum; `bankdesk_web`'s `tests/layers.rs` checks it). Failures are [`DeskError`]s, which

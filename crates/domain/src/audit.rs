@@ -1,9 +1,13 @@
 //! The audit log is a hash chain: each record's hash covers its own fields and the hash
 //! of the record before it, so a changed or deleted record breaks the chain at a place
-//! that [`ChainVerifier`] names.
+//! that [`ChainVerifier`] names. Anyone who can write the database can recompute those
+//! hashes, so [`checkpoint`] seals the chain's ends with a key kept outside it.
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+
+pub mod checkpoint;
+pub use checkpoint::ChainHead;
 
 /// The `prev_hash` of the first record.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";

@@ -2,7 +2,7 @@
 //! of the change or read they describe, so either both commit or neither does.
 
 use crate::{Db, Store, StoreError, Tx, args, now_ms};
-use bankdesk_domain::audit::{AuditEntry, ChainBreak, ChainVerifier, NewAuditEntry};
+use bankdesk_domain::audit::{AuditEntry, ChainBreak, ChainHead, ChainVerifier, NewAuditEntry};
 use std::ops::{Deref, DerefMut};
 
 #[derive(sqlx::FromRow)]
@@ -47,13 +47,7 @@ pub struct Verification {
 
 /// Where the audit chain stands: its last record, and the record verification starts
 /// after (the last purged one, or the genesis).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AuditHead {
-    pub seq: i64,
-    pub hash: String,
-    pub base_seq: i64,
-    pub base_hash: String,
-}
+pub type AuditHead = ChainHead;
 
 /// Filters of the compliance audit search.
 #[derive(Clone, Debug, Default)]
@@ -342,30 +336,34 @@ impl Store {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
-    /// Walks the chain from the first record in pages, stopping at the first break.
+    /// Walks the chain from its base to its head in pages, stopping at the first break.
     pub async fn audit_verify(&self) -> Result<Verification, StoreError> {
+        let head = self.audit_head().await?;
+        self.audit_walk(head.base_seq, &head.base_hash, &head).await
+    }
+
+    /// Walks the records after `after_seq` (whose hash is `after_hash`) up to `head`,
+    /// which must be where they end: the sealer's check that the head it is about to sign
+    /// descends from the one it signed before.
+    pub async fn audit_walk(
+        &self,
+        after_seq: i64,
+        after_hash: &str,
+        head: &ChainHead,
+    ) -> Result<Verification, StoreError> {
         const PAGE: i64 = 5_000;
-        let AuditHead {
-            seq: head_seq,
-            hash: head_hash,
-            base_seq,
-            base_hash,
-        } = self.audit_head().await?;
-        let mut v = ChainVerifier::starting_after(base_seq, &base_hash);
-        let mut after = base_seq;
+        let mut v = ChainVerifier::starting_after(after_seq, after_hash);
+        let mut after = after_seq;
         let outcome = loop {
             let rows: Vec<EntryRow> = self
                 .db
                 .fetch_all(
                     &format!(
-                        "SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"
+                        "SELECT {COLUMNS} FROM audit_log WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3"
                     ),
-                    &args![after, PAGE],
+                    &args![after, head.seq, PAGE],
                 )
                 .await?;
-            if rows.is_empty() {
-                break v.finish(head_seq, &head_hash);
-            }
             let n = rows.len() as i64;
             let mut broke = None;
             for r in rows {
@@ -380,7 +378,7 @@ impl Store {
                 break Err(b);
             }
             if n < PAGE {
-                break v.finish(head_seq, &head_hash);
+                break v.finish(head.seq, &head.hash);
             }
         };
         Ok(match outcome {
@@ -397,6 +395,15 @@ impl Store {
                 problem: Some(b),
             },
         })
+    }
+
+    /// The hash of record `seq` as stored, if it is there.
+    pub async fn audit_hash_at(&self, seq: i64) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> = self
+            .db
+            .fetch_optional("SELECT hash FROM audit_log WHERE seq = $1", &args![seq])
+            .await?;
+        Ok(row.map(|r| r.0))
     }
 }
 

@@ -465,35 +465,80 @@ impl Store {
         Ok(())
     }
 
-    /// Deletes audit records older than `before_ms` (the retention period), keeping the
-    /// last deleted record's seq and hash as the chain's new base so verification holds.
-    /// The purge itself is audited. Returns how many records went.
-    pub async fn audit_purge(&self, actor: &str, before_ms: i64) -> Result<u64, StoreError> {
-        let mut tx = self.db.audited().await?;
-        let last: Option<(i64, String)> = tx
+    /// The last audit record made before `before_ms`: the retention period chooses where
+    /// a purge cuts, and the cut itself is by seq.
+    pub async fn audit_last_seq_before(&self, before_ms: i64) -> Result<Option<i64>, StoreError> {
+        let row: Option<(i64,)> = self
+            .db
             .fetch_optional(
-                "SELECT seq, hash FROM audit_log WHERE at_ms < $1 ORDER BY seq DESC LIMIT 1",
+                "SELECT seq FROM audit_log WHERE at_ms < $1 ORDER BY seq DESC LIMIT 1",
                 &args![before_ms],
             )
             .await?;
-        let Some((seq, hash)) = last else {
-            return Ok(0);
-        };
-        let n = tx
-            .execute("DELETE FROM audit_log WHERE seq <= $1", &args![seq])
+        Ok(row.map(|r| r.0))
+    }
+
+    /// Deletes the audit records from the chain's base through `through_seq` (never past
+    /// its last record), keeping the last deleted record's seq and hash as the new base so
+    /// verification holds. The purge is itself audited with the range it cut, in the same
+    /// transaction. `None` when nothing is left to purge up to that seq.
+    pub async fn audit_purge(
+        &self,
+        actor: &str,
+        through_seq: i64,
+    ) -> Result<Option<AuditPurge>, StoreError> {
+        let mut tx = self.db.audited().await?;
+        let (head_seq, base_seq): (i64, i64) = tx
+            .fetch_one("SELECT seq, base_seq FROM audit_head WHERE id = 1", &[])
+            .await?;
+        let through_seq = through_seq.min(head_seq);
+        if through_seq <= base_seq {
+            return Ok(None);
+        }
+        let (hash,): (String,) = tx
+            .fetch_optional(
+                "SELECT hash FROM audit_log WHERE seq = $1",
+                &args![through_seq],
+            )
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("audit record {through_seq} is missing")))?;
+        let records = tx
+            .execute("DELETE FROM audit_log WHERE seq <= $1", &args![through_seq])
             .await?;
         tx.execute(
             "UPDATE audit_head SET base_seq = $1, base_hash = $2 WHERE id = 1",
-            &args![seq, hash],
+            &args![through_seq, hash.as_str()],
         )
         .await?;
-        tx.audit(AuditRecord::by(actor, "audit.purge").detail(
-            serde_json::json!({"through_seq": seq, "records": n, "before": rfc3339(before_ms)}),
-        ))
+        let purge = AuditPurge {
+            from_seq: base_seq + 1,
+            through_seq,
+            through_hash: hash,
+            records,
+        };
+        tx.audit(
+            AuditRecord::by(actor, "audit.purge").detail(serde_json::json!({
+                "from_seq": purge.from_seq,
+                "through_seq": purge.through_seq,
+                "through_hash": purge.through_hash,
+                "records": records,
+            })),
+        )
         .await?;
         tx.commit().await?;
-        Ok(n)
+        Ok(Some(purge))
     }
+}
+
+/// What a purge cut: the records `from_seq..=through_seq`, the last of which is the
+/// chain's new base.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct AuditPurge {
+    pub from_seq: i64,
+    pub through_seq: i64,
+    pub through_hash: String,
+    /// Records deleted (fewer than the range when some were already missing).
+    pub records: u64,
 }
 
 impl Tx {

@@ -488,13 +488,54 @@ async fn purging_old_audit_records_keeps_the_chain_verifiable() {
             .unwrap();
         }
         let before = s.audit_verify().await.unwrap().entries;
-        assert_eq!(s.audit_purge("admin", 1_002).await.unwrap(), 2, "{b}");
+        // The retention chooses the seq (the last record made before it); the cut is by seq.
+        let through = s.audit_last_seq_before(1_002).await.unwrap();
+        assert_eq!(through, Some(2), "{b}");
+        let purge = s.audit_purge("admin", 2).await.unwrap().expect("a purge");
+        assert_eq!(
+            (purge.from_seq, purge.through_seq, purge.records),
+            (1, 2, 2),
+            "{b}"
+        );
         let v = s.audit_verify().await.unwrap();
         assert!(v.ok, "{b}: {v:?}");
         assert_eq!(
             v.entries,
             before - 2 + 1,
             "two purged, the purge itself recorded"
+        );
+        let head = s.audit_head().await.unwrap();
+        assert_eq!(
+            (head.base_seq, head.base_hash.as_str()),
+            (2, purge.through_hash.as_str()),
+            "{b}"
+        );
+        let recorded = s
+            .audit_search(&bankdesk_store::audit::AuditQuery {
+                action: Some("audit.purge".into()),
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let detail: serde_json::Value = serde_json::from_str(&recorded[0].detail).unwrap();
+        assert_eq!(
+            (
+                &detail["from_seq"],
+                &detail["through_seq"],
+                &detail["records"]
+            ),
+            (
+                &serde_json::json!(1),
+                &serde_json::json!(2),
+                &serde_json::json!(2)
+            ),
+            "{b}: the purge records the range it cut"
+        );
+        assert_eq!(
+            s.audit_purge("admin", 2).await.unwrap(),
+            None,
+            "{b}: nothing left to purge up to seq 2"
         );
         s.db()
             .execute("DELETE FROM audit_log WHERE seq = 3", &[])

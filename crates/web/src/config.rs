@@ -29,6 +29,10 @@ pub struct WebConfig {
     pub routing_exam_gate: bool,
     /// The router's tunables (the aging step).
     pub routing_policy: bankdesk_domain::routing::Policy,
+    /// The audit chain's key and checkpoint file, so `GET /api/v1/audit/verify` checks the
+    /// chain against its checkpoints as `bankdesk audit verify` does; unset, the chain is
+    /// walked on its own.
+    pub audit_seal: Option<bankdesk_desk::audit::seal::Seal>,
 }
 
 impl Default for WebConfig {
@@ -47,6 +51,7 @@ impl Default for WebConfig {
             messaging: MessagingConfig::default(),
             routing_exam_gate: false,
             routing_policy: bankdesk_domain::routing::Policy::default(),
+            audit_seal: None,
         }
     }
 }

@@ -6,9 +6,11 @@ use crate::state::AppState;
 use crate::view::rfc3339;
 use axum::extract::State;
 use axum::response::Response;
+use bankdesk_desk::DeskError;
+use bankdesk_desk::audit::seal::{self, CheckpointSeen, SealedVerification};
 use bankdesk_desk::audit::{Filters, export_csv};
 use bankdesk_domain::audit::ChainBreak;
-use bankdesk_store::audit::Verification;
+use bankdesk_domain::audit::checkpoint::SealBreak;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -93,7 +95,9 @@ pub async fn search(
     }))
 }
 
-/// The audit chain walked from the first record: whether it holds, and where it breaks.
+/// The audit chain walked from its base and, when the server has the audit checkpoint key,
+/// checked against the latest checkpoint that key signed: whether it holds, and where it
+/// breaks or was cut.
 #[derive(Serialize, ToSchema)]
 #[schema(as = ChainVerification)]
 pub struct VerificationView {
@@ -101,26 +105,47 @@ pub struct VerificationView {
     entries: u64,
     first_bad_seq: Option<i64>,
     problem: Option<ChainBreak>,
+    /// The chain's last record, and the record it starts after (the last purged one).
+    head_seq: i64,
+    base_seq: i64,
+    /// Whether a checkpoint signed with the configured key was checked against.
+    sealed: bool,
+    /// The latest checkpoint the key verifies.
+    checkpoint: Option<CheckpointSeen>,
+    /// Checkpoints in the file that the key verifies.
+    checkpoints: u64,
+    /// Cuts at either end, a rewritten history, and checkpoint lines that do not verify.
+    seal_problems: Vec<SealBreak>,
 }
 
-impl From<Verification> for VerificationView {
-    fn from(v: Verification) -> VerificationView {
+impl From<SealedVerification> for VerificationView {
+    fn from(v: SealedVerification) -> VerificationView {
         VerificationView {
             ok: v.ok,
             entries: v.entries,
             first_bad_seq: v.first_bad_seq,
             problem: v.problem,
+            head_seq: v.head_seq,
+            base_seq: v.base_seq,
+            sealed: v.sealed,
+            checkpoint: v.checkpoint,
+            checkpoints: v.checkpoints,
+            seal_problems: v.seal_problems,
         }
     }
 }
 
-/// Walks the audit hash chain and names the first altered or missing record.
+/// Walks the audit hash chain, names the first altered or missing record, and reports the
+/// ranges cut from either end or rewritten since the latest signed checkpoint.
 #[utoipa::path(get, path = "/audit/verify", tag = "audit")]
 pub async fn verify(
     State(state): State<AppState>,
     _who: Api<Compliance>,
 ) -> ApiResult<ApiJson<VerificationView>> {
-    Ok(ApiJson(state.store.audit_verify().await?.into()))
+    let v = seal::verify(&state.store, state.config.audit_seal.as_ref())
+        .await
+        .map_err(DeskError::from)?;
+    Ok(ApiJson(v.into()))
 }
 
 /// The filtered audit log as CSV (at most 100,000 records, newest first); the export is

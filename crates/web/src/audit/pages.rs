@@ -155,13 +155,19 @@ pub async fn page(
 ) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
     let t = page.t;
-    // The whole chain is walked on every view: a break must show the moment it exists.
-    let chain = match state.store.audit_verify().await {
+    // The whole chain is walked (and checked against its checkpoints) on every view: a
+    // break or a cut must show the moment it exists.
+    let verified =
+        bankdesk_desk::audit::seal::verify(&state.store, state.config.audit_seal.as_ref())
+            .await
+            .map_err(bankdesk_desk::DeskError::from);
+    let chain = match verified {
         Ok(v) => Chain {
             ok: v.ok,
             text: match v.first_bad_seq {
-                Some(seq) if !v.ok => page.lang.chain_broken(seq),
-                _ => page.lang.chain_ok(v.entries),
+                _ if v.ok => page.lang.chain_ok(v.entries),
+                Some(seq) => page.lang.chain_broken(seq),
+                None => page.lang.chain_checkpoints_untrusted(),
             },
         },
         Err(e) => return Err(PageError::new(&page, e, None)),

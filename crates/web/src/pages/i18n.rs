@@ -457,6 +457,15 @@ impl Lang {
             ),
         }
     }
+
+    /// The chain's signed checkpoints cannot be read as signed (a changed line, or none
+    /// at all), so a cut at either end cannot be ruled out.
+    pub fn chain_checkpoints_untrusted(self) -> String {
+        match self {
+            Lang::Zh => "审计链的签名检查点无法核验（检查点文件被改动或缺失），无法排除首尾记录被截断。请立即上报。".to_string(),
+            Lang::En => "The audit chain's signed checkpoints cannot be verified (the checkpoint file was changed or is missing), so a cut at either end cannot be ruled out. Report this at once.".to_string(),
+        }
+    }
 }
 
 /// The kind of purpose in use, with the contact's channel when known.
