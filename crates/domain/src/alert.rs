@@ -91,7 +91,10 @@ mod tests {
     #[test]
     fn nobody_handles_an_alert_about_themselves() {
         assert!(!may_handle("compliance01", &["compliance01"]));
-        assert!(!may_handle("compliance02", &["admin", "compliance02", "agent11"]));
+        assert!(!may_handle(
+            "compliance02",
+            &["admin", "compliance02", "agent11"]
+        ));
         assert!(may_handle("compliance02", &["compliance01"]));
     }
 
@@ -107,8 +110,12 @@ mod tests {
             ["agent01"],
             "only a role change names others"
         );
-        let requested = serde_json::json!({"user": "agent11", "requested_by": "admin", "decided_by": null});
-        assert_eq!(concerned("role_change", "admin", &requested), ["admin", "agent11", "admin"]);
+        let requested =
+            serde_json::json!({"user": "agent11", "requested_by": "admin", "decided_by": null});
+        assert_eq!(
+            concerned("role_change", "admin", &requested),
+            ["admin", "agent11", "admin"]
+        );
     }
 
     const QUIET: AccessEvent = AccessEvent {

@@ -114,7 +114,11 @@ pub fn check_change(
 
 /// The roles a new account holds until its request is approved: the unprivileged ones.
 pub fn unprivileged(roles: &[Role]) -> Vec<Role> {
-    roles.iter().copied().filter(|r| !is_privileged(*r)).collect()
+    roles
+        .iter()
+        .copied()
+        .filter(|r| !is_privileged(*r))
+        .collect()
 }
 
 /// A role request under the maker-checker rule: a second administrator or a compliance
@@ -191,7 +195,10 @@ mod tests {
             Err(DutyError::OwnRoles),
             "refused as one's own before the set is judged"
         );
-        assert_eq!(check_change("a", "a", &[Admin], &[]), Err(DutyError::OwnRoles));
+        assert_eq!(
+            check_change("a", "a", &[Admin], &[]),
+            Err(DutyError::OwnRoles)
+        );
         assert_eq!(
             check_change("a", "a", &[Admin, Qa], &[Qa, Admin, Qa]),
             Ok(Effect::Immediate),
@@ -203,10 +210,16 @@ mod tests {
     #[test]
     fn adding_a_privileged_role_needs_approval_and_nothing_else_does() {
         for r in PRIVILEGED {
-            assert_eq!(check_change("a", "b", &[Agent], &[Agent, r]), Ok(Effect::Approval));
+            assert_eq!(
+                check_change("a", "b", &[Agent], &[Agent, r]),
+                Ok(Effect::Approval)
+            );
             assert_eq!(check_change("a", "b", &[], &[r]), Ok(Effect::Approval));
             assert_eq!(check_change("a", "b", &[r], &[r]), Ok(Effect::Immediate));
-            assert_eq!(check_change("a", "b", &[r, Agent], &[Agent]), Ok(Effect::Immediate));
+            assert_eq!(
+                check_change("a", "b", &[r, Agent], &[Agent]),
+                Ok(Effect::Immediate)
+            );
         }
         for r in [Agent, SeniorAgent, Backoffice, Qa, Branch] {
             assert!(!is_privileged(r));
@@ -216,7 +229,10 @@ mod tests {
             check_change("a", "b", &[Admin], &[Admin, Supervisor]),
             Err(DutyError::Incompatible(Admin, Supervisor))
         );
-        assert_eq!(unprivileged(&[Agent, Supervisor, Qa, Risk]), vec![Agent, Qa]);
+        assert_eq!(
+            unprivileged(&[Agent, Supervisor, Qa, Risk]),
+            vec![Agent, Qa]
+        );
     }
 
     #[test]
@@ -228,7 +244,10 @@ mod tests {
             })
         };
         let ok: Result<(), Refused<DutyError>> = Ok(());
-        assert_eq!(decide("admin2", &[Admin], &[Agent], &[Agent], &[Supervisor]), ok);
+        assert_eq!(
+            decide("admin2", &[Admin], &[Agent], &[Agent], &[Supervisor]),
+            ok
+        );
         assert_eq!(decide("comp1", &[Compliance], &[], &[], &[Risk]), ok);
         assert_eq!(
             decide("admin1", &[Admin], &[Agent], &[Agent], &[Supervisor]),
@@ -239,21 +258,42 @@ mod tests {
             Err(Refused::NotPermitted)
         );
         assert_eq!(
-            decide("target", &[Compliance], &[Compliance], &[Compliance], &[Compliance, Risk]),
+            decide(
+                "target",
+                &[Compliance],
+                &[Compliance],
+                &[Compliance],
+                &[Compliance, Risk]
+            ),
             Err(Refused::Subject(DutyError::OwnAccount))
         );
         assert_eq!(
-            decide("comp1", &[Compliance], &[Agent], &[Agent, Qa], &[Supervisor]),
+            decide(
+                "comp1",
+                &[Compliance],
+                &[Agent],
+                &[Agent, Qa],
+                &[Supervisor]
+            ),
             Err(Refused::Subject(DutyError::Stale))
         );
         assert_eq!(
-            decide("comp1", &[Compliance], &[Admin], &[Admin], &[Admin, Compliance]),
+            decide(
+                "comp1",
+                &[Compliance],
+                &[Admin],
+                &[Admin],
+                &[Admin, Compliance]
+            ),
             Err(Refused::Subject(DutyError::Incompatible(Admin, Compliance)))
         );
         for decided in [RoleRequestStatus::Approved, RoleRequestStatus::Rejected] {
             assert_eq!(
                 decision(decided, "admin1").decide(
-                    &Checker { user_id: "comp1", roles: &[Compliance] },
+                    &Checker {
+                        user_id: "comp1",
+                        roles: &[Compliance]
+                    },
                     || Ok::<(), DutyError>(())
                 ),
                 Err(Refused::NotPending)

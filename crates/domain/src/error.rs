@@ -135,9 +135,9 @@ impl ErrorCode {
             | ErrorCode::ConflictOfInterest => 403,
             ErrorCode::RateLimited => 429,
             ErrorCode::NotApproved => 409,
-            ErrorCode::IllegalTransition
-            | ErrorCode::Recused
-            | ErrorCode::SeparationOfDuties => 422,
+            ErrorCode::IllegalTransition | ErrorCode::Recused | ErrorCode::SeparationOfDuties => {
+                422
+            }
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
             ErrorCode::RuleRefused => 422,

@@ -165,7 +165,8 @@ impl AuditedTx {
             requested_by: actor.username,
             decided_by: None,
         };
-        self.role_change_alert(actor.username, &event, &[seq]).await?;
+        self.role_change_alert(actor.username, &event, &[seq])
+            .await?;
         self.role_request(&id).await
     }
 
@@ -239,7 +240,10 @@ impl Store {
         let mut tx = self.db.audited().await?;
         let r = tx.role_request(id).await?;
         let (held,): (String,) = tx
-            .fetch_one("SELECT roles FROM users WHERE id = $1", &args![r.user_id.as_str()])
+            .fetch_one(
+                "SELECT roles FROM users WHERE id = $1",
+                &args![r.user_id.as_str()],
+            )
             .await?;
         let held = parse_roles(&held).map_err(StoreError::Corrupt)?;
         let checker = Checker {
@@ -319,7 +323,8 @@ impl Store {
             user_id: actor.user_id,
             roles: actor.roles,
         };
-        if let Err(refused) = duty::decision(r.status, &r.requester_id).decide(&checker, || Ok(())) {
+        if let Err(refused) = duty::decision(r.status, &r.requester_id).decide(&checker, || Ok(()))
+        {
             return refuse(tx, actor, &r, refused).await;
         }
         tx.execute(

@@ -201,8 +201,15 @@ impl Store {
                 None
             }
             Effect::Approval => Some(
-                tx.open_role_request(actor, &id, u.username, RoleRequestKind::Create, &held, u.roles)
-                    .await?,
+                tx.open_role_request(
+                    actor,
+                    &id,
+                    u.username,
+                    RoleRequestKind::Create,
+                    &held,
+                    u.roles,
+                )
+                .await?,
             ),
         };
         let row: UserRow = tx

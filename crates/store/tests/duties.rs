@@ -139,9 +139,15 @@ async fn the_admin_alone_makes_no_supervisor_for_an_export() {
         );
         // The same through a change of the stand-in: it keeps its agent role only.
         let (still, change) = pending(
-            s.update_user(&me, &stand_in.id, &[Role::Agent, Role::Supervisor], None, true)
-                .await
-                .unwrap(),
+            s.update_user(
+                &me,
+                &stand_in.id,
+                &[Role::Agent, Role::Supervisor],
+                None,
+                true,
+            )
+            .await
+            .unwrap(),
         );
         assert_eq!(still.roles, [Role::Agent], "{b}");
         assert_eq!(
@@ -267,7 +273,10 @@ async fn the_admin_cannot_give_themselves_compliance_nor_hold_it_with_help() {
             .unwrap_err();
         assert_eq!(code(e), ErrorCode::SeparationOfDuties, "{b}");
         let e = s
-            .create_user("system", &new_user("seeded_both", &[Role::Compliance, Role::Admin]))
+            .create_user(
+                "system",
+                &new_user("seeded_both", &[Role::Compliance, Role::Admin]),
+            )
             .await
             .unwrap_err();
         assert_eq!(code(e), ErrorCode::SeparationOfDuties, "{b}: seeding too");
@@ -277,9 +286,15 @@ async fn the_admin_cannot_give_themselves_compliance_nor_hold_it_with_help() {
         // judged again when the checker acts.
         let agent = seeded(s, "agent01", &[Role::Agent]).await;
         let (_, r) = pending(
-            s.update_user(&Actor::from(&admin2), &agent.id, &[Role::Agent, Role::Compliance], None, true)
-                .await
-                .unwrap(),
+            s.update_user(
+                &Actor::from(&admin2),
+                &agent.id,
+                &[Role::Agent, Role::Compliance],
+                None,
+                true,
+            )
+            .await
+            .unwrap(),
         );
         s.db()
             .execute(
@@ -308,9 +323,12 @@ async fn a_second_admin_or_compliance_grants_a_privileged_role() {
         let me = Actor::from(&admin);
 
         let (_, r) = pending(
-            s.create_account(&me, &new_user("supervisor02", &[Role::Supervisor, Role::Agent]))
-                .await
-                .unwrap(),
+            s.create_account(
+                &me,
+                &new_user("supervisor02", &[Role::Supervisor, Role::Agent]),
+            )
+            .await
+            .unwrap(),
         );
         assert_eq!(account(s, "supervisor02").await.roles, [Role::Agent]);
         let decided = s
@@ -329,9 +347,15 @@ async fn a_second_admin_or_compliance_grants_a_privileged_role() {
                 .unwrap(),
         );
         let (_, r2) = pending(
-            s.update_user(&me, &agent.id, &[Role::Agent, Role::Risk], Some("risk_desk"), true)
-                .await
-                .unwrap(),
+            s.update_user(
+                &me,
+                &agent.id,
+                &[Role::Agent, Role::Risk],
+                Some("risk_desk"),
+                true,
+            )
+            .await
+            .unwrap(),
         );
         let now = account(s, "agent11").await;
         assert_eq!(
@@ -375,10 +399,20 @@ async fn a_second_admin_or_compliance_grants_a_privileged_role() {
 
         // Each step is audited and alerted to compliance.
         let admin_log = actions(s, "admin").await;
-        assert!(admin_log.contains(&"role_request.created".to_string()), "{b}");
+        assert!(
+            admin_log.contains(&"role_request.created".to_string()),
+            "{b}"
+        );
         let comp_log = actions(s, "compliance01").await;
-        for want in ["role_request.approved", "user.roles_applied", "role_request.rejected"] {
-            assert!(comp_log.contains(&want.to_string()), "{b}: {want} in {comp_log:?}");
+        for want in [
+            "role_request.approved",
+            "user.roles_applied",
+            "role_request.rejected",
+        ] {
+            assert!(
+                comp_log.contains(&want.to_string()),
+                "{b}: {want} in {comp_log:?}"
+            );
         }
         let alerts = role_alerts(s).await;
         let steps: Vec<(String, String, String)> = alerts
@@ -422,9 +456,15 @@ async fn nobody_decides_a_request_about_their_own_account() {
         let comp = seeded(s, "compliance01", &[Role::Compliance]).await;
         let sup = seeded(s, "supervisor01", &[Role::Supervisor]).await;
         let (_, r) = pending(
-            s.update_user(&Actor::from(&admin), &comp.id, &[Role::Compliance, Role::Risk], None, true)
-                .await
-                .unwrap(),
+            s.update_user(
+                &Actor::from(&admin),
+                &comp.id,
+                &[Role::Compliance, Role::Risk],
+                None,
+                true,
+            )
+            .await
+            .unwrap(),
         );
         let e = s
             .approve_role_request(&Actor::from(&comp), &r.id)
@@ -435,7 +475,11 @@ async fn nobody_decides_a_request_about_their_own_account() {
             .approve_role_request(&Actor::from(&sup), &r.id)
             .await
             .unwrap_err();
-        assert_eq!(code(e), ErrorCode::Forbidden, "{b}: supervisors do not decide roles");
+        assert_eq!(
+            code(e),
+            ErrorCode::Forbidden,
+            "{b}: supervisors do not decide roles"
+        );
         assert_eq!(account(s, "compliance01").await.roles, [Role::Compliance]);
     }
 }
@@ -449,9 +493,12 @@ async fn two_checkers_racing_for_one_role_request_decide_it_once() {
         let admin2 = seeded(s, "admin2", &[Role::Admin]).await;
         let comp = seeded(s, "compliance01", &[Role::Compliance]).await;
         let (_, r) = pending(
-            s.create_account(&Actor::from(&admin), &new_user("supervisor02", &[Role::Supervisor]))
-                .await
-                .unwrap(),
+            s.create_account(
+                &Actor::from(&admin),
+                &new_user("supervisor02", &[Role::Supervisor]),
+            )
+            .await
+            .unwrap(),
         );
         let (a2, c1) = (Actor::from(&admin2), Actor::from(&comp));
         let (r1, r2) = tokio::join!(
@@ -534,11 +581,19 @@ async fn compliance_cannot_close_an_alert_about_themselves() {
         );
         // A role change concerns the account and the checker as well as the maker.
         let (_, r) = pending(
-            s.update_user(&Actor::from(&admin), &c1.id, &[Role::Compliance, Role::Risk], None, true)
-                .await
-                .unwrap(),
+            s.update_user(
+                &Actor::from(&admin),
+                &c1.id,
+                &[Role::Compliance, Role::Risk],
+                None,
+                true,
+            )
+            .await
+            .unwrap(),
         );
-        s.approve_role_request(&Actor::from(&c2), &r.id).await.unwrap();
+        s.approve_role_request(&Actor::from(&c2), &r.id)
+            .await
+            .unwrap();
         for a in role_alerts(s).await {
             let e = s
                 .set_alert_status(&Actor::from(&c1), &a.id, AlertStatus::Closed)
@@ -560,9 +615,6 @@ async fn compliance_cannot_close_an_alert_about_themselves() {
                 .unwrap();
         }
         let still_open = s.alerts(Some(AlertStatus::Open), 50).await.unwrap();
-        assert!(
-            still_open.iter().all(|a| a.actor != "compliance01"),
-            "{b}"
-        );
+        assert!(still_open.iter().all(|a| a.actor != "compliance01"), "{b}");
     }
 }

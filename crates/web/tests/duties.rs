@@ -35,7 +35,11 @@ async fn the_admins_chains_need_a_second_person_who_then_grants_the_role() {
             .await;
         assert_eq!(s, StatusCode::ACCEPTED, "{b}: {req}");
         assert_eq!(
-            (req["status"].as_str(), req["kind"].as_str(), req["roles_to"].clone()),
+            (
+                req["status"].as_str(),
+                req["kind"].as_str(),
+                req["roles_to"].clone()
+            ),
             (Some("pending"), Some("create"), json!(["supervisor"])),
             "{b}: {req}"
         );
@@ -47,9 +51,17 @@ async fn the_admins_chains_need_a_second_person_who_then_grants_the_role() {
             "{b}: not before approval"
         );
         let (s, body) = app
-            .post(&admin, &format!("/api/v1/role-requests/{rid}/approve"), json!({}))
+            .post(
+                &admin,
+                &format!("/api/v1/role-requests/{rid}/approve"),
+                json!({}),
+            )
             .await;
-        assert_eq!((s, code(&body)), (StatusCode::FORBIDDEN, "same_person"), "{b}");
+        assert_eq!(
+            (s, code(&body)),
+            (StatusCode::FORBIDDEN, "same_person"),
+            "{b}"
+        );
         let stand_in = app.login_with("stand_in", "stand-in-password").await;
         let (s, _) = app.get(&stand_in, "/api/v1/role-requests").await;
         assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
@@ -59,7 +71,11 @@ async fn the_admins_chains_need_a_second_person_who_then_grants_the_role() {
         let admin_id = me["id"].as_str().unwrap();
         for roles in [json!(["admin", "compliance"]), json!(["admin", "risk"])] {
             let (s, body) = app
-                .put(&admin, &format!("/api/v1/admin/users/{admin_id}"), json!({"roles": roles, "department": null, "active": true}))
+                .put(
+                    &admin,
+                    &format!("/api/v1/admin/users/{admin_id}"),
+                    json!({"roles": roles, "department": null, "active": true}),
+                )
                 .await;
             assert_eq!(
                 (s, code(&body)),
@@ -79,16 +95,22 @@ async fn the_admins_chains_need_a_second_person_who_then_grants_the_role() {
 
         // A compliance officer sees the request and approves it; the account logs in with
         // its role and does a supervisor's work.
-        let (s, list) = app
-            .get(&comp, "/api/v1/role-requests?status=pending")
-            .await;
+        let (s, list) = app.get(&comp, "/api/v1/role-requests?status=pending").await;
         assert_eq!(s, StatusCode::OK, "{b}: {list}");
         assert!(
-            list["items"].as_array().unwrap().iter().any(|r| r["id"] == rid.as_str()),
+            list["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["id"] == rid.as_str()),
             "{b}: {list}"
         );
         let (s, done) = app
-            .post(&comp, &format!("/api/v1/role-requests/{rid}/approve"), json!({}))
+            .post(
+                &comp,
+                &format!("/api/v1/role-requests/{rid}/approve"),
+                json!({}),
+            )
             .await;
         assert_eq!(s, StatusCode::OK, "{b}: {done}");
         assert_eq!(
@@ -96,7 +118,11 @@ async fn the_admins_chains_need_a_second_person_who_then_grants_the_role() {
             (Some("approved"), Some("compliance01"))
         );
         let (s, body) = app
-            .post(&comp, &format!("/api/v1/role-requests/{rid}/approve"), json!({}))
+            .post(
+                &comp,
+                &format!("/api/v1/role-requests/{rid}/approve"),
+                json!({}),
+            )
             .await;
         assert_eq!((s, code(&body)), (StatusCode::CONFLICT, "conflict"), "{b}");
         let sup = app.login_with("sup_x", "sup-x-password").await;
@@ -119,7 +145,11 @@ async fn the_admins_chains_need_a_second_person_who_then_grants_the_role() {
                 )
             })
             .collect();
-        for want in [("applied", "stand_in"), ("requested", "sup_x"), ("approved", "sup_x")] {
+        for want in [
+            ("applied", "stand_in"),
+            ("requested", "sup_x"),
+            ("approved", "sup_x"),
+        ] {
             assert!(
                 steps.contains(&(want.0.to_string(), want.1.to_string())),
                 "{b}: {want:?} in {steps:?}"
@@ -143,7 +173,11 @@ async fn compliance_cannot_close_an_alert_about_themselves() {
         assert_eq!(s, StatusCode::ACCEPTED, "{b}: {req}");
         let rid = req["id"].as_str().unwrap();
         let (s, body) = app
-            .post(&c1, &format!("/api/v1/role-requests/{rid}/approve"), json!({}))
+            .post(
+                &c1,
+                &format!("/api/v1/role-requests/{rid}/approve"),
+                json!({}),
+            )
             .await;
         assert_eq!(
             (s, code(&body)),
@@ -162,7 +196,11 @@ async fn compliance_cannot_close_an_alert_about_themselves() {
             .to_string();
         for status in ["closed", "acknowledged"] {
             let (s, body) = app
-                .put(&c1, &format!("/api/v1/compliance/alerts/{about_c1}"), json!({"status": status}))
+                .put(
+                    &c1,
+                    &format!("/api/v1/compliance/alerts/{about_c1}"),
+                    json!({"status": status}),
+                )
                 .await;
             assert_eq!(
                 (s, code(&body)),
@@ -171,7 +209,11 @@ async fn compliance_cannot_close_an_alert_about_themselves() {
             );
         }
         let (s, _) = app
-            .put(&c2, &format!("/api/v1/compliance/alerts/{about_c1}"), json!({"status": "closed"}))
+            .put(
+                &c2,
+                &format!("/api/v1/compliance/alerts/{about_c1}"),
+                json!({"status": "closed"}),
+            )
             .await;
         assert_eq!(s, StatusCode::NO_CONTENT, "{b}: another officer closes it");
     }

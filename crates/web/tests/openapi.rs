@@ -666,8 +666,15 @@ async fn real_answers_fit_the_document() {
             )
             .await;
         assert_eq!(asked["status"], "pending", "{b}: {asked}");
-        t.call(&app, &compliance, "get", "/api/v1/role-requests?status={s}", &["pending"], None)
-            .await;
+        t.call(
+            &app,
+            &compliance,
+            "get",
+            "/api/v1/role-requests?status={s}",
+            &["pending"],
+            None,
+        )
+        .await;
         t.call(
             &app,
             &compliance,

@@ -425,7 +425,8 @@ async fn render_requests(
         Ok::<_, StoreError>((pending, recent))
     };
     let (pending, recent) = loaded.await.or_page(page, None)?;
-    let line = |r: bankdesk_store::role_requests::RoleRequest| RequestLine::new(r.into(), page.lang);
+    let line =
+        |r: bankdesk_store::role_requests::RoleRequest| RequestLine::new(r.into(), page.lang);
     Ok(page.html(
         status,
         &RequestsTpl {

@@ -31,14 +31,26 @@ async fn an_admin_asks_for_a_supervisor_and_compliance_decides() {
         let page = d.get(asked.location(), &admin.cookie).await;
         assert!(page.body.contains("已提交角色审批"), "{b}");
         assert!(page.body.contains("待审批的角色申请"), "{b}");
-        assert!(page.body.contains("角色待审批"), "{b}: the account is marked");
-        let sup = d.store.store.user_by_username("sup_x").await.unwrap().unwrap();
+        assert!(
+            page.body.contains("角色待审批"),
+            "{b}: the account is marked"
+        );
+        let sup = d
+            .store
+            .store
+            .user_by_username("sup_x")
+            .await
+            .unwrap()
+            .unwrap();
         assert!(!sup.active && sup.roles.is_empty(), "{b}");
 
         // The admin may open the decision page but not decide their own request.
         let list = d.get("/role-requests", &admin.cookie).await;
         assert_eq!(list.status, StatusCode::OK, "{b}");
-        assert!(list.body.contains("sup_x") && list.body.contains("新建账号"), "{b}");
+        assert!(
+            list.body.contains("sup_x") && list.body.contains("新建账号"),
+            "{b}"
+        );
         let rid = d
             .store
             .store
@@ -115,11 +127,22 @@ async fn an_admin_asks_for_a_supervisor_and_compliance_decides() {
                 &[("csrf", &comp.csrf)],
             )
             .await;
-        assert_eq!(approved.status, StatusCode::SEE_OTHER, "{b}: {}", approved.body);
+        assert_eq!(
+            approved.status,
+            StatusCode::SEE_OTHER,
+            "{b}: {}",
+            approved.body
+        );
         let page = d.get(approved.location(), &comp.cookie).await;
         assert!(page.body.contains("已批准角色申请"), "{b}");
         assert!(page.body.contains("没有待审批的角色申请"), "{b}");
-        let sup = d.store.store.user_by_username("sup_x").await.unwrap().unwrap();
+        let sup = d
+            .store
+            .store
+            .user_by_username("sup_x")
+            .await
+            .unwrap()
+            .unwrap();
         assert!(sup.active, "{b}");
         assert_eq!(sup.roles, [Role::Supervisor]);
 
