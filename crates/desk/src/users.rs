@@ -1,11 +1,55 @@
 //! The rules of staff accounts that the API's admin endpoints and the admin page share.
 
 use crate::error::{DeskError, DeskResult};
+use crate::text::rfc3339;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use bankdesk_domain::ErrorCode;
+use bankdesk_domain::duty::{RoleRequestKind, RoleRequestStatus};
 use bankdesk_domain::role::Role;
+use bankdesk_store::role_requests::RoleRequest;
 use rand::{Rng, RngCore};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A request to grant a privileged role (or to create an account holding one), waiting
+/// for a second administrator or a compliance officer, or decided.
+#[derive(Serialize, ToSchema)]
+#[schema(as = RoleRequest)]
+pub struct RoleRequestView {
+    pub id: String,
+    /// The account whose roles change.
+    pub user_id: String,
+    pub username: String,
+    pub kind: RoleRequestKind,
+    /// The roles the account held when asked (none for a new account).
+    pub roles_from: Vec<Role>,
+    /// The roles it holds once approved.
+    pub roles_to: Vec<Role>,
+    pub status: RoleRequestStatus,
+    pub requested_by: String,
+    pub requested_at: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+}
+
+impl From<RoleRequest> for RoleRequestView {
+    fn from(r: RoleRequest) -> RoleRequestView {
+        RoleRequestView {
+            requested_at: rfc3339(r.requested_at_ms, None),
+            decided_at: r.decided_at_ms.map(|t| rfc3339(t, None)),
+            id: r.id,
+            user_id: r.user_id,
+            username: r.username,
+            kind: r.kind,
+            roles_from: r.roles_from,
+            roles_to: r.roles_to,
+            status: r.status,
+            requested_by: r.requested_by,
+            decided_by: r.decided_by,
+        }
+    }
+}
 
 /// Usernames are short ASCII handles; passwords at least 12 characters.
 pub fn validate_new_user(

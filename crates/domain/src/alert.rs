@@ -12,6 +12,8 @@ wire_enum!(AlertKind {
     ManyCustomers = "many_customers",
     /// Any access to a customer flagged sensitive (public figures, staff).
     SensitiveCustomer = "sensitive_customer",
+    /// A staff account's roles were asked for, approved, rejected or changed.
+    RoleChange = "role_change",
 });
 wire_enum!(AlertStatus { Open = "open", Acknowledged = "acknowledged", Closed = "closed" });
 
@@ -62,9 +64,59 @@ pub fn evaluate(e: &AccessEvent, rules: &AlertRules) -> Vec<AlertKind> {
     out
 }
 
+/// The staff an alert is about: its actor and, for a role change, also the account and
+/// whoever asked and decided (the alert's `detail` names them).
+pub fn concerned<'a>(kind: &str, actor: &'a str, detail: &'a serde_json::Value) -> Vec<&'a str> {
+    let mut people = vec![actor];
+    if AlertKind::parse(kind) == Some(AlertKind::RoleChange) {
+        people.extend(
+            ["user", "requested_by", "decided_by"]
+                .iter()
+                .filter_map(|k| detail[*k].as_str()),
+        );
+    }
+    people
+}
+
+/// Whether `closer` may acknowledge or close an alert about `concerned`: an alert about
+/// oneself goes to another compliance officer, or it protects nobody.
+pub fn may_handle(closer: &str, concerned: &[&str]) -> bool {
+    !concerned.contains(&closer)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nobody_handles_an_alert_about_themselves() {
+        assert!(!may_handle("compliance01", &["compliance01"]));
+        assert!(!may_handle(
+            "compliance02",
+            &["admin", "compliance02", "agent11"]
+        ));
+        assert!(may_handle("compliance02", &["compliance01"]));
+    }
+
+    #[test]
+    fn a_role_change_concerns_the_account_the_maker_and_the_checker() {
+        let detail = serde_json::json!({"user": "agent11", "requested_by": "admin", "decided_by": "compliance01"});
+        assert_eq!(
+            concerned("role_change", "compliance01", &detail),
+            ["compliance01", "agent11", "admin", "compliance01"]
+        );
+        assert_eq!(
+            concerned("no_purpose", "agent01", &detail),
+            ["agent01"],
+            "only a role change names others"
+        );
+        let requested =
+            serde_json::json!({"user": "agent11", "requested_by": "admin", "decided_by": null});
+        assert_eq!(
+            concerned("role_change", "admin", &requested),
+            ["admin", "agent11", "admin"]
+        );
+    }
 
     const QUIET: AccessEvent = AccessEvent {
         granted: true,

@@ -46,6 +46,11 @@ pub enum ErrorCode {
     IllegalTransition,
     /// The handler has a stake in the complaint (the person or branch complained about).
     Recused,
+    /// Acting on a record about oneself: one's own roles, an alert about oneself, a
+    /// decision on a role change of one's own account.
+    ConflictOfInterest,
+    /// A set of roles one person may not hold together (separation of duties).
+    SeparationOfDuties,
     /// Something failed on our side; details are in the log, never in the response.
     Internal,
     /// The database is unreachable.
@@ -54,7 +59,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for the documentation table and its test.
-    pub const ALL: [ErrorCode; 23] = [
+    pub const ALL: [ErrorCode; 25] = [
         ErrorCode::InvalidJson,
         ErrorCode::InvalidField,
         ErrorCode::MissingField,
@@ -76,6 +81,8 @@ impl ErrorCode {
         ErrorCode::NotApproved,
         ErrorCode::IllegalTransition,
         ErrorCode::Recused,
+        ErrorCode::ConflictOfInterest,
+        ErrorCode::SeparationOfDuties,
         ErrorCode::Internal,
         ErrorCode::Unavailable,
     ];
@@ -101,6 +108,8 @@ impl ErrorCode {
             ErrorCode::NotApproved => "not_approved",
             ErrorCode::IllegalTransition => "illegal_transition",
             ErrorCode::Recused => "recused",
+            ErrorCode::ConflictOfInterest => "conflict_of_interest",
+            ErrorCode::SeparationOfDuties => "separation_of_duties",
             ErrorCode::NotFound => "not_found",
             ErrorCode::Conflict => "conflict",
             ErrorCode::RuleRefused => "rule_refused",
@@ -122,10 +131,13 @@ impl ErrorCode {
             | ErrorCode::PurposeRequired
             | ErrorCode::PurposeInvalid
             | ErrorCode::IdentityNotVerified
-            | ErrorCode::SamePerson => 403,
+            | ErrorCode::SamePerson
+            | ErrorCode::ConflictOfInterest => 403,
             ErrorCode::RateLimited => 429,
             ErrorCode::NotApproved => 409,
-            ErrorCode::IllegalTransition | ErrorCode::Recused => 422,
+            ErrorCode::IllegalTransition | ErrorCode::Recused | ErrorCode::SeparationOfDuties => {
+                422
+            }
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
             ErrorCode::RuleRefused => 422,

@@ -18,6 +18,7 @@ pub mod contact;
 pub mod crisis;
 pub mod csv;
 pub mod cti;
+pub mod duty;
 pub mod error;
 pub mod escalation;
 pub mod exam;

@@ -21,6 +21,7 @@ pub mod knowledge;
 pub mod messaging;
 pub mod plans;
 pub mod privacy;
+pub mod role_requests;
 pub mod routing;
 #[cfg(feature = "test-support")]
 pub mod testing;

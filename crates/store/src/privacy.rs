@@ -8,7 +8,7 @@ use crate::{Store, StoreError, Tx, args, new_id, now_ms};
 use bankdesk_domain::Actor;
 use bankdesk_domain::ErrorCode;
 use bankdesk_domain::access::Purpose;
-use bankdesk_domain::alert::AlertStatus;
+use bankdesk_domain::alert::{self, AlertStatus};
 use bankdesk_domain::approval::Checker;
 use bankdesk_domain::error::FieldError;
 use bankdesk_domain::export::{self, ExportBasis, ExportStatus};
@@ -439,7 +439,9 @@ impl Store {
         }
     }
 
-    /// Compliance acknowledges or closes an alert; audited.
+    /// Compliance acknowledges or closes an alert; audited. Nobody handles an alert about
+    /// themselves: its actor, and for a role change also the account and whoever asked
+    /// and decided (a refusal is audited and committed, then returned).
     pub async fn set_alert_status(
         &self,
         actor: &Actor<'_>,
@@ -447,15 +449,36 @@ impl Store {
         status: AlertStatus,
     ) -> Result<(), StoreError> {
         let mut tx = self.db.audited().await?;
-        let n = tx
-            .execute(
-                "UPDATE alerts SET status = $1 WHERE id = $2",
-                &args![status.as_str(), id],
+        let (kind, alert_actor, detail): (String, String, String) = tx
+            .fetch_optional(
+                "SELECT kind, actor, detail FROM alerts WHERE id = $1",
+                &args![id],
+            )
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let detail: serde_json::Value = serde_json::from_str(&detail)
+            .map_err(|_| StoreError::Corrupt(format!("alert {id} detail")))?;
+        if !alert::may_handle(
+            actor.username,
+            &alert::concerned(&kind, &alert_actor, &detail),
+        ) {
+            tx.audit(
+                AuditRecord::by(actor.username, "alert.status_refused").detail(
+                    serde_json::json!({"alert_id": id, "status": status.as_str(), "reason": "about_self"}),
+                ),
             )
             .await?;
-        if n == 0 {
-            return Err(StoreError::NotFound);
+            tx.commit().await?;
+            return Err(StoreError::refused(
+                ErrorCode::ConflictOfInterest,
+                "the alert is about you; another compliance officer handles it",
+            ));
         }
+        tx.execute(
+            "UPDATE alerts SET status = $1 WHERE id = $2",
+            &args![status.as_str(), id],
+        )
+        .await?;
         tx.audit(
             AuditRecord::by(actor.username, "alert.status")
                 .detail(serde_json::json!({"alert_id": id, "status": status.as_str()})),

@@ -2,8 +2,10 @@
 //! store keeps hashes, lockout counters and hashed session tokens only.
 
 use crate::audit::AuditRecord;
+use crate::role_requests::{RoleEvent, RoleRequest, duty_refused};
 use crate::{Store, StoreError, args, new_id, now_ms};
 use bankdesk_domain::Actor;
+use bankdesk_domain::duty::{self, Effect, RoleChangeStep, RoleRequestKind};
 use bankdesk_domain::role::{Role, format_roles, parse_roles};
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -116,9 +118,23 @@ pub struct NewUser<'a> {
     pub department: Option<&'a str>,
 }
 
+/// What an administrator's write of an account did.
+#[derive(Clone, Debug)]
+pub enum UserChange {
+    /// In effect now.
+    Applied(User),
+    /// A privileged role waits for a second person; `user` is the account meanwhile (a
+    /// new one inactive, with its unprivileged roles only).
+    Pending { user: User, request: RoleRequest },
+}
+
 impl Store {
-    /// Creates a user; `actor` is who did it, for the audit log.
+    /// Creates an account at once, whatever its roles: for installing and seeding (the
+    /// demo's staff, benches, tests), where there is no second person yet. The roles
+    /// still obey separation of duties. An administrator's creation goes through
+    /// [`Store::create_account`].
     pub async fn create_user(&self, actor: &str, u: &NewUser<'_>) -> Result<User, StoreError> {
+        duty::check_roles(u.roles).map_err(duty_refused)?;
         let id = new_id("u");
         let mut tx = self.db.audited().await?;
         tx.execute(
@@ -143,34 +159,59 @@ impl Store {
         row.try_into()
     }
 
-    /// Changes roles, department and whether the account may log in.
-    pub async fn update_user(
+    /// An administrator creates an account. Without a privileged role it is active at
+    /// once; with one it is created inactive, holding its unprivileged roles, and a role
+    /// request waits for a second person (the username is taken meanwhile, and the
+    /// account can do nothing until someone else agrees). Audited and alerted either way.
+    pub async fn create_account(
         &self,
-        actor: &str,
-        id: &str,
-        roles: &[Role],
-        department: Option<&str>,
-        active: bool,
-    ) -> Result<User, StoreError> {
+        actor: &Actor<'_>,
+        u: &NewUser<'_>,
+    ) -> Result<UserChange, StoreError> {
+        let id = new_id("u");
+        let effect = duty::check_change(actor.user_id, &id, &[], u.roles).map_err(duty_refused)?;
+        let (held, active) = match effect {
+            Effect::Immediate => (u.roles.to_vec(), true),
+            Effect::Approval => (duty::unprivileged(u.roles), false),
+        };
         let mut tx = self.db.audited().await?;
-        let n = tx
-            .execute(
-                "UPDATE users SET roles = $1, department = $2, active = $3 WHERE id = $4",
-                &args![format_roles(roles), department, active, id],
-            )
-            .await?;
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        if !active {
-            tx.execute("DELETE FROM sessions WHERE user_id = $1", &args![id])
-                .await?;
-        }
-        tx.audit(
-            AuditRecord::by(actor, "user.update")
-                .detail(serde_json::json!({"user_id": id, "roles": format_roles(roles), "department": department, "active": active})),
+        tx.execute(
+            "INSERT INTO users (id, username, display_name, password_hash, roles, department, active, failed_logins, created_at_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8)",
+            &args![id.as_str(), u.username, u.display_name, u.password_hash, format_roles(&held), u.department, active, now_ms()],
         )
         .await?;
+        let seq = tx
+            .audit(AuditRecord::by(actor.username, "user.create").detail(serde_json::json!({
+                "user_id": id, "username": u.username, "roles": format_roles(&held), "active": active
+            })))
+            .await?;
+        let request = match effect {
+            Effect::Immediate => {
+                let event = RoleEvent {
+                    event: RoleChangeStep::Applied,
+                    username: u.username,
+                    roles_from: &[],
+                    roles_to: &held,
+                    request_id: None,
+                    requested_by: actor.username,
+                    decided_by: None,
+                };
+                tx.role_change_alert(actor.username, &event, &[seq]).await?;
+                None
+            }
+            Effect::Approval => Some(
+                tx.open_role_request(
+                    actor,
+                    &id,
+                    u.username,
+                    RoleRequestKind::Create,
+                    &held,
+                    u.roles,
+                )
+                .await?,
+            ),
+        };
         let row: UserRow = tx
             .fetch_one(
                 &format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"),
@@ -178,7 +219,112 @@ impl Store {
             )
             .await?;
         tx.commit().await?;
-        row.try_into()
+        let user = row.try_into()?;
+        Ok(match request {
+            None => UserChange::Applied(user),
+            Some(request) => UserChange::Pending { user, request },
+        })
+    }
+
+    /// An administrator changes an account's roles, department and whether it may log
+    /// in. Nobody changes their own roles; a privileged role the account lacks waits for
+    /// a second person while the rest applies now; and while a request for the account
+    /// waits, its roles do not change by any other way. Audited and alerted.
+    pub async fn update_user(
+        &self,
+        actor: &Actor<'_>,
+        id: &str,
+        roles: &[Role],
+        department: Option<&str>,
+        active: bool,
+    ) -> Result<UserChange, StoreError> {
+        let mut tx = self.db.audited().await?;
+        let current: UserRow = tx
+            .fetch_optional(
+                &format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"),
+                &args![id],
+            )
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let current: User = current.try_into()?;
+        let before = current.roles;
+        let effect = match duty::check_change(actor.user_id, id, &before, roles) {
+            Ok(effect) => effect,
+            Err(e) => {
+                tx.audit(
+                    AuditRecord::by(actor.username, "user.update_refused").detail(serde_json::json!({
+                        "user_id": id, "roles_from": format_roles(&before), "roles": format_roles(roles), "reason": e.to_string()
+                    })),
+                )
+                .await?;
+                tx.commit().await?;
+                return Err(duty_refused(e));
+            }
+        };
+        let changes_roles = !duty::same_roles(&before, roles);
+        if changes_roles && tx.role_request_pending(id).await? {
+            return Err(StoreError::Conflict(
+                "a role request for this account is waiting for a decision".into(),
+            ));
+        }
+        let held = match effect {
+            Effect::Immediate => roles.to_vec(),
+            Effect::Approval => before.clone(),
+        };
+        tx.execute(
+            "UPDATE users SET roles = $1, department = $2, active = $3 WHERE id = $4",
+            &args![format_roles(&held), department, active, id],
+        )
+        .await?;
+        if !active {
+            tx.execute("DELETE FROM sessions WHERE user_id = $1", &args![id])
+                .await?;
+        }
+        let seq = tx
+            .audit(
+                AuditRecord::by(actor.username, "user.update")
+                    .detail(serde_json::json!({"user_id": id, "roles": format_roles(&held), "roles_from": format_roles(&before), "department": department, "active": active})),
+            )
+            .await?;
+        let request = match effect {
+            Effect::Immediate if changes_roles => {
+                let event = RoleEvent {
+                    event: RoleChangeStep::Applied,
+                    username: &current.username,
+                    roles_from: &before,
+                    roles_to: &held,
+                    request_id: None,
+                    requested_by: actor.username,
+                    decided_by: None,
+                };
+                tx.role_change_alert(actor.username, &event, &[seq]).await?;
+                None
+            }
+            Effect::Immediate => None,
+            Effect::Approval => Some(
+                tx.open_role_request(
+                    actor,
+                    id,
+                    &current.username,
+                    RoleRequestKind::Update,
+                    &before,
+                    roles,
+                )
+                .await?,
+            ),
+        };
+        let row: UserRow = tx
+            .fetch_one(
+                &format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"),
+                &args![id],
+            )
+            .await?;
+        tx.commit().await?;
+        let user = row.try_into()?;
+        Ok(match request {
+            None => UserChange::Applied(user),
+            Some(request) => UserChange::Pending { user, request },
+        })
     }
 
     pub async fn users(&self) -> Result<Vec<User>, StoreError> {

@@ -421,7 +421,13 @@ async fn sessions_expire_and_lockout_counts_failures() {
             Some(9_999)
         );
 
-        s.update_user("admin", &u1, &[Role::Agent], Some("hotline"), false)
+        let admin = bankdesk_domain::Actor {
+            user_id: "u_admin",
+            username: "admin",
+            roles: &[Role::Admin],
+            department: None,
+        };
+        s.update_user(&admin, &u1, &[Role::Agent], Some("hotline"), false)
             .await
             .unwrap();
         assert!(

@@ -144,6 +144,11 @@ role_set!(
 );
 role_set!(Admin = [Admin]);
 role_set!(
+    /// Who decides a request to grant a privileged role: a second administrator or a
+    /// compliance officer (the store refuses the administrator who asked).
+    RoleDecider = [Admin, Compliance]
+);
+role_set!(
     /// The telephony integration (the PBX's service account) and whoever runs it: CTI
     /// events and routing requests.
     RoutingFeed = [Admin, Supervisor]

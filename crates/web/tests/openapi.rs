@@ -654,6 +654,37 @@ async fn real_answers_fit_the_document() {
             t.call(&app, token, "get", path, &[], None).await;
         }
 
+        // A privileged role waits for a second person (202), who decides it.
+        let asked = t
+            .call(
+                &app,
+                &admin,
+                "post",
+                "/api/v1/admin/users",
+                &[],
+                Some(json!({"username": "truth_sup", "display_name": "主管", "password": "truth-password", "roles": ["supervisor"]})),
+            )
+            .await;
+        assert_eq!(asked["status"], "pending", "{b}: {asked}");
+        t.call(
+            &app,
+            &compliance,
+            "get",
+            "/api/v1/role-requests?status={s}",
+            &["pending"],
+            None,
+        )
+        .await;
+        t.call(
+            &app,
+            &compliance,
+            "post",
+            "/api/v1/role-requests/{id}/approve",
+            &[id(&asked)],
+            None,
+        )
+        .await;
+
         // Errors carry the shared body with a code of the table.
         let (s, refused) = app
             .get(&agent, &format!("/api/v1/customers/{wang}/overview"))

@@ -328,7 +328,7 @@ impl Tx {
                     "distinct_customers_last_hour": event.distinct_customers_last_hour,
                     "threshold": rules.max_customers_per_hour,
                 }),
-                AlertKind::NoPurpose | AlertKind::SensitiveCustomer => {
+                AlertKind::NoPurpose | AlertKind::SensitiveCustomer | AlertKind::RoleChange => {
                     serde_json::json!({"granted": event.granted})
                 }
             };

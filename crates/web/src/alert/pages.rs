@@ -13,7 +13,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use bankdesk_desk::privacy::AlertView;
-use bankdesk_domain::alert::{AlertKind, AlertStatus};
+use bankdesk_domain::ErrorCode;
+use bankdesk_domain::alert::{self, AlertKind, AlertStatus};
+use bankdesk_domain::role::Role;
 use bankdesk_store::StoreError;
 use serde::Deserialize;
 
@@ -36,12 +38,33 @@ struct AlertLine {
     when: String,
     evidence: Vec<Evidence>,
     action: String,
+    /// The alert is about the viewer, who may not handle it.
+    about_me: bool,
 }
 
 impl AlertLine {
-    fn new(a: AlertView, lang: Lang, staff: &Staff) -> AlertLine {
+    fn new(a: AlertView, lang: Lang, staff: &Staff, me: &str) -> AlertLine {
         let t = lang.messages();
+        let about_me = !alert::may_handle(me, &alert::concerned(&a.kind, &a.actor, &a.detail));
         let detail = match AlertKind::parse(&a.kind) {
+            Some(AlertKind::RoleChange) => {
+                let roles = |key: &str| -> Vec<Role> {
+                    a.detail[key]
+                        .as_array()
+                        .map(|rs| {
+                            rs.iter()
+                                .filter_map(|r| r.as_str().and_then(Role::parse))
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                };
+                lang.role_change(
+                    a.detail["event"].as_str().unwrap_or_default(),
+                    a.detail["user"].as_str().unwrap_or_default(),
+                    &roles("roles_from"),
+                    &roles("roles_to"),
+                )
+            }
             Some(AlertKind::ManyCustomers) => lang.many_customers(
                 a.detail["distinct_customers_last_hour"]
                     .as_u64()
@@ -74,6 +97,7 @@ impl AlertLine {
             when: bank_time(&a.at),
             evidence,
             action: format!("/compliance/alerts/{}", url_encode(&a.id)),
+            about_me,
             id: a.id,
         }
     }
@@ -113,7 +137,8 @@ pub async fn alerts(
         Ok::<_, StoreError>((staff, open, acknowledged))
     };
     let (staff, open, acknowledged) = loaded.await.or_page(&page, None)?;
-    let line = |a| AlertLine::new(AlertView::from(a), page.lang, &staff);
+    let me = &desk.user().username;
+    let line = |a| AlertLine::new(AlertView::from(a), page.lang, &staff, me);
     Ok(page.html(
         StatusCode::OK,
         &AlertsTpl {
@@ -162,6 +187,16 @@ pub async fn update_alert(
         Ok(()) => {
             Ok(Redirect::to(&format!("/compliance?updated={}", url_encode(&id))).into_response())
         }
+        Err(StoreError::Refused {
+            code: ErrorCode::ConflictOfInterest,
+            ..
+        }) => Err(PageError::message(
+            &page,
+            StatusCode::FORBIDDEN,
+            page.t.err_conflict_of_interest_title,
+            page.t.err_own_alert,
+            Some("/compliance".into()),
+        )),
         Err(e) => Err(PageError::new(&page, e, Some("/compliance".into()))),
     }
 }

@@ -167,6 +167,11 @@ fn api_words(page: &Page, e: ApiError) -> (StatusCode, &'static str, Cow<'static
         ErrorCode::RateLimited => (t.err_rate_limited_title, t.err_rate_limited.into()),
         ErrorCode::NotApproved => (t.err_not_approved_title, t.err_not_approved.into()),
         ErrorCode::SamePerson => (t.err_same_person_title, t.err_same_person.into()),
+        ErrorCode::ConflictOfInterest => (
+            t.err_conflict_of_interest_title,
+            t.err_conflict_of_interest.into(),
+        ),
+        ErrorCode::SeparationOfDuties => (t.err_separation_title, t.err_separation.into()),
         _ => (t.err_forbidden_title, t.err_forbidden.into()),
     };
     (status, title, text)

@@ -15,6 +15,7 @@ use bankdesk_domain::case::CaseStatus;
 use bankdesk_domain::complaint::{ComplaintChannel, Complexity, RootCause};
 use bankdesk_domain::contact::{ContactChannel, Direction, VerificationMethod};
 use bankdesk_domain::crisis::{CrisisStatus, ReportTo, Severity};
+use bankdesk_domain::duty::{RoleChangeStep, RoleRequestKind, RoleRequestStatus};
 use bankdesk_domain::export::{ExportBasis, ExportStatus};
 use bankdesk_domain::legal_order::{OrderKind, OrderScope, OrderStatus};
 use bankdesk_domain::role::Role;
@@ -180,6 +181,22 @@ macro_rules! labels {
     };
 }
 
+labels!(role_request_kind: RoleRequestKind {
+    Create => "新建账号", "new account";
+    Update => "变更角色", "role change";
+});
+labels!(role_request_status: RoleRequestStatus {
+    Pending => "待审批", "pending";
+    Approved => "已批准", "approved";
+    Rejected => "已拒绝", "rejected";
+});
+labels!(role_change_step: RoleChangeStep {
+    Requested => "申请授予", "requested";
+    Approved => "已批准", "approved";
+    Rejected => "已拒绝", "rejected";
+    Applied => "已生效", "applied";
+});
+
 labels!(gender: Gender { Male => "男", "Male"; Female => "女", "Female"; });
 labels!(vip: VipTier {
     None => "普通客户", "Standard";
@@ -277,6 +294,7 @@ labels!(alert_kind: AlertKind {
     NoPurpose => "无正当用途的访问", "Access without a valid purpose";
     ManyCustomers => "一小时内访问客户过多", "Too many customers within an hour";
     SensitiveCustomer => "访问敏感客户", "Access to a sensitive customer";
+    RoleChange => "员工角色变更", "Staff role change";
 });
 
 labels!(case_status: CaseStatus {
@@ -431,6 +449,29 @@ impl Lang {
     }
 
     /// What a `many_customers` alert counted: `42位客户（阈值30）`.
+    /// Roles in words, joined; a dash for none.
+    pub fn roles(self, roles: &[Role]) -> String {
+        if roles.is_empty() {
+            return "—".to_string();
+        }
+        let sep = self.pick("、", ", ");
+        roles
+            .iter()
+            .map(|r| self.role(*r))
+            .collect::<Vec<_>>()
+            .join(sep)
+    }
+
+    /// A role change alert's step, account and roles: `申请授予：agent11（一线客服 → 主管）`.
+    pub fn role_change(self, step: &str, user: &str, from: &[Role], to: &[Role]) -> String {
+        let step = self.role_change_step(step);
+        let (from, to) = (self.roles(from), self.roles(to));
+        match self {
+            Lang::Zh => format!("{step}：{user}（{from} → {to}）"),
+            Lang::En => format!("{step}: {user} ({from} → {to})"),
+        }
+    }
+
     pub fn many_customers(self, seen: u64, threshold: u64) -> String {
         match self {
             Lang::Zh => format!("{seen}位客户（阈值{threshold}）"),
@@ -935,7 +976,36 @@ catalogue! {
     err_roles: "请至少选择一个角色。", "Choose at least one role.";
     err_department: "部门不超过50个字。", "A department has at most 50 characters.";
     err_username_taken: "该用户名已存在。", "That username is taken.";
-    err_self_admin: "不能取消自己的管理员角色，也不能停用自己。", "You cannot remove your own administrator role or deactivate yourself.";
+    err_self_admin: "不能停用自己的账号。", "You cannot deactivate yourself.";
+    err_own_roles: "不能修改自己的角色，须由另一位管理员操作。", "Nobody changes their own roles; another administrator must do it.";
+    err_separation: "职责分离：同一人不能同时担任管理员和合规人员或主管。", "Separation of duties: one person cannot be an administrator and also compliance or a supervisor.";
+    err_role_pending: "该账号已有待审批的角色申请，审批结束前不能再修改其角色。", "A role request for this account is waiting for a decision; its roles cannot change until then.";
+    user_role_requested: "已提交角色审批，须由另一位管理员或合规人员批准后生效：", "Role request submitted; it takes effect once another administrator or a compliance officer approves: ";
+    user_pending_badge: "角色待审批", "roles pending approval";
+    admin_pending_title: "待审批的角色申请", "Role requests waiting for a decision";
+    admin_pending_hint: "授予主管、合规、风控或管理员角色，以及新建持有这些角色的账号，须由另一位管理员或合规人员批准；新账号在批准前不能登录。", "Granting supervisor, compliance, risk or admin, and creating an account that holds one, needs another administrator or a compliance officer to approve; a new account cannot log in until then.";
+    nav_role_requests: "角色审批", "Role requests";
+    role_requests_title: "角色审批", "Role requests";
+    role_requests_hint: "授予特权角色须双人控制：提出申请的管理员不能审批，任何人也不能审批涉及自己账号的申请。批准时会再次检查职责分离规则（管理员不得兼任合规或主管）。", "Privileged roles are granted under dual control: the administrator who asked cannot decide, nor can anyone decide a request about their own account. Approval checks separation of duties again (an administrator is never also compliance or a supervisor).";
+    role_requests_none: "没有待审批的角色申请。", "No role requests are waiting.";
+    role_requests_recent: "最近的角色申请", "Recent role requests";
+    col_staff_account: "账号", "Account";
+    col_request_kind: "类型", "Kind";
+    col_roles_from: "现有角色", "Roles held";
+    col_roles_to: "申请角色", "Roles asked for";
+    col_decided_by: "处理人", "Decided by";
+    reject: "拒绝", "Reject";
+    role_request_approved: "已批准角色申请：", "Role request approved: ";
+    role_request_rejected: "已拒绝角色申请：", "Role request rejected: ";
+    err_same_person_role: "双人控制：不能审批自己提出的角色申请。", "Dual control: you cannot decide a role request you made.";
+    err_own_account_role: "不能审批涉及自己账号的角色申请。", "You cannot decide a role request about your own account.";
+    err_role_request_stale: "该申请已处理，或账号的角色在申请后已变化。", "The request is already decided, or the account's roles changed since it was made.";
+    err_role_request_forbidden: "角色申请须由另一位管理员或合规人员审批。", "Another administrator or a compliance officer decides role requests.";
+    alert_about_you: "与您本人有关，须由另一位合规人员处理", "About you: another compliance officer handles it";
+    err_own_alert: "这条告警与您本人有关，须由另一位合规人员处理。", "This alert is about you; another compliance officer handles it.";
+    err_conflict_of_interest_title: "与您本人有关", "It concerns you";
+    err_conflict_of_interest: "这项操作涉及您本人（自己的角色、关于自己的告警或自己账号的审批），须由另一位同事完成。", "This concerns you (your own roles, an alert about you, or a request about your account); a colleague must do it.";
+    err_separation_title: "职责分离", "Separation of duties";
     // Agent workspace (web chat, screen pop, agent assist)
     nav_workspace: "坐席工作区", "Workspace";
     ws_title: "坐席工作区", "Agent workspace";

@@ -85,6 +85,15 @@ pub fn router() -> Router<AppState> {
             get(user::pages::list).post(user::pages::create),
         )
         .route("/admin/users/{id}", post(user::pages::update))
+        .route("/role-requests", get(user::pages::role_requests))
+        .route(
+            "/role-requests/{id}/approve",
+            post(user::pages::approve_role_request),
+        )
+        .route(
+            "/role-requests/{id}/reject",
+            post(user::pages::reject_role_request),
+        )
         .route("/exams", get(exam::pages::list))
         .route("/exams/{id}/start", post(exam::pages::start))
         .route(

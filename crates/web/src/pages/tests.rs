@@ -603,8 +603,17 @@ async fn only_administrators_manage_users() {
                 &[("csrf", &admin.csrf), ("role", "agent"), ("active", "on")],
             )
             .await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN, "{b}");
+        assert!(res.body.contains("不能修改自己的角色"), "{b}");
+        let res = d
+            .post(
+                &format!("/admin/users/{me}"),
+                &admin.cookie,
+                &[("csrf", &admin.csrf), ("role", "admin")],
+            )
+            .await;
         assert_eq!(res.status, StatusCode::BAD_REQUEST, "{b}");
-        assert!(res.body.contains("不能取消自己的管理员角色"), "{b}");
+        assert!(res.body.contains("不能停用自己的账号"), "{b}");
     }
 }
 

@@ -2,3 +2,5 @@
 
 pub(crate) mod api;
 pub(crate) mod pages;
+#[cfg(test)]
+mod pages_tests;
