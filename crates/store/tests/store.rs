@@ -210,8 +210,8 @@ async fn reading_needs_an_open_contact_of_this_customer_handled_by_the_reader() 
             .await
             .err()
             .unwrap(),
-            StoreError::NotFound
-        ));
+            StoreError::Denied(AccessDenied::OtherCustomer)
+        ), "an unknown customer is refused as one the purpose does not cover");
 
         s.add_contact_note(&me, &contact.id, "客户卡片遗失，溢缴款1280元待退")
             .await
