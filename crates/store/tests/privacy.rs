@@ -412,9 +412,9 @@ async fn reveal(
         Read::Reveal { per_hour: 3 },
         json!({}),
     )
-        .await?
-        .reveal(field, target)
-        .await
+    .await?
+    .reveal(field, target)
+    .await
 }
 
 #[tokio::test]

@@ -36,7 +36,7 @@ async fn audit(app: &TestApp, actor: &str, action: &str) -> Vec<Value> {
 }
 
 /// The status and the raw body of a request, for comparing answers byte for byte.
-async fn raw(app: &TestApp, req: reqwest::RequestBuilder, token: &str) -> (StatusCode, String) {
+async fn raw(req: reqwest::RequestBuilder, token: &str) -> (StatusCode, String) {
     let res = req.bearer_auth(token).send().await.unwrap();
     (res.status(), res.text().await.unwrap())
 }
@@ -157,7 +157,10 @@ async fn unknown_and_forbidden_customers_answer_alike_and_both_are_audited() {
                     ("overview", None),
                     ("transactions", None),
                     ("timeline", None),
-                    ("reveal", Some(&reveal as &dyn Fn(&str) -> reqwest::RequestBuilder)),
+                    (
+                        "reveal",
+                        Some(&reveal as &dyn Fn(&str) -> reqwest::RequestBuilder),
+                    ),
                     (
                         "statement-exports",
                         Some(&export as &dyn Fn(&str) -> reqwest::RequestBuilder),
@@ -165,12 +168,13 @@ async fn unknown_and_forbidden_customers_answer_alike_and_both_are_audited() {
                 ] {
                     let req = |id: &str| match post {
                         Some(f) => f(id),
-                        None => app
-                            .http
-                            .get(format!("{}/api/v1/customers/{id}/{path}{purpose}", app.base)),
+                        None => app.http.get(format!(
+                            "{}/api/v1/customers/{id}/{path}{purpose}",
+                            app.base
+                        )),
                     };
-                    let known = raw(&app, req("C1"), &token).await;
-                    let unknown = raw(&app, req("C404"), &token).await;
+                    let known = raw(req("C1"), &token).await;
+                    let unknown = raw(req("C404"), &token).await;
                     assert_eq!(
                         known.0,
                         StatusCode::FORBIDDEN,
@@ -186,7 +190,11 @@ async fn unknown_and_forbidden_customers_answer_alike_and_both_are_audited() {
             }
             let refused = audit(&app, insider, "access.refused").await;
             let of = |id: &str| refused.iter().filter(|r| r["customer_id"] == id).count();
-            assert_eq!((of("C1"), of("C404")), (10, 10), "{b}: {insider}: {refused:?}");
+            assert_eq!(
+                (of("C1"), of("C404")),
+                (10, 10),
+                "{b}: {insider}: {refused:?}"
+            );
             assert!(
                 audit(&app, insider, "customer.overview").await.is_empty(),
                 "{b}: {insider} read nothing"

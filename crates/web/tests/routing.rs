@@ -1116,12 +1116,18 @@ async fn a_calls_notes_are_for_its_working_handler_or_a_purpose() {
             .app
             .get(
                 &agent,
-                &format!("/api/v1/calls/pbx-n?purpose=contact:{}", next["id"].as_str().unwrap()),
+                &format!(
+                    "/api/v1/calls/pbx-n?purpose=contact:{}",
+                    next["id"].as_str().unwrap()
+                ),
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{b}: {again}");
         assert_eq!(
-            (again["notes"][0]["text"].as_str(), again["summary"].as_str()),
+            (
+                again["notes"][0]["text"].as_str(),
+                again["summary"].as_str()
+            ),
             (Some(NOTE), Some("吞卡处理")),
             "{b}"
         );
