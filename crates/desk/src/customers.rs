@@ -113,16 +113,3 @@ pub fn reveal_reason(reason: &str) -> DeskResult<&str> {
         ))
     }
 }
-
-/// Refuses with `rate_limited` once `username` has revealed `per_hour` numbers in the
-/// last hour: looking up number after number is what a leak looks like.
-pub async fn reveal_allowed(store: &Store, username: &str, per_hour: u32) -> DeskResult<()> {
-    let since = bankdesk_store::now_ms() - 3_600_000;
-    if store.reveals_since(username, since).await? >= i64::from(per_hour) {
-        return Err(DeskError::new(
-            ErrorCode::RateLimited,
-            "too many reveals in the last hour",
-        ));
-    }
-    Ok(())
-}

@@ -94,6 +94,9 @@ pub enum AccessDenied {
     OutOfScope,
     #[error("verify the customer's identity on this contact before revealing")]
     IdentityNotVerified,
+    /// The caller's reveals of this clock hour are used up.
+    #[error("too many reveals in this hour")]
+    RevealLimit,
 }
 
 impl AccessDenied {
@@ -101,6 +104,7 @@ impl AccessDenied {
         match self {
             AccessDenied::PurposeRequired => ErrorCode::PurposeRequired,
             AccessDenied::IdentityNotVerified => ErrorCode::IdentityNotVerified,
+            AccessDenied::RevealLimit => ErrorCode::RateLimited,
             _ => ErrorCode::PurposeInvalid,
         }
     }
@@ -114,6 +118,7 @@ impl AccessDenied {
             AccessDenied::ContactClosed
                 | AccessDenied::CaseClosed
                 | AccessDenied::IdentityNotVerified
+                | AccessDenied::RevealLimit
         )
     }
 
@@ -130,6 +135,7 @@ impl AccessDenied {
             AccessDenied::OrderInactive => "order_inactive",
             AccessDenied::OutOfScope => "out_of_scope",
             AccessDenied::IdentityNotVerified => "identity_not_verified",
+            AccessDenied::RevealLimit => "reveal_limit",
         }
     }
 }
@@ -363,5 +369,7 @@ mod tests {
             AccessDenied::OtherCustomer.code(),
             ErrorCode::PurposeInvalid
         );
+        assert_eq!(AccessDenied::RevealLimit.code(), ErrorCode::RateLimited);
+        assert!(!AccessDenied::RevealLimit.suspicious());
     }
 }

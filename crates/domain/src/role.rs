@@ -61,6 +61,15 @@ impl Role {
                 | Role::Branch
         )
     }
+
+    /// Roles that answer the customers' email and WeChat messages, and so read them before
+    /// taking one: the front line, and the supervisors who oversee it and step in. Back
+    /// office works cases, risk and branch staff serve customers on their own channels
+    /// (outbound calls, the counter); none of them takes work from the message queue, so
+    /// the queue's messages and senders are not theirs to read.
+    pub const fn handles_messages(self) -> bool {
+        matches!(self, Role::Agent | Role::SeniorAgent | Role::Supervisor)
+    }
 }
 
 impl std::fmt::Display for Role {
@@ -102,5 +111,16 @@ mod tests {
         );
         assert!(parse_roles("agent,superuser").is_err());
         assert_eq!(format_roles(&[Role::Qa, Role::Admin]), "qa,admin");
+    }
+
+    #[test]
+    fn those_who_answer_messages_serve_customers_and_branch_and_risk_do_not() {
+        for r in Role::ALL {
+            assert!(!r.handles_messages() || r.handles_contacts(), "{r}");
+        }
+        for r in [Role::Branch, Role::Risk, Role::Backoffice, Role::Admin] {
+            assert!(!r.handles_messages(), "{r}");
+        }
+        assert!(Role::Agent.handles_messages() && Role::Supervisor.handles_messages());
     }
 }

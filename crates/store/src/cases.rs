@@ -631,10 +631,27 @@ impl Store {
     }
 
     /// A case with its history, contacts, extensions and pauses, for those who may see it.
+    /// The case is the customer's words and the staff's notes about them, so its reading is
+    /// audited like a read at the customer gate: the decision (`case.read`, or
+    /// `access.refused`) commits before anything of the case is read.
     pub async fn case_detail(&self, who: &Actor<'_>, id: &str) -> Result<CaseDetail, StoreError> {
         // Read before the snapshot opens: a second connection asked for while one is held
         // deadlocks a full pool (every request holding one and waiting for another).
         let types = self.case_types().await?;
+        let mut gate = self.db.audited().await?;
+        let case = gate.case(id).await?;
+        let decided = require(who, &case, CaseAccess::Read);
+        let record = match &decided {
+            Ok(_) => AuditRecord::by(who.username, "case.read")
+                .detail(serde_json::json!({"case_id": id})),
+            Err(_) => AuditRecord::by(who.username, "access.refused").detail(
+                serde_json::json!({"attempted": "case.read", "case_id": id, "reason": "not_case_party"}),
+            ),
+        };
+        gate.audit(record.customer(case.customer_id.as_str()))
+            .await?;
+        gate.commit().await?;
+        decided?;
         let mut tx = self.db.begin_read().await?;
         let case = tx.case(id).await?;
         let access = require(who, &case, CaseAccess::Read)?;

@@ -67,6 +67,14 @@ pub struct NoteRow {
     pub text: String,
 }
 
+/// Everything written on one contact: its notes and its email or WeChat messages.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ContactContent {
+    pub contact: ContactRow,
+    pub notes: Vec<NoteRow>,
+    pub messages: crate::messaging::ContactMessages,
+}
+
 /// A contact with the notes written on it, as the next agent sees it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct ContactWithNotes {
@@ -141,6 +149,47 @@ impl Store {
             .fetch_optional(&format!("{CONTACT_SELECT} WHERE c.id = $1"), &args![id])
             .await?
             .ok_or(StoreError::NotFound)
+    }
+
+    /// A contact with its notes and messages. Its handler reads it unaudited while the
+    /// work on it lasts: while it is open and through its after-call work (notes, the
+    /// wrap-up), the conversation they are having. Anyone else, and the handler once the
+    /// contact is wrapped up, reads it as the customer's data: through the gate, for a
+    /// `purpose` covering its customer, audited as `customer.contact`. A contact with
+    /// no customer is its handler's alone.
+    pub async fn contact_content(
+        &self,
+        actor: &Actor<'_>,
+        contact_id: &str,
+        purpose: Option<&str>,
+    ) -> Result<ContactContent, StoreError> {
+        let contact = self.contact(contact_id).await?;
+        if contact.may_do_after_call_work(actor.user_id).is_ok() {
+            let mut snapshot = self.db.begin_read().await?;
+            let notes = snapshot.notes_of(contact_id).await?;
+            let messages = snapshot.messages_of(contact_id).await?;
+            snapshot.commit().await?;
+            return Ok(ContactContent {
+                contact,
+                notes,
+                messages,
+            });
+        }
+        let Some(customer) = contact.customer_id.as_deref() else {
+            return Err(StoreError::Denied(
+                bankdesk_domain::access::AccessDenied::NotHandler,
+            ));
+        };
+        self.customer_access(
+            actor,
+            customer,
+            purpose,
+            crate::access::Read::Contact,
+            serde_json::json!({"contact_id": contact_id}),
+        )
+        .await?
+        .contact(contact_id)
+        .await
     }
 
     pub async fn contact_notes(&self, id: &str) -> Result<Vec<NoteRow>, StoreError> {
@@ -292,6 +341,14 @@ impl Tx {
         self.fetch_optional(&format!("{CONTACT_SELECT} WHERE c.id = $1"), &args![id])
             .await?
             .ok_or(StoreError::NotFound)
+    }
+
+    pub(crate) async fn notes_of(&mut self, contact_id: &str) -> Result<Vec<NoteRow>, StoreError> {
+        self.fetch_all(
+            &format!("{NOTE_SELECT} WHERE n.contact_id = $1 ORDER BY n.at_ms, n.id"),
+            &args![contact_id],
+        )
+        .await
     }
 
     fn require_handler(&self, c: &ContactRow, actor: &Actor<'_>) -> Result<(), StoreError> {

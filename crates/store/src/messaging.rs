@@ -810,7 +810,10 @@ impl Tx {
         Ok(out)
     }
 
-    async fn messages_of(&mut self, contact_id: &str) -> Result<ContactMessages, StoreError> {
+    pub(crate) async fn messages_of(
+        &mut self,
+        contact_id: &str,
+    ) -> Result<ContactMessages, StoreError> {
         Ok(ContactMessages {
             inbound: self
                 .fetch_all(

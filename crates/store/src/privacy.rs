@@ -2,7 +2,7 @@
 //! statement exports under dual control, reveals of masked numbers, insider-access alerts,
 //! and audit retention.
 
-use crate::access::{Grant, Read};
+use crate::access::Grant;
 use crate::audit::AuditRecord;
 use crate::{Store, StoreError, Tx, args, new_id, now_ms};
 use bankdesk_domain::Actor;
@@ -396,19 +396,6 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(file)
-    }
-
-    /// Reveals made by `username` since `since_ms`, for the per-user rate limit.
-    pub async fn reveals_since(&self, username: &str, since_ms: i64) -> Result<i64, StoreError> {
-        let (n,): (i64,) = self
-            .db
-            .fetch_optional(
-                "SELECT COUNT(*) FROM audit_log WHERE actor = $1 AND at_ms >= $2 AND action = $3",
-                &args![username, since_ms, Read::Reveal.action()],
-            )
-            .await?
-            .unwrap_or((0,));
-        Ok(n)
     }
 
     pub async fn alerts(

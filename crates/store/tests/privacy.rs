@@ -405,10 +405,16 @@ async fn reveal(
     field: RevealField,
     target: Option<&str>,
 ) -> Result<String, StoreError> {
-    s.customer_access(&who.actor(), "C1", Some(purpose), Read::Reveal, json!({}))
-        .await?
-        .reveal(field, target)
-        .await
+    s.customer_access(
+        &who.actor(),
+        "C1",
+        Some(purpose),
+        Read::Reveal { per_hour: 3 },
+        json!({}),
+    )
+    .await?
+    .reveal(field, target)
+    .await
 }
 
 #[tokio::test]
@@ -462,10 +468,14 @@ async fn reveal_needs_verified_identity_on_a_contact() {
                 .unwrap_err(),
             StoreError::NotFound
         ));
-        assert_eq!(
-            s.reveals_since("agent01", 0).await.unwrap(),
-            3,
-            "{b}: the three granted reveal attempts count; the refused one does not"
+        assert!(
+            matches!(
+                reveal(s, &agent, &p, RevealField::Phone, None)
+                    .await
+                    .unwrap_err(),
+                StoreError::Denied(AccessDenied::RevealLimit)
+            ),
+            "{b}: the three granted reveal attempts used the hour's three; the refused one did not"
         );
     }
 }

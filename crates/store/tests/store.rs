@@ -199,19 +199,22 @@ async fn reading_needs_an_open_contact_of_this_customer_handled_by_the_reader() 
             unknown,
             StoreError::Denied(AccessDenied::UnknownPurpose)
         ));
-        assert!(matches!(
-            s.customer_access(
-                &me,
-                "C9",
-                Some(&purpose),
-                Read::Overview,
-                serde_json::json!({})
-            )
-            .await
-            .err()
-            .unwrap(),
-            StoreError::NotFound
-        ));
+        assert!(
+            matches!(
+                s.customer_access(
+                    &me,
+                    "C9",
+                    Some(&purpose),
+                    Read::Overview,
+                    serde_json::json!({})
+                )
+                .await
+                .err()
+                .unwrap(),
+                StoreError::Denied(AccessDenied::OtherCustomer)
+            ),
+            "an unknown customer is refused as one the purpose does not cover"
+        );
 
         s.add_contact_note(&me, &contact.id, "客户卡片遗失，溢缴款1280元待退")
             .await

@@ -113,6 +113,11 @@ role_set!(
     Service = [Agent, SeniorAgent, Backoffice, Supervisor, Risk, Branch]
 );
 role_set!(
+    /// Staff who answer email and WeChat: the message inbox and taking from it (see
+    /// `Role::handles_messages`).
+    Messaging = [Agent, SeniorAgent, Supervisor]
+);
+role_set!(
     /// Staff who open and work cases: the service roles and compliance (complaints).
     CaseStaff = [Agent, SeniorAgent, Backoffice, Supervisor, Risk, Branch, Compliance]
 );
@@ -333,8 +338,13 @@ mod tests {
         assert!(allowed::<AnyStaff>(&u));
         assert!(allowed::<Service>(&u));
         assert!(!allowed::<Compliance>(&u));
+        assert!(!allowed::<Messaging>(&u));
         u.roles = vec![Role::Qa];
         assert!(!allowed::<Service>(&u));
+        for r in Role::ALL {
+            u.roles = vec![r];
+            assert_eq!(allowed::<Messaging>(&u), r.handles_messages(), "{r}");
+        }
         assert!(constant_time_eq(b"abc", b"abc") && !constant_time_eq(b"abc", b"abd"));
     }
 }

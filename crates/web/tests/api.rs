@@ -157,7 +157,11 @@ async fn bad_input_gets_a_coded_4xx() {
                 "/api/v1/customers/nobody/overview?purpose=contact:x",
             )
             .await;
-        assert_eq!((s, code(&body)), (StatusCode::NOT_FOUND, "not_found"));
+        assert_eq!(
+            (s, code(&body)),
+            (StatusCode::FORBIDDEN, "purpose_invalid"),
+            "an unknown customer answers as a forbidden one"
+        );
         let (s, body) = app.get(&token, "/api/v1/contacts/nope").await;
         assert_eq!((s, code(&body)), (StatusCode::NOT_FOUND, "not_found"));
         let (s, body) = app.get(&token, "/api/v1/no/such/path").await;

@@ -1030,3 +1030,106 @@ async fn with_the_exam_gate_on_only_agents_who_passed_get_the_skill() {
         );
     }
 }
+
+/// Issue 12: a call's notes and summary are the customer's data. The feed and the
+/// supervisors see the call; its notes only the working handler, or a purpose.
+#[tokio::test]
+async fn a_calls_notes_are_for_its_working_handler_or_a_purpose() {
+    const NOTE: &str = "客户称卡被吞，要求次日领卡";
+    for b in backends() {
+        let d = Desk::start(b).await;
+        let feed = d.app.login("admin").await;
+        let agent = d.available("agent01").await;
+        let script = call_script("pbx-n");
+        let (status, _) = d.cti(&feed, &script[..3]).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{b}");
+        let (_, call) = d.app.get(&feed, "/api/v1/calls/pbx-n").await;
+        let contact = call["id"].as_str().unwrap().to_string();
+        let zhang = call["customer_id"].as_str().unwrap().to_string();
+        let (status, _) = d
+            .app
+            .post(
+                &agent,
+                &format!("/api/v1/contacts/{contact}/notes"),
+                json!({"text": NOTE}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{b}");
+        let notes_of = |v: &Value| v["notes"].as_array().map_or(0, Vec::len);
+
+        let (_, mine) = d.app.get(&agent, "/api/v1/calls/pbx-n").await;
+        assert_eq!(mine["notes"][0]["text"], NOTE, "{b}: the handler at work");
+        for insider in ["admin", "supervisor01", "compliance01"] {
+            let token = d.app.login(insider).await;
+            let (status, v) = d.app.get(&token, "/api/v1/calls/pbx-n").await;
+            assert_eq!(status, StatusCode::OK, "{b}: {insider}");
+            assert_eq!(
+                (notes_of(&v), v["call"]["status"].as_str()),
+                (0, Some("answered")),
+                "{b}: {insider} sees the call, not the notes"
+            );
+            assert!(!v.to_string().contains(NOTE), "{b}: {insider}");
+            let (status, v) = d
+                .app
+                .get(
+                    &token,
+                    &format!("/api/v1/calls/pbx-n?purpose=contact:{contact}"),
+                )
+                .await;
+            assert_eq!(
+                (status, code(&v)),
+                (StatusCode::FORBIDDEN, "purpose_invalid"),
+                "{b}: {insider}: another's contact is no purpose"
+            );
+        }
+
+        // Ended: the after-call work still shows the notes to the handler; wrapped up,
+        // the call's notes and summary need a purpose like anyone else's.
+        d.cti(&feed, &script[3..]).await;
+        let (_, acw) = d.app.get(&agent, "/api/v1/calls/pbx-n").await;
+        assert_eq!(notes_of(&acw), 1, "{b}: {acw}");
+        let wrap = json!({"category": "credit_card", "resolved": true, "summary": "吞卡处理"});
+        let (status, _) = d
+            .app
+            .post(&agent, &format!("/api/v1/contacts/{contact}/wrap-up"), wrap)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{b}");
+        let (status, done) = d.app.get(&agent, "/api/v1/calls/pbx-n").await;
+        assert_eq!(status, StatusCode::OK, "{b}");
+        assert_eq!(
+            (notes_of(&done), done["summary"].is_null()),
+            (0, true),
+            "{b}: {done}"
+        );
+        let (_, feed_view) = d.app.get(&feed, "/api/v1/calls/pbx-n").await;
+        assert!(feed_view["summary"].is_null(), "{b}: {feed_view}");
+        let (status, next) = d
+            .app
+            .post(
+                &agent,
+                "/api/v1/contacts",
+                json!({"channel": "phone", "customer_id": zhang}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{b}");
+        let (status, again) = d
+            .app
+            .get(
+                &agent,
+                &format!(
+                    "/api/v1/calls/pbx-n?purpose=contact:{}",
+                    next["id"].as_str().unwrap()
+                ),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{b}: {again}");
+        assert_eq!(
+            (
+                again["notes"][0]["text"].as_str(),
+                again["summary"].as_str()
+            ),
+            (Some(NOTE), Some("吞卡处理")),
+            "{b}"
+        );
+    }
+}

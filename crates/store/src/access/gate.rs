@@ -14,10 +14,17 @@ use bankdesk_domain::legal_order::{OrderFacts, OrderScope, OrderStatus, parse_sc
 pub enum Read {
     Overview,
     Transactions,
-    Reveal,
+    /// One masked number in full; at most `per_hour` of them per member of staff in each
+    /// clock hour, counted in the gate's transaction (see [`Tx::take_reveal`]).
+    Reveal {
+        per_hour: u32,
+    },
     Export,
     /// The customer's contacts on every channel with their notes and messages.
     Timeline,
+    /// One contact with its notes and messages, read by someone other than its handler
+    /// (or by its handler once it is done).
+    Contact,
 }
 
 impl Read {
@@ -25,9 +32,10 @@ impl Read {
         match self {
             Read::Overview => "customer.overview",
             Read::Transactions => "customer.transactions",
-            Read::Reveal => "customer.reveal",
+            Read::Reveal { .. } => "customer.reveal",
             Read::Export => "statement_export.request",
             Read::Timeline => "customer.timeline",
+            Read::Contact => "customer.contact",
         }
     }
 
@@ -35,7 +43,7 @@ impl Read {
     pub fn order_scope(self) -> Option<OrderScope> {
         match self {
             Read::Transactions | Read::Export => Some(OrderScope::Statements),
-            Read::Overview | Read::Reveal | Read::Timeline => None,
+            Read::Overview | Read::Reveal { .. } | Read::Timeline | Read::Contact => None,
         }
     }
 }
@@ -83,7 +91,8 @@ struct CaseFacts {
 impl Store {
     /// Checks `purpose` for `actor` reading `customer_id`, audits the outcome (with
     /// `detail`), raises insider-access alerts, and returns a [`Grant`] or the refusal
-    /// ([`StoreError::Denied`]). An unknown customer is [`StoreError::NotFound`].
+    /// ([`StoreError::Denied`]). An unknown customer is refused and audited exactly as a
+    /// known one the purpose does not cover, so the answer never tells who is a customer.
     pub async fn customer_access(
         &self,
         actor: &Actor<'_>,
@@ -94,13 +103,13 @@ impl Store {
     ) -> Result<Grant, StoreError> {
         let now = now_ms();
         let mut tx = self.db.audited().await?;
-        let (sensitive,): (bool,) = tx
+        let known: Option<(bool,)> = tx
             .fetch_optional(
                 "SELECT sensitive FROM customers WHERE id = $1",
                 &args![customer_id],
             )
-            .await?
-            .ok_or(StoreError::NotFound)?;
+            .await?;
+        let sensitive = known.is_some_and(|(s,)| s);
         let mut identity_verified = false;
         let decision = match Purpose::parse(purpose) {
             Ok(p) => {
@@ -113,12 +122,39 @@ impl Store {
                 }
                 checked
                     .and_then(|()| match read {
-                        Read::Reveal => access::check_reveal(&p, identity_verified),
+                        Read::Reveal { .. } => access::check_reveal(&p, identity_verified),
                         _ => Ok(()),
                     })
                     .map(|()| p)
             }
             Err(e) => Err(e),
+        };
+        // No purpose covers a customer that does not exist; should one ever seem to, the
+        // refusal is the one a known customer gets.
+        let decision = decision.and_then(|p| {
+            if known.is_some() {
+                Ok(p)
+            } else {
+                Err(AccessDenied::OtherCustomer)
+            }
+        });
+        let decision = match (decision, read) {
+            (Ok(p), Read::Reveal { per_hour }) => {
+                if tx.take_reveal(actor.user_id, now, per_hour).await? {
+                    Ok(p)
+                } else {
+                    Err(AccessDenied::RevealLimit)
+                }
+            }
+            (d, _) => d,
+        };
+        // The refusal of an unknown id records it as given, bounded like the purpose.
+        let bounded: String;
+        let customer_id = if known.is_some() {
+            customer_id
+        } else {
+            bounded = customer_id.chars().take(64).collect();
+            &bounded
         };
         let entry = |action: &str, detail: serde_json::Value| {
             AuditRecord::by(actor.username, action)
@@ -204,6 +240,36 @@ impl Store {
 const HOUR_MS: i64 = 3_600_000;
 
 impl Tx {
+    /// Takes one reveal from `user_id`'s allowance of the clock hour of `now`: one
+    /// statement that adds to the hour's counter only while it is below `per_hour`, so
+    /// parallel reveals cannot all pass a count read before any of them was recorded.
+    /// Counters of past hours are removed as the user reveals again.
+    async fn take_reveal(
+        &mut self,
+        user_id: &str,
+        now: i64,
+        per_hour: u32,
+    ) -> Result<bool, StoreError> {
+        let hour = now.div_euclid(HOUR_MS) * HOUR_MS;
+        self.execute(
+            "DELETE FROM reveal_allowance WHERE user_id = $1 AND hour_ms < $2",
+            &args![user_id, hour],
+        )
+        .await?;
+        if per_hour == 0 {
+            return Ok(false);
+        }
+        let taken: Option<(i64,)> = self
+            .fetch_optional(
+                "INSERT INTO reveal_allowance (user_id, hour_ms, used) VALUES ($1, $2, 1) \
+                 ON CONFLICT (user_id, hour_ms) DO UPDATE SET used = reveal_allowance.used + 1 \
+                 WHERE reveal_allowance.used < $3 RETURNING used",
+                &args![user_id, hour, i64::from(per_hour)],
+            )
+            .await?;
+        Ok(taken.is_some())
+    }
+
     async fn purpose_facts(&mut self, p: &Purpose) -> Result<PurposeFacts, StoreError> {
         Ok(match p {
             Purpose::Contact(id) => {

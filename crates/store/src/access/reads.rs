@@ -6,7 +6,9 @@ use super::Grant;
 use crate::bank::{
     AccountRow, CardRow, CaseRow, CustomerRow, HoldingRow, LoanRow, TXN_COLUMNS, TransactionRow,
 };
-use crate::contacts::{CONTACT_SELECT, ContactRow, ContactWithNotes, NOTE_SELECT, NoteRow};
+use crate::contacts::{
+    CONTACT_SELECT, ContactContent, ContactRow, ContactWithNotes, NOTE_SELECT, NoteRow,
+};
 use crate::db::{json_list, json_text_list};
 use crate::messaging::{LinkedCase, PageCursor, TimelineEntry};
 use crate::privacy::{ExportRow, RevealField};
@@ -153,6 +155,27 @@ impl Grant {
         let overview = self.overview(recent).await?;
         let timeline = again.timeline(None, contacts).await?;
         Ok((overview, timeline))
+    }
+
+    /// One contact of the customer with its notes and messages; a contact of another
+    /// customer is not found, as the grant covers this customer's only.
+    pub async fn contact(self, contact_id: &str) -> Result<ContactContent, StoreError> {
+        let mut snapshot = self.db.begin_read().await?;
+        let contact: Option<ContactRow> = snapshot
+            .fetch_optional(
+                &format!("{CONTACT_SELECT} WHERE c.id = $1 AND c.customer_id = $2"),
+                &args![contact_id, self.customer_id.as_str()],
+            )
+            .await?;
+        let contact = contact.ok_or(StoreError::NotFound)?;
+        let notes = snapshot.notes_of(contact_id).await?;
+        let messages = snapshot.messages_of(contact_id).await?;
+        snapshot.commit().await?;
+        Ok(ContactContent {
+            contact,
+            notes,
+            messages,
+        })
     }
 
     /// The unmasked value (the gate has already recorded the reveal and, for a contact,

@@ -1,13 +1,15 @@
 use crate::auth::{AnyStaff, Api, Service};
-use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
+use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::state::AppState;
 use crate::view::{ContactView, NoteView, contact_view, rfc3339};
 use axum::extract::State;
 use axum::http::StatusCode;
 use bankdesk_desk::routing::finish_routing;
-use bankdesk_store::contacts::{ContactChannel, Direction, VerificationMethod, VerificationResult};
+use bankdesk_store::contacts::{
+    ContactChannel, Direction, NoteRow, VerificationMethod, VerificationResult,
+};
 use serde::Deserialize;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -56,45 +58,54 @@ pub struct ContactDetail {
     messages: Vec<bankdesk_desk::messaging::MessageView>,
 }
 
-/// A contact with its notes and messages, for its handler (other staff read it through
-/// the customer's 360).
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ContactQuery {
+    /// Why a caller other than the working handler reads the contact: `contact:<id>`,
+    /// `case:<id>` or `order:<id>`, covering the contact's customer.
+    pub(crate) purpose: Option<String>,
+}
+
+/// A contact with its notes and messages. Its handler reads it while it is open and
+/// through its after-call work; anyone else, and the handler once it is wrapped up, needs
+/// a purpose for its customer and the read is audited (`customer.contact`), as on the
+/// customer's timeline.
 #[utoipa::path(
     get,
     path = "/contacts/{id}",
     tag = "contacts",
+    params(ContactQuery),
     responses(
         (status = 200, description = "The contact"),
-        (status = 403, description = "`forbidden`: the caller is not the contact's handler"),
+        (status = 403, description = "`purpose_required`, `purpose_invalid`: not the working handler, and no purpose covering the contact's customer"),
     )
 )]
 pub async fn get(
     State(state): State<AppState>,
     who: Api<AnyStaff>,
     ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ContactQuery>,
 ) -> ApiResult<ApiJson<ContactDetail>> {
-    let c = state.store.contact(&id).await?;
-    if c.handler_id.as_deref() != Some(who.user.id.as_str()) {
-        return Err(ApiError::forbidden(
-            "only the contact's handler reads it here",
-        ));
-    }
-    let notes = state
+    let c = state
         .store
-        .contact_notes(&id)
-        .await?
+        .contact_content(&who.actor(), &id, q.purpose.as_deref())
+        .await?;
+    Ok(ApiJson(ContactDetail {
+        contact: contact_view(&c.contact, note_views(c.notes)),
+        messages: bankdesk_desk::messaging::message_views(&c.messages),
+    }))
+}
+
+/// Notes as the API shows them.
+pub(crate) fn note_views(notes: Vec<NoteRow>) -> Vec<NoteView> {
+    notes
         .into_iter()
         .map(|n| NoteView {
             author: n.author_name,
             at: rfc3339(n.at_ms, None),
             text: n.text,
         })
-        .collect();
-    let messages =
-        bankdesk_desk::messaging::message_views(&state.store.contact_messages(&id).await?);
-    Ok(ApiJson(ContactDetail {
-        contact: contact_view(&c, notes),
-        messages,
-    }))
+        .collect()
 }
 
 #[derive(Deserialize, ToSchema)]

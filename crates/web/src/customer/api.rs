@@ -3,7 +3,7 @@ use crate::envelope::List;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::state::AppState;
 use crate::view::{self, OverviewView, TransactionView};
-use bankdesk_desk::customers::{Hit, find, lookup_of, reveal_allowed, reveal_reason};
+use bankdesk_desk::customers::{Hit, find, lookup_of, reveal_reason};
 use bankdesk_desk::time_param;
 use bankdesk_store::access::Read;
 use bankdesk_store::privacy::RevealField;
@@ -191,7 +191,7 @@ pub struct Revealed {
     responses(
         (status = 200, description = "The number in full"),
         (status = 403, description = "`purpose_required`, `purpose_invalid`, `identity_not_verified`"),
-        (status = 429, description = "`rate_limited`: `reveals_per_hour` reached"),
+        (status = 429, description = "`rate_limited`: `reveals_per_hour` reached in this clock hour"),
     )
 )]
 pub async fn reveal(
@@ -201,12 +201,6 @@ pub async fn reveal(
     ApiJson(req): ApiJson<RevealRequest>,
 ) -> ApiResult<ApiJson<Revealed>> {
     let reason = reveal_reason(&req.reason)?;
-    reveal_allowed(
-        &state.store,
-        &who.user.username,
-        state.config.reveals_per_hour,
-    )
-    .await?;
     let actor = who.actor();
     let grant = state
         .store
@@ -214,7 +208,9 @@ pub async fn reveal(
             &actor,
             &id,
             req.purpose.as_deref(),
-            Read::Reveal,
+            Read::Reveal {
+                per_hour: state.config.reveals_per_hour,
+            },
             serde_json::json!({"field": req.field, "target_id": req.target_id, "reason": reason}),
         )
         .await?;

@@ -1,6 +1,7 @@
 //! The API of replies, the inbox, the outbox and the customer timeline.
 
-use crate::auth::{AnyStaff, Api, Oversight, Service};
+use crate::auth::{AnyStaff, Api, Messaging, Oversight, Service};
+use crate::contact::api::ContactQuery;
 use crate::envelope::List;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::state::AppState;
@@ -242,30 +243,31 @@ pub async fn reply(
     Ok((StatusCode::CREATED, ApiJson(view)))
 }
 
-/// The messages of the caller's contact, both ways, with the delivery state of replies.
+/// The messages of a contact, both ways, with the delivery state of replies: for its
+/// handler while the work on it lasts, otherwise for a purpose covering its customer
+/// (audited), as `GET /contacts/{id}`.
 #[utoipa::path(
     get,
     path = "/contacts/{id}/messages",
     tag = "messaging",
+    params(ContactQuery),
     responses(
         (status = 200, description = "The messages, oldest first"),
-        (status = 403, description = "`forbidden`: the caller is not the contact's handler"),
+        (status = 403, description = "`purpose_required`, `purpose_invalid`: not the working handler, and no purpose covering the contact's customer"),
     )
 )]
 pub async fn messages(
     State(state): State<AppState>,
     who: Api<AnyStaff>,
     ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ContactQuery>,
 ) -> ApiResult<ApiJson<List<MessageView>>> {
-    let c = state.store.contact(&id).await?;
-    if c.handler_id.as_deref() != Some(who.user.id.as_str()) {
-        return Err(ApiError::forbidden(
-            "only the contact's handler reads it here",
-        ));
-    }
-    let m = state.store.contact_messages(&id).await?;
+    let c = state
+        .store
+        .contact_content(&who.actor(), &id, q.purpose.as_deref())
+        .await?;
     Ok(ApiJson(List {
-        items: message_views(&m),
+        items: message_views(&c.messages),
         next: None,
     }))
 }
@@ -277,12 +279,13 @@ pub async fn messages(
     tag = "messaging",
     responses(
         (status = 200, description = "The contact, now the caller's"),
+        (status = 403, description = "`forbidden`: the caller's roles do not answer messages (agents, senior agents and supervisors do)"),
         (status = 409, description = "`conflict`: someone has it"),
     )
 )]
 pub async fn take(
     State(state): State<AppState>,
-    who: Api<Service>,
+    who: Api<Messaging>,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<ApiJson<ContactView>> {
     let c = state.store.take_contact(&who.actor(), &id).await?;
@@ -347,11 +350,20 @@ pub struct InboxItem {
     pub first_message: Option<MessageView>,
 }
 
-/// Open email and WeChat contacts nobody has taken yet, oldest first.
-#[utoipa::path(get, path = "/inbox", tag = "messaging")]
+/// Open email and WeChat contacts nobody has taken yet, oldest first, with their first
+/// message: only for those who answer messages (agents, senior agents, supervisors).
+#[utoipa::path(
+    get,
+    path = "/inbox",
+    tag = "messaging",
+    responses(
+        (status = 200, description = "The waiting contacts"),
+        (status = 403, description = "`forbidden`: the caller's roles do not answer messages"),
+    )
+)]
 pub async fn inbox(
     State(state): State<AppState>,
-    _who: Api<Service>,
+    _who: Api<Messaging>,
 ) -> ApiResult<ApiJson<List<InboxItem>>> {
     let contacts = state.store.unassigned_messages(100).await?;
     let mut items = Vec::with_capacity(contacts.len());

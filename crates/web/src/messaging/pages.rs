@@ -2,7 +2,7 @@
 //! form's handler (the form is on the customer's 360 page), and the supervisors' list of
 //! replies that could not be sent, with a button to send one again.
 
-use crate::auth::{Desk, Oversight, Service};
+use crate::auth::{Desk, Messaging, Oversight, Service};
 use crate::customer::pages::purpose_url;
 use crate::pages::format::bank_time;
 use crate::pages::i18n::Messages;
@@ -52,7 +52,7 @@ fn preview(text: &str) -> String {
 
 pub async fn inbox(
     State(state): State<AppState>,
-    desk: Desk<Service>,
+    desk: Desk<Messaging>,
     prefs: LangPrefs,
 ) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
@@ -97,7 +97,7 @@ pub async fn take(
     State(state): State<AppState>,
     prefs: LangPrefs,
     Path(id): Path<String>,
-    CsrfForm { desk, .. }: CsrfForm<Service>,
+    CsrfForm { desk, .. }: CsrfForm<Messaging>,
 ) -> Result<Response, PageError> {
     let page = Page::user(&state, &prefs, &desk).await;
     let c = state

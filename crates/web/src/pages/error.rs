@@ -123,6 +123,11 @@ impl IntoResponse for PageError {
                 t.err_identity_title,
                 t.err_identity.into(),
             ),
+            Failure::Store(StoreError::Denied(AccessDenied::RevealLimit)) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                t.err_rate_limited_title,
+                t.err_rate_limited.into(),
+            ),
             Failure::Store(StoreError::Denied(d)) => (
                 StatusCode::FORBIDDEN,
                 t.err_forbidden_title,

@@ -117,6 +117,7 @@ impl Lang {
             AccessDenied::OrderInactive => t.deny_order_inactive,
             AccessDenied::OutOfScope => t.deny_out_of_scope,
             AccessDenied::IdentityNotVerified => t.err_identity,
+            AccessDenied::RevealLimit => t.err_rate_limited,
         }
     }
 
@@ -703,7 +704,7 @@ catalogue! {
     err_reveal_reason: "请说明原因（4至200字），它将记入审计日志。", "Give a reason of 4 to 200 characters; it goes into the audit log.";
     err_reveal_field: "没有说明要显示哪个号码。", "The form did not say which number to show.";
     err_rate_limited_title: "已达次数上限", "Limit reached";
-    err_rate_limited: "过去一小时内显示完整号码的次数已达上限，请稍后再试；确有需要请联系主管。", "You have revealed as many numbers as allowed in the last hour. Try again later, or ask your supervisor.";
+    err_rate_limited: "本小时内显示完整号码的次数已达上限，请到下一个整点再试；确有需要请联系主管。", "You have revealed as many numbers as allowed in this hour. Try again after the hour turns, or ask your supervisor.";
     err_identity_title: "需先核验客户身份", "Verify the customer's identity first";
     err_identity: "代客户办理之前，须在本次联系中核验客户身份并记录为“通过”。请先完成身份核验，再重新提交。", "Before acting for the customer, verify their identity on this contact and record it as passed, then submit again.";
     err_identity_form: "请选择核验方式和结果。", "Choose the method and the result.";

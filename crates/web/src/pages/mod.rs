@@ -138,9 +138,10 @@ pub(crate) struct Nav {
     pub(crate) shows_exports: bool,
     /// Supervisors and compliance: the complaint register and the crisis board.
     pub(crate) oversees: bool,
-    /// Staff who serve customers: the workspace (chats, screen pops) and the email and
-    /// WeChat inbox.
+    /// Staff who serve customers: the workspace (chats, screen pops).
     pub(crate) serves: bool,
+    /// Staff who answer email and WeChat: the inbox.
+    pub(crate) answers_messages: bool,
     /// Supervisors: the live view of queues and agents.
     pub(crate) supervises: bool,
     pub(crate) csrf: String,
@@ -192,6 +193,7 @@ impl Page {
                     is_compliance: user.roles.contains(&Role::Compliance),
                     shows_exports: approves_exports(&user.roles) || handles_contacts(&user.roles),
                     serves: handles_contacts(&user.roles),
+                    answers_messages: user.roles.iter().any(|r| r.handles_messages()),
                     oversees: user
                         .roles
                         .iter()

@@ -424,7 +424,11 @@ async fn the_360_page_without_a_valid_purpose_is_a_refusal_naming_the_purposes()
         let res = d
             .get("/customers/NOPE?purpose=contact:ct_nope", &agent.cookie)
             .await;
-        assert_eq!(res.status, StatusCode::NOT_FOUND, "{b}");
+        assert_eq!(
+            res.status,
+            StatusCode::FORBIDDEN,
+            "{b}: an unknown customer answers as a forbidden one"
+        );
         let res = d
             .post(
                 "/customers/NOPE/contacts",

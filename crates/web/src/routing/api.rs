@@ -3,9 +3,10 @@
 //! and the domain; these handlers translate.
 
 use crate::auth::{Api, Oversight, RoutingFeed, Service, Supervision, allowed};
-use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
+use crate::contact::api::{ContactQuery, note_views};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::state::AppState;
-use crate::view::{ContactView, NoteView, contact_view, rfc3339};
+use crate::view::{ContactView, contact_view, rfc3339};
 use axum::extract::State;
 use axum::http::StatusCode;
 use bankdesk_desk::live::{Placement, TransferTarget, WorkRequest};
@@ -232,44 +233,57 @@ pub struct CallView {
 }
 
 /// `GET /calls/{call_id}`: the contact the call became, with its call details. For the
-/// telephony feed, supervisors and compliance, and the contact's handler.
+/// telephony feed, supervisors and compliance, and the contact's handler. The contact's
+/// notes and summary are the customer's data: shown to the handler while the work on the
+/// contact lasts, and to anyone else only for a `purpose` covering its customer (through
+/// the gate, audited as `customer.contact`); without one they are left out.
 #[utoipa::path(
     get,
     path = "/calls/{call_id}",
     tag = "routing",
+    params(ContactQuery),
     responses(
         (status = 200, description = "The contact with its call"),
-        (status = 403, description = "`forbidden`: not the feed, a supervisor, compliance or the handler"),
+        (status = 403, description = "`forbidden`: not the feed, a supervisor, compliance or the handler; `purpose_required`, `purpose_invalid`: a purpose given that does not cover the customer"),
     )
 )]
 pub async fn call(
     State(state): State<AppState>,
     who: Api,
     ApiPath(call_id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ContactQuery>,
 ) -> ApiResult<ApiJson<CallDetail>> {
     let call = state.store.call(&call_id).await?;
     let contact = state.store.contact(&call.contact_id).await?;
-    if !allowed::<RoutingFeed>(&who.user)
+    let me = who.user.id.as_str();
+    let content = if q.purpose.is_some() || contact.may_do_after_call_work(me).is_ok() {
+        Some(
+            state
+                .store
+                .contact_content(&who.actor(), &contact.id, q.purpose.as_deref())
+                .await?,
+        )
+    } else {
+        None
+    };
+    if content.is_none()
+        && !allowed::<RoutingFeed>(&who.user)
         && !allowed::<Oversight>(&who.user)
-        && contact.handler_id.as_deref() != Some(who.user.id.as_str())
+        && contact.handler_id.as_deref() != Some(me)
     {
         return Err(ApiError::forbidden(
             "only the telephony feed, supervisors and the handler read calls",
         ));
     }
-    let notes = state
-        .store
-        .contact_notes(&contact.id)
-        .await?
-        .into_iter()
-        .map(|n| NoteView {
-            author: n.author_name,
-            at: rfc3339(n.at_ms, None),
-            text: n.text,
-        })
-        .collect();
+    let contact = match content {
+        Some(c) => contact_view(&c.contact, note_views(c.notes)),
+        None => ContactView {
+            summary: None,
+            ..contact_view(&contact, Vec::new())
+        },
+    };
     Ok(ApiJson(CallDetail {
-        contact: contact_view(&contact, notes),
+        contact,
         call: CallView {
             ani: call.ani.as_deref().map(bankdesk_domain::mask::phone),
             offered_at: rfc3339(call.offered_at_ms, None),

@@ -2,8 +2,8 @@
 //! POST: the number never stands in an address (browser history, proxy logs, the request
 //! trace), no cache keeps it, and no other page ever shows it.
 //!
-//! The rules are shared with the API ([`reveal_reason`], [`reveal_allowed`], then the store's
-//! gate and its identity check), so both doors refuse alike.
+//! The rules are shared with the API ([`reveal_reason`], then the store's gate with its
+//! identity check and hourly allowance), so both doors refuse alike.
 
 use crate::auth::AnyStaff;
 use crate::customer::pages::purpose_url;
@@ -14,7 +14,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use bankdesk_desk::customers::{reveal_allowed, reveal_reason};
+use bankdesk_desk::customers::reveal_reason;
 use bankdesk_domain::mask;
 use bankdesk_store::access::Read;
 use bankdesk_store::privacy::RevealField;
@@ -77,13 +77,6 @@ pub async fn reveal(
     };
     let field = field_of(&f.field).ok_or_else(|| invalid(t.err_reveal_field))?;
     let reason = reveal_reason(&f.reason).map_err(|_| invalid(t.err_reveal_reason))?;
-    reveal_allowed(
-        &state.store,
-        &desk.user().username,
-        state.config.reveals_per_hour,
-    )
-    .await
-    .or_page(&page, Some(&back))?;
     let target = Some(f.target.as_str()).filter(|s| !s.is_empty());
     let purpose = Some(f.purpose.as_str()).filter(|s| !s.is_empty());
     let actor = desk.actor();
@@ -93,7 +86,9 @@ pub async fn reveal(
             &actor,
             &id,
             purpose,
-            Read::Reveal,
+            Read::Reveal {
+                per_hour: state.config.reveals_per_hour,
+            },
             serde_json::json!({"field": field, "target_id": target, "reason": reason}),
         )
         .await
