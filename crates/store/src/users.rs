@@ -125,7 +125,10 @@ pub enum UserChange {
     Applied(User),
     /// A privileged role waits for a second person; `user` is the account meanwhile (a
     /// new one inactive, with its unprivileged roles only).
-    Pending { user: User, request: RoleRequest },
+    Pending {
+        user: User,
+        request: Box<RoleRequest>,
+    },
 }
 
 impl Store {
@@ -222,7 +225,10 @@ impl Store {
         let user = row.try_into()?;
         Ok(match request {
             None => UserChange::Applied(user),
-            Some(request) => UserChange::Pending { user, request },
+            Some(request) => UserChange::Pending {
+                user,
+                request: Box::new(request),
+            },
         })
     }
 
@@ -323,7 +329,10 @@ impl Store {
         let user = row.try_into()?;
         Ok(match request {
             None => UserChange::Applied(user),
-            Some(request) => UserChange::Pending { user, request },
+            Some(request) => UserChange::Pending {
+                user,
+                request: Box::new(request),
+            },
         })
     }
 

@@ -62,7 +62,7 @@ fn code(e: StoreError) -> ErrorCode {
 
 fn pending(change: UserChange) -> (User, RoleRequest) {
     match change {
-        UserChange::Pending { user, request } => (user, request),
+        UserChange::Pending { user, request } => (user, *request),
         UserChange::Applied(u) => panic!("{} applied without a second person", u.username),
     }
 }

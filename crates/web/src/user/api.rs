@@ -43,7 +43,7 @@ impl AccountChange {
             UserChange::Applied(u) => (done, ApiJson(AccountChange::User(u.into()))),
             UserChange::Pending { request, .. } => (
                 StatusCode::ACCEPTED,
-                ApiJson(AccountChange::Pending(request.into())),
+                ApiJson(AccountChange::Pending((*request).into())),
             ),
         }
     }
