@@ -170,6 +170,27 @@ impl AuditedTx {
         self.role_request(&id).await
     }
 
+    /// Records the decision on a pending request (approve and reject alike).
+    async fn decide_role_request(
+        &mut self,
+        id: &str,
+        to: RoleRequestStatus,
+        checker_id: &str,
+    ) -> Result<(), StoreError> {
+        self.execute(
+            "UPDATE role_requests SET status = $1, decided_by = $2, decided_at_ms = $3 WHERE id = $4 AND status = $5",
+            &args![
+                to.as_str(),
+                checker_id,
+                now_ms(),
+                id,
+                RoleRequestStatus::Pending.as_str()
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
     async fn role_request(&mut self, id: &str) -> Result<RoleRequest, StoreError> {
         let row: RequestRow = self
             .fetch_optional(&format!("{REQUEST_SELECT} WHERE q.id = $1"), &args![id])
@@ -257,18 +278,8 @@ impl Store {
         if let Err(refused) = decided {
             return refuse(tx, actor, &r, refused).await;
         }
-        let now = now_ms();
-        tx.execute(
-            "UPDATE role_requests SET status = $1, decided_by = $2, decided_at_ms = $3 WHERE id = $4 AND status = $5",
-            &args![
-                RoleRequestStatus::Approved.as_str(),
-                actor.user_id,
-                now,
-                id,
-                RoleRequestStatus::Pending.as_str()
-            ],
-        )
-        .await?;
+        tx.decide_role_request(id, RoleRequestStatus::Approved, actor.user_id)
+            .await?;
         let activate = r.kind == RoleRequestKind::Create;
         if activate {
             tx.execute(
@@ -327,17 +338,8 @@ impl Store {
         {
             return refuse(tx, actor, &r, refused).await;
         }
-        tx.execute(
-            "UPDATE role_requests SET status = $1, decided_by = $2, decided_at_ms = $3 WHERE id = $4 AND status = $5",
-            &args![
-                RoleRequestStatus::Rejected.as_str(),
-                actor.user_id,
-                now_ms(),
-                id,
-                RoleRequestStatus::Pending.as_str()
-            ],
-        )
-        .await?;
+        tx.decide_role_request(id, RoleRequestStatus::Rejected, actor.user_id)
+            .await?;
         let seq = tx
             .audit(AuditRecord::by(actor.username, "role_request.rejected").detail(
                 serde_json::json!({"request_id": id, "user_id": r.user_id, "username": r.username}),
